@@ -1,0 +1,1 @@
+"""The ganstudio command line."""

@@ -1,0 +1,77 @@
+"""`ganstudio` entry point: no subcommand (or a model path) opens the desktop app; subcommands work headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ganstudio import __version__
+
+COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit code."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ganstudio.cli import model_commands, train_commands
+
+    parser = argparse.ArgumentParser(
+        prog="ganstudio",
+        description="Train GANs on small image datasets and explore what they learned. "
+                    "Run without a command to open the desktop app.")
+    parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("model", nargs="?", help="an .onnx model, checkpoint or run folder to open")
+    train_commands.add_parsers(sub)
+    model_commands.add_parsers(sub)
+    return parser
+
+
+def _launch_gui(model: str | None) -> int:
+    try:
+        from ganstudio.gui.app import run_app
+    except ImportError as exc:
+        raise CliError(f"the desktop app is not available ({exc}); the headless commands still work "
+                       "(see `ganstudio --help`)") from exc
+    return run_app(sys.argv[:1], model)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # `ganstudio path/to/model.onnx` opens that model in the app.
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
+        args_list = ["gui", *args_list]
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        if args.command in (None, "gui"):
+            return _launch_gui(getattr(args, "model", None))
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure is one readable line; --debug shows the traceback
+        if args.debug:
+            raise
+        print(f"error: {_describe(exc)}", file=sys.stderr)
+        return 1
+
+
+def _describe(exc: BaseException) -> str:
+    known = ("CliError", "ConfigError", "DataError", "DownloadCancelled", "CheckpointError", "ModelLoadError",
+             "ExportError", "MetricsError")
+    text = str(exc) or type(exc).__name__
+    if type(exc).__name__ in known or isinstance(exc, (ValueError, FileNotFoundError)):
+        return text
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")
+    return f"unexpected {type(exc).__name__}: {text} (run with --debug for the traceback)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Commands that use a trained model: export, sample, interpolate, info, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    model_help = "an .onnx model, a .safetensors checkpoint or a run folder"
+
+    export = sub.add_parser("export", help="export a run's generator to ONNX")
+    export.add_argument("source", help="run folder or checkpoint")
+    export.add_argument("--out", required=True, help="the .onnx file to write")
+    export.add_argument("--no-ema", action="store_true", help="export the raw generator instead of its EMA")
+    export.set_defaults(handler=run_export)
+
+    sample = sub.add_parser("sample", help="save a grid of samples")
+    sample.add_argument("model", help=model_help)
+    sample.add_argument("--n", type=int, default=64, help="number of samples")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--label", type=int, help="class index for conditional models (default: cycle classes)")
+    sample.add_argument("--truncation", type=float, default=1.0, help="scale latents towards 0 (0..1 typical)")
+    sample.add_argument("--columns", type=int, help="grid columns (default: square)")
+    sample.add_argument("--scale", type=int, default=4, help="nearest-neighbour upscaling factor")
+    sample.add_argument("--out", required=True, help="PNG file to write")
+    sample.set_defaults(handler=run_sample)
+
+    interp = sub.add_parser("interpolate", help="interpolate between seeds as a strip or an animation")
+    interp.add_argument("model", help=model_help)
+    interp.add_argument("--seeds", type=int, nargs="+", required=True, help="two or more keyframe seeds")
+    interp.add_argument("--steps", type=int, default=16, help="frames per segment, keyframes included")
+    interp.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    interp.add_argument("--label", type=int, help="class index for conditional models")
+    interp.add_argument("--truncation", type=float, default=1.0)
+    interp.add_argument("--fps", type=float, default=12.0, help="frames per second for GIF output")
+    interp.add_argument("--scale", type=int, default=4)
+    interp.add_argument("--out", required=True, help=".png strip or .gif animation")
+    interp.set_defaults(handler=run_interpolate)
+
+    info = sub.add_parser("info", help="describe a model")
+    info.add_argument("model", help=model_help)
+    info.set_defaults(handler=run_info)
+
+    evaluate = sub.add_parser("evaluate", help="quality metrics: FID, class coverage, confidence")
+    evaluate.add_argument("model", help=model_help)
+    evaluate.add_argument("--n", type=int, default=5000, help="samples to generate")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--dataset", help="reference dataset (default: the one the model was trained on)")
+    evaluate.add_argument("--data-dir", help="folder holding the MNIST / Fashion-MNIST IDX files")
+    evaluate.add_argument("--json", dest="json_out", help="also write the metrics to this JSON file")
+    evaluate.set_defaults(handler=run_evaluate)
+
+
+def _open(path: str):
+    from ganstudio.core.inference import open_generator
+
+    return open_generator(Path(path))
+
+
+def _labels_for(info, n: int, label: int | None) -> np.ndarray | None:
+    from ganstudio.cli.main import CliError
+
+    if not info.num_classes:
+        if label is not None:
+            raise CliError("--label was given but this model is not class-conditional")
+        return None
+    if label is None:
+        return (np.arange(n) % info.num_classes).astype(np.int64)
+    if not 0 <= label < info.num_classes:
+        raise CliError(f"--label must be in 0..{info.num_classes - 1} for this model")
+    return np.full(n, label, np.int64)
+
+
+def _check_positive(**values: int) -> None:
+    from ganstudio.cli.main import CliError
+
+    for name, value in values.items():
+        if value < 1:
+            raise CliError(f"--{name} must be at least 1, got {value}")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.export import export_onnx
+
+    generator, model_config, train_config, summary = load_generator(Path(args.source), prefer_ema=not args.no_ema)
+    path = export_onnx(generator, model_config, train_config, Path(args.out), summary)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    from ganstudio.core.imaging import make_grid, save_png
+    from ganstudio.core.latent import sample_latents
+
+    _check_positive(n=args.n, scale=args.scale)
+    backend = _open(args.model)
+    info = backend.info
+    z = sample_latents(args.n, info.latent_dim, args.seed, args.truncation)
+    images = _generate_batched(backend, z, _labels_for(info, args.n, args.label))
+    save_png(make_grid(images, columns=args.columns), Path(args.out), scale=args.scale)
+    print(f"wrote {args.n} samples to {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_interpolate(args: argparse.Namespace) -> int:
+    from ganstudio.cli.main import CliError
+    from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+    from ganstudio.core.latent import keyframe_path, sample_latents
+
+    if len(args.seeds) < 2:
+        raise CliError("--seeds needs at least two seeds")
+    if args.steps < 2:
+        raise CliError("--steps must be at least 2")
+    _check_positive(scale=args.scale)
+    backend = _open(args.model)
+    info = backend.info
+    keys = np.concatenate([sample_latents(1, info.latent_dim, seed, args.truncation) for seed in args.seeds])
+    z = keyframe_path(keys, args.steps, spherical=args.slerp)
+    label = args.label if args.label is not None or not info.num_classes else 0
+    images = _generate_batched(backend, z, _labels_for(info, len(z), label))
+    out = Path(args.out)
+    if out.suffix.lower() == ".gif":
+        save_gif([upscale(frame, args.scale) for frame in to_uint8(images)], out, fps=args.fps)
+    else:
+        save_png(make_grid(images, columns=len(images)), out, scale=args.scale)
+    print(f"wrote {len(images)} frames to {out}", file=sys.stderr)
+    return 0
+
+
+def _generate_batched(backend, z: np.ndarray, labels: np.ndarray | None, batch: int = 256) -> np.ndarray:
+    parts = [backend.generate(z[i:i + batch], None if labels is None else labels[i:i + batch])
+             for i in range(0, len(z), batch)]
+    return np.concatenate(parts)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    backend = _open(args.model)
+    print(backend.info.describe())
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from ganstudio.core.metrics import evaluate_model, format_report
+
+    backend = _open(args.model)
+    report = evaluate_model(backend, n=args.n, seed=args.seed, dataset=args.dataset,
+                            data_dir=args.data_dir, log=lambda s: print(s, file=sys.stderr))
+    print(format_report(report))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
+    return 0

@@ -1,0 +1,89 @@
+"""The data layer: built-in datasets (MNIST, Fashion-MNIST) and image folders.
+
+Everything here is Qt-free; the GUI passes plain callables for progress, cancel and log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ganstudio.core.data.dataset import DataError, ImageDataset
+from ganstudio.core.data.download import (
+    DATA_ENV_VAR,
+    DATASET_FILES,
+    DatasetSpec,
+    DownloadCancelled,
+    FileSpec,
+    canonical_name,
+    download_dataset,
+    is_named_dataset,
+)
+from ganstudio.core.data.folder import load_image_folder
+from ganstudio.core.data.idx import read_idx, write_idx
+from ganstudio.core.data.named import (
+    CLASS_NAMES,
+    convert_channels,
+    default_download_dir,
+    load_named_dataset,
+    locate_dataset,
+    resize_dataset,
+)
+
+__all__ = [
+    "CLASS_NAMES",
+    "DATASET_FILES",
+    "DATA_ENV_VAR",
+    "DataError",
+    "DatasetSpec",
+    "DownloadCancelled",
+    "FileSpec",
+    "ImageDataset",
+    "canonical_name",
+    "convert_channels",
+    "default_download_dir",
+    "download_dataset",
+    "is_named_dataset",
+    "load_dataset",
+    "load_image_folder",
+    "load_named_dataset",
+    "locate_dataset",
+    "read_idx",
+    "resize_dataset",
+    "write_idx",
+]
+
+
+def _ignore(_: str) -> None:
+    pass
+
+
+def _is_name(spec: str) -> bool:
+    # "mnist" is the built-in dataset even if a folder of that name exists; "./mnist" is the folder.
+    return "/" not in spec and "\\" not in spec and is_named_dataset(spec)
+
+
+def load_dataset(
+    spec: str,
+    image_size: int = 28,
+    channels: int = 1,
+    data_dir: Path | None = None,
+    download: bool = False,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    log: Callable[[str], None] = _ignore,
+) -> ImageDataset:
+    """Load "mnist", "fashion-mnist" (and spellings like "fashion_mnist") or a folder of images.
+
+    Built-in datasets are resized from 28 to `image_size` and repeated to 3 channels when
+    asked, so every architecture can train on them. `progress(what, done, total)` reports
+    download bytes or loaded images; `cancel` applies to downloads.
+    """
+    if not _is_name(spec):
+        return load_image_folder(Path(spec).expanduser(), image_size, channels, log=log, progress=progress)
+    dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress,
+                                 cancel=cancel, log=log)
+    if image_size != dataset.image_size:
+        log(f"{dataset.name}: resizing {dataset.image_size}x{dataset.image_size} images to {image_size}x{image_size}")
+        dataset = resize_dataset(dataset, image_size)
+    return convert_channels(dataset, channels)

@@ -1,0 +1,414 @@
+"""The GAN training loop: a generator of plain events, controllable from another thread between steps.
+
+    trainer = Trainer(model_config, train_config, dataset, run_dir)
+    for event in trainer.run():          # StepMetrics every step, SampleGrid / CheckpointSaved now and then,
+        ...                              # TrainingFinished last
+    trainer.control.pause() / .resume() / .stop()   # from any thread; take effect before the next step
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganstudio.core import checkpoint as ckpt
+from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, with_changes
+from ganstudio.core.data.dataset import ImageDataset
+from ganstudio.core.device import pick_device, set_cpu_threads
+from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, StepMetrics,
+                                   TrainEvent, TrainingFinished)
+from ganstudio.core.history import History
+from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
+from ganstudio.core.networks import build_discriminator, build_generator, init_weights
+
+PREVIEW_SAMPLES = 64
+
+
+class TrainingControl:
+    """Thread-safe pause / resume / stop flags, checked by the loop between steps."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused loop so it can see the stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; returns the seconds spent paused so they can be left out of timing."""
+        if self._running.is_set():
+            return 0.0
+        start = time.perf_counter()
+        while not self._running.wait(0.05):
+            pass
+        return time.perf_counter() - start
+
+
+def check_compatible(model_config: ModelConfig, dataset: ImageDataset) -> None:
+    if dataset.image_size != model_config.image_size or dataset.channels != model_config.channels:
+        raise ConfigError(
+            f"the data is {dataset.channels}x{dataset.image_size}x{dataset.image_size} but the model expects "
+            f"{model_config.channels}x{model_config.image_size}x{model_config.image_size}")
+    if model_config.conditional:
+        if dataset.num_classes < 2:
+            raise ConfigError("a class-conditional model needs labelled data: put each class in its own subfolder")
+        if dataset.num_classes != model_config.num_classes:
+            raise ConfigError(f"the model has {model_config.num_classes} classes but the data has "
+                              f"{dataset.num_classes}")
+
+
+class Trainer:
+    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, dataset: ImageDataset,
+                 run_dir: Path | None = None, control: TrainingControl | None = None) -> None:
+        check_compatible(model_config, dataset)
+        self.model_config = model_config
+        self.train_config = train_config
+        self.dataset = dataset
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.control = control or TrainingControl()
+        set_cpu_threads(train_config.threads)
+        self.device = pick_device(train_config.device)
+
+        torch.manual_seed(train_config.seed)
+        self.generator = build_generator(model_config).to(self.device)
+        self.discriminator = build_discriminator(model_config).to(self.device)
+        init_weights(self.generator)
+        init_weights(self.discriminator)
+        self.ema_generator = copy.deepcopy(self.generator).eval() if train_config.ema_decay > 0 else None
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=train_config.g_lr,
+                                      betas=(train_config.g_beta1, train_config.g_beta2))
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=train_config.d_lr,
+                                      betas=(train_config.d_beta1, train_config.d_beta2))
+
+        self.images = torch.from_numpy(dataset.images).to(self.device)  # (N, C, H, W) uint8
+        self.labels = torch.from_numpy(dataset.labels.astype(np.int64)).to(self.device)
+        self.data_rng = torch.Generator().manual_seed(train_config.seed + 1)
+        self.order = torch.randperm(len(self.images), generator=self.data_rng)
+        self.cursor = 0
+
+        self.step = 0
+        self.images_seen = 0
+        self.elapsed_seconds = 0.0
+        self.history = History()
+        self.last_checkpoint: Path | None = None
+
+        preview_rng = torch.Generator().manual_seed(train_config.seed + 2)
+        self.preview_z = torch.randn(PREVIEW_SAMPLES, model_config.latent_dim, generator=preview_rng)
+        self.preview_labels = (torch.arange(PREVIEW_SAMPLES) % model_config.num_classes
+                               if model_config.conditional else None)
+
+    # ----------------------------------------------------------------------------------------- resuming
+    @classmethod
+    def from_checkpoint(cls, path: Path, dataset: ImageDataset, run_dir: Path | None = None,
+                        control: TrainingControl | None = None, **train_overrides) -> Trainer:
+        """Continue a run with the same step count, optimizer state, RNG, data order and history."""
+        data = ckpt.load_checkpoint(path)
+        train_config = with_changes(data.train_config, **train_overrides) if train_overrides else data.train_config
+        source = ckpt.resolve_checkpoint_path(path)
+        trainer = cls(data.model_config, train_config, dataset, run_dir or source.parent, control)
+        trainer._restore(data, source)
+        return trainer
+
+    def _restore(self, data: ckpt.CheckpointData, source: Path) -> None:
+        ckpt.load_module_state(self.generator, data.module_state("G"), "generator", source)
+        ckpt.load_module_state(self.discriminator, data.module_state("D"), "discriminator", source)
+        if self.ema_generator is not None:
+            ema = data.module_state("G_ema") or data.module_state("G")
+            ckpt.load_module_state(self.ema_generator, ema, "EMA generator", source)
+        _load_optimizer(self.opt_g, data, "opt_g")
+        _load_optimizer(self.opt_d, data, "opt_d")
+        for optimizer, lr in ((self.opt_g, self.train_config.g_lr), (self.opt_d, self.train_config.d_lr)):
+            for group in optimizer.param_groups:  # a resume may change learning rates; the config wins
+                group["lr"] = lr
+        state = data.state
+        self.step = int(state["step"])
+        self.images_seen = int(state["images_seen"])
+        self.elapsed_seconds = float(state["elapsed_seconds"])
+        torch.set_rng_state(data.tensors["rng.torch"])
+        self.data_rng.set_state(data.tensors["rng.data"])
+        order = data.tensors.get("data.order")
+        if order is not None and len(order) == len(self.images):
+            self.order, self.cursor = order.clone(), int(state["data_cursor"])
+        self.history = History.from_arrays(data.history())
+        self.last_checkpoint = source
+
+    # ------------------------------------------------------------------------------------------ the loop
+    def run(self, preview_seconds: float | None = None, export_on_finish: bool = True) -> Iterator[TrainEvent]:
+        """Train until the budget is spent, stop() is called or the losses diverge; yields plain events."""
+        cfg = self.train_config
+        if self.run_dir is not None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        yield LogMessage(f"training on {self.device.type} ({self._describe_models()})")
+        session_start_progress = self.progress() or 0.0
+        session_start_elapsed = self.elapsed_seconds
+        last_preview = -math.inf
+        rate = 0.0
+        reason, message = "completed", "training finished: budget reached"
+        self.generator.train()
+        self.discriminator.train()
+        while True:
+            if self.control.stopped:
+                reason, message = "stopped", f"training stopped at step {self.step}"
+                break
+            if self._budget_spent():
+                break
+            self.control.wait_while_paused()
+            if self.control.stopped:
+                continue
+            t0 = time.perf_counter()
+            losses = self._train_step()
+            dt = time.perf_counter() - t0
+            self.elapsed_seconds += dt
+            if not all(math.isfinite(v) for v in losses[:4]):
+                reason = "diverged"
+                message = self._divergence_message(losses)
+                break
+            self.step += 1
+            batch_images = cfg.batch_size * cfg.d_steps
+            rate = batch_images / dt if rate == 0 else 0.9 * rate + 0.1 * batch_images / dt
+            self.history.append(self.step, self.elapsed_seconds, *losses)
+            progress = self.progress()
+            yield StepMetrics(self.step, self.epoch, self.images_seen, *losses, rate, self.elapsed_seconds,
+                              progress, self._eta(progress, session_start_progress, session_start_elapsed))
+            now = time.perf_counter()
+            if self.step % cfg.sample_every == 0:
+                yield from self._preview_events(save=True)
+                last_preview = now
+            elif preview_seconds is not None and now - last_preview >= preview_seconds:
+                yield from self._preview_events(save=False)
+                last_preview = now
+            if self.run_dir is not None and self.step % cfg.checkpoint_every == 0:
+                yield CheckpointSaved(self.step, str(self.save()))
+        yield from self._finish(reason, message, export_on_finish)
+
+    def _train_step(self) -> tuple[float, float, float, float, float]:
+        cfg = self.train_config
+        z_dim = self.model_config.latent_dim
+        for _ in range(cfg.d_steps):
+            real, labels = self._next_batch()
+            z = torch.randn(real.size(0), z_dim, device=self.device)
+            with torch.no_grad():
+                fake = self.generator(z, labels)
+            real_scores = self.discriminator(real, labels)
+            fake_scores = self.discriminator(fake, labels)
+            d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores)
+            penalty = torch.tensor(float("nan"))
+            if cfg.loss == "wgan-gp":
+                penalty = gradient_penalty(self.discriminator, real, fake, labels)
+                d_loss = d_loss + cfg.gp_weight * penalty
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+
+        _, labels = self._next_labels(cfg.batch_size)
+        z = torch.randn(cfg.batch_size, z_dim, device=self.device)
+        fake_scores_g = self.discriminator(self.generator(z, labels), labels)
+        g_loss = generator_loss(cfg.loss, fake_scores_g)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        self._update_ema()
+        return (d_loss.item(), g_loss.item(), real_probability(cfg.loss, real_scores.detach()),
+                real_probability(cfg.loss, fake_scores.detach()), float(penalty.detach()))
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        n = self.train_config.batch_size
+        if self.cursor + n > len(self.order):
+            self.order = torch.randperm(len(self.images), generator=self.data_rng)
+            self.cursor = 0
+        idx = self.order[self.cursor:self.cursor + n].to(self.device)
+        self.cursor += n
+        self.images_seen += len(idx)
+        real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
+        return real, (self.labels[idx] if self.model_config.conditional else None)
+
+    def _next_labels(self, n: int) -> tuple[None, torch.Tensor | None]:
+        """Labels for generator updates, drawn from the data's own class frequencies."""
+        if not self.model_config.conditional:
+            return None, None
+        idx = torch.randint(len(self.labels), (n,), device=self.device)
+        return None, self.labels[idx]
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.ema_generator is None:
+            return
+        # Warm-up: a short EMA horizon early on, so the first previews are not an average of random weights.
+        decay = min(self.train_config.ema_decay, (1 + self.step) / (10 + self.step))
+        ema_params = list(self.ema_generator.parameters())
+        torch._foreach_lerp_(ema_params, list(self.generator.parameters()), 1.0 - decay)
+        for ema_buffer, buffer in zip(self.ema_generator.buffers(), self.generator.buffers()):
+            ema_buffer.copy_(buffer)
+
+    # ------------------------------------------------------------------------------------- bookkeeping
+    @property
+    def epoch(self) -> float:
+        return self.images_seen / len(self.images)
+
+    def progress(self) -> float | None:
+        cfg = self.train_config
+        parts = []
+        if cfg.steps:
+            parts.append(self.step / cfg.steps)
+        if cfg.epochs:
+            parts.append(self.epoch / cfg.epochs)
+        if cfg.minutes:
+            parts.append(self.elapsed_seconds / (cfg.minutes * 60))
+        return min(1.0, max(parts)) if parts else None
+
+    def _budget_spent(self) -> bool:
+        progress = self.progress()
+        return progress is not None and progress >= 1.0
+
+    def _eta(self, progress: float | None, start_progress: float, start_elapsed: float) -> float | None:
+        if progress is None or progress <= start_progress:
+            return None
+        seconds = self.elapsed_seconds - start_elapsed
+        return max(0.0, seconds * (1.0 - progress) / (progress - start_progress))
+
+    def _divergence_message(self, losses: tuple[float, ...]) -> str:
+        names = ("discriminator loss", "generator loss", "D(x)", "D(G(z))")
+        bad = next(n for n, v in zip(names, losses) if not math.isfinite(v))
+        kept = f"the last good checkpoint ({self.last_checkpoint}) is kept" if self.last_checkpoint \
+            else "no checkpoint had been saved yet"
+        return (f"training diverged at step {self.step + 1}: the {bad} became NaN or infinite, so the run was "
+                f"stopped and nothing was saved over it; {kept}. Try lower learning rates or the hinge loss.")
+
+    def _describe_models(self) -> str:
+        from ganstudio.core.networks import count_parameters
+
+        return (f"{self.model_config.arch}, G {count_parameters(self.generator):,} / "
+                f"D {count_parameters(self.discriminator):,} parameters, {len(self.images):,} images")
+
+    def sampling_generator(self) -> torch.nn.Module:
+        """The generator used for samples and export: the EMA copy when enabled."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    @torch.no_grad()
+    def preview_images(self) -> np.ndarray:
+        """(64, C, H, W) float32 in [0, 1] from the fixed latent batch, so grids are comparable over time."""
+        generator = self.sampling_generator()
+        was_training = generator.training
+        generator.eval()
+        labels = self.preview_labels.to(self.device) if self.preview_labels is not None else None
+        images = generator(self.preview_z.to(self.device), labels)
+        generator.train(was_training)
+        return ((images.float().cpu().numpy() + 1.0) / 2.0).clip(0.0, 1.0)
+
+    def _preview_events(self, save: bool) -> Iterator[TrainEvent]:
+        from ganstudio.core.imaging import make_grid, save_png
+
+        images = self.preview_images()
+        saved = None
+        if save and self.run_dir is not None:
+            samples_dir = self.run_dir / "samples"
+            samples_dir.mkdir(exist_ok=True)
+            saved = samples_dir / f"step_{self.step:07d}.png"
+            try:
+                save_png(make_grid(images, columns=8), saved)
+            except OSError as exc:
+                saved = None
+                yield LogMessage(f"could not save the sample grid: {exc}")
+        yield SampleGrid(self.step, images, str(saved) if saved else None)
+        yield self.snapshot()
+
+    def snapshot(self) -> GeneratorSnapshot:
+        weights = {k: v.detach().cpu().numpy().copy() for k, v in self.sampling_generator().state_dict().items()}
+        return GeneratorSnapshot(self.step, self.model_config, weights)
+
+    def save(self) -> Path:
+        """Write the checkpoint and run.json atomically into the run folder."""
+        if self.run_dir is None:
+            raise ckpt.CheckpointError("this training run has no run folder to save into")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / ckpt.CHECKPOINT_NAME
+        tensors: dict[str, torch.Tensor] = {}
+        for prefix, module in (("G", self.generator), ("D", self.discriminator), ("G_ema", self.ema_generator)):
+            if module is not None:
+                tensors.update({f"{prefix}.{k}": v for k, v in module.state_dict().items()})
+        state = self._state_dict()
+        state["opt_g"] = _optimizer_tensors(self.opt_g, "opt_g", tensors)
+        state["opt_d"] = _optimizer_tensors(self.opt_d, "opt_d", tensors)
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.data"] = self.data_rng.get_state()
+        tensors["data.order"] = self.order
+        tensors.update({f"history.{k}": torch.from_numpy(v) for k, v in self.history.arrays().items()})
+        ckpt.save_checkpoint(path, self.model_config, self.train_config, state, tensors)
+        ckpt.write_run_summary(self.run_dir, self.model_config, self.train_config, state)
+        self.last_checkpoint = path
+        return path
+
+    def _state_dict(self) -> dict:
+        return {"step": self.step, "epoch": round(self.epoch, 4), "images_seen": self.images_seen,
+                "elapsed_seconds": round(self.elapsed_seconds, 3), "data_cursor": self.cursor,
+                "device": self.device.type, "dataset": self.dataset.name, "dataset_split": self.dataset.split}
+
+    def _finish(self, reason: str, message: str, export_on_finish: bool) -> Iterator[TrainEvent]:
+        checkpoint_path = onnx_path = None
+        if reason != "diverged" and self.run_dir is not None:
+            try:
+                if self.step > 0:
+                    checkpoint_path = str(self.save())
+                    yield CheckpointSaved(self.step, checkpoint_path)
+                    yield from self._preview_events(save=True)
+                if export_on_finish and self.step > 0:
+                    onnx_path = str(self.export_onnx(self.run_dir / ckpt.ONNX_NAME))
+            except Exception as exc:  # a full disk must not lose the training that happened; report it
+                reason, message = "error", f"{message}, but saving failed: {exc}"
+        elif self.last_checkpoint is not None:
+            checkpoint_path = str(self.last_checkpoint)
+        yield TrainingFinished(self.step, reason, message, str(self.run_dir) if self.run_dir else None,
+                               checkpoint_path, onnx_path)
+
+    def export_onnx(self, path: Path) -> Path:
+        from ganstudio.core.export import export_onnx
+
+        extra = {"steps": str(self.step), "images_seen": str(self.images_seen),
+                 "minutes": f"{self.elapsed_seconds / 60:.1f}", "dataset_split": self.dataset.split}
+        return export_onnx(self.sampling_generator(), self.model_config, self.train_config, Path(path), extra)
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer, prefix: str, out: dict[str, torch.Tensor]) -> dict:
+    """Adam state as named tensors (no pickles) plus its JSON hyper-parameters."""
+    state = optimizer.state_dict()
+    for index, values in state["state"].items():
+        for name, tensor in values.items():
+            out[f"{prefix}.{index}.{name}"] = torch.as_tensor(tensor)
+    return {"param_groups": state["param_groups"]}
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, data: ckpt.CheckpointData, prefix: str) -> None:
+    groups = data.state.get(prefix, {}).get("param_groups")
+    if groups is None:
+        raise ckpt.CheckpointError(f"checkpoint has no {prefix} optimizer state")
+    per_param: dict[int, dict[str, torch.Tensor]] = {}
+    for key, tensor in data.module_state(prefix).items():
+        index, name = key.split(".", 1)
+        per_param.setdefault(int(index), {})[name] = tensor
+    try:
+        optimizer.load_state_dict({"state": per_param, "param_groups": groups})
+    except (ValueError, KeyError) as exc:
+        raise ckpt.CheckpointError(f"optimizer state does not fit the model: {exc}") from exc

@@ -1,0 +1,236 @@
+"""Live loss plots that stay smooth over hours of training.
+
+Following pyqtgraph's scrollingPlots example: every curve is created once; new rows go into a numpy buffer
+that doubles when full; a QTimer (~10 Hz) calls `setData` with views of the buffer, only when new data came.
+`setDownsampling(mode="peak")` and `setClipToView(True)` keep drawing cheap, and once the stored history
+passes `MAX_POINTS` every other row is dropped, so memory and redraw cost stay bounded for millions of steps.
+
+Each series is drawn twice: the raw per-step values, faint, and an exponential moving average on top, bold,
+so trends are readable through the noise of GAN losses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+import pyqtgraph as pg
+
+# Input row layout (see train_worker.METRIC_COLUMNS).
+STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
+SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
+MAX_POINTS = 200_000  # stored rows before the history is thinned by half
+REFRESH_MS = 100
+SMOOTHING = 0.05  # EMA weight of each new step in the bold curves
+
+_COLORS = {"d_loss": "#3b82f6", "g_loss": "#f97316", "d_real": "#10b981", "d_fake": "#ef4444",
+           "gradient_penalty": "#a855f7"}
+_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
+           "gradient_penalty": "gradient penalty"}
+
+
+class MetricHistory:
+    """Rows of (step, 5 raw values, 5 smoothed values) in a doubling buffer, thinned when it grows too long."""
+
+    def __init__(self, capacity: int = 1024, max_points: int = MAX_POINTS) -> None:
+        self._data = np.full((capacity, 11), np.nan)
+        self._size = 0
+        self._ema: np.ndarray | None = None
+        self.max_points = max_points
+
+    def __len__(self) -> int:
+        return self._size
+
+    def clear(self) -> None:
+        self._data = np.full((1024, 11), np.nan)
+        self._size = 0
+        self._ema = None
+
+    def append(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+        n = len(rows)
+        if n == 0:
+            return
+        needed = self._size + n
+        if needed > len(self._data):
+            capacity = len(self._data)
+            while capacity < needed:
+                capacity *= 2
+            grown = np.full((capacity, 11), np.nan)
+            grown[:self._size] = self._data[:self._size]
+            self._data = grown
+        block = self._data[self._size:needed]
+        block[:, :6] = rows
+        block[:, 6:] = self._smooth(rows[:, 1:])
+        self._size = needed
+        if self._size > self.max_points:
+            self._thin()
+
+    def _smooth(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty_like(values)
+        ema = self._ema
+        for i, row in enumerate(values):
+            if ema is None:
+                ema = row.copy()
+            else:  # a NaN (e.g. no gradient penalty) restarts that column's average
+                ema = np.where(np.isfinite(ema), ema + SMOOTHING * (row - ema), row)
+            out[i] = ema
+        self._ema = ema
+        return out
+
+    def _thin(self) -> None:
+        """Keep every other row. A fresh array, so arrays handed to the plots never change under them."""
+        while self._size > self.max_points:
+            kept = self._data[:self._size:2]
+            self._data = np.full_like(self._data, np.nan)
+            self._data[:len(kept)] = kept
+            self._size = len(kept)
+
+    def steps(self) -> np.ndarray:
+        return self._data[:self._size, 0]
+
+    def raw(self, name: str) -> np.ndarray:
+        return self._data[:self._size, SERIES[name]]
+
+    def smoothed(self, name: str) -> np.ndarray:
+        return self._data[:self._size, 5 + SERIES[name]]
+
+
+class LossPlots(QWidget):
+    """D/G losses, D(x)/D(G(z)) and (for WGAN-GP) the gradient penalty, against the step."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history = MetricHistory()
+        self._dirty = False
+        self._show_gp = False
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.ci.layout.setSpacing(6)
+        self.view.ci.setContentsMargins(2, 2, 2, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+        self.loss_plot = self._make_plot("Loss", ("d_loss", "g_loss"))
+        self.view.nextRow()
+        self.score_plot = self._make_plot("D(x), D(G(z))", ("d_real", "d_fake"))
+        self.view.nextRow()
+        self.gp_plot = self._make_plot("Penalty", ("gradient_penalty",))
+        self.score_plot.setXLink(self.loss_plot)
+        self.gp_plot.setXLink(self.loss_plot)
+        self.gp_plot.setLabel("bottom", "step")
+        self._set_gp_visible(False)
+        self._apply_palette()
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    def _make_plot(self, title: str, names: tuple[str, ...]) -> pg.PlotItem:
+        plot = self.view.addPlot()
+        plot.setLabel("left", title)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.setMenuEnabled(True)
+        plot.getViewBox().setMouseEnabled(x=True, y=False)
+        plot.enableAutoRange()
+        plot.getViewBox().setAutoVisible(y=True)
+        plot.addLegend(offset=(-8, 4), labelTextSize="8pt", colCount=len(names))
+        plot.raw_curves = {}
+        plot.smooth_curves = {}
+        for name in names:
+            color = QColor(_COLORS[name])
+            faint = QColor(color)
+            faint.setAlpha(70)
+            plot.raw_curves[name] = plot.plot([], [], pen=pg.mkPen(faint, width=1), connect="finite",
+                                              skipFiniteCheck=False)
+            plot.smooth_curves[name] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=_LABELS[name],
+                                                 connect="finite")
+        return plot
+
+    # ------------------------------------------------------------------ public
+    def append(self, rows: np.ndarray) -> None:
+        """Add metric rows (step, d_loss, g_loss, d_real, d_fake, gradient_penalty); drawn on the next tick."""
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+        if len(rows) == 0:
+            return
+        self.history.append(rows)
+        if not self._show_gp and np.isfinite(rows[:, GP]).any():
+            self._set_gp_visible(True)
+        self._dirty = True
+
+    def clear(self) -> None:
+        self.history.clear()
+        self._set_gp_visible(False)
+        self._dirty = True
+        self.refresh()
+
+    def set_objective(self, loss: str) -> None:
+        """Name the score axis after what the objective's D outputs: a probability for BCE, a raw score else."""
+        unit = "probability" if loss == "bce" else "score"
+        self.score_plot.setLabel("left", f"D(x), D(G(z)) ({unit})")
+
+    def curve_data(self, name: str, smoothed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The (steps, values) currently handed to a curve (for tests and export)."""
+        plot = self._plot_of(name)
+        item = (plot.smooth_curves if smoothed else plot.raw_curves)[name]
+        x, y = item.getOriginalDataset()
+        return (np.asarray(x) if x is not None else np.empty(0), np.asarray(y) if y is not None else np.empty(0))
+
+    def gradient_penalty_visible(self) -> bool:
+        return self._show_gp
+
+    def refresh(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        steps = self.history.steps()
+        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+            for name in plot.raw_curves:
+                plot.raw_curves[name].setData(steps, self.history.raw(name))
+                plot.smooth_curves[name].setData(steps, self.history.smoothed(name))
+
+    # ------------------------------------------------------------------ internals
+    def _plot_of(self, name: str) -> pg.PlotItem:
+        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+            if name in plot.raw_curves:
+                return plot
+        raise KeyError(name)
+
+    def _set_gp_visible(self, visible: bool) -> None:
+        self._show_gp = visible
+        self.gp_plot.setVisible(visible)
+        self.gp_plot.setMaximumHeight(16777215 if visible else 0)
+        last, other = (self.gp_plot, self.score_plot) if visible else (self.score_plot, self.gp_plot)
+        last.setLabel("bottom", "step")
+        last.showAxis("bottom")
+        other.getAxis("bottom").setLabel("")
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        foreground = palette.color(QPalette.ColorRole.Text)
+        self.view.setBackground(background)
+        grid = QColor(foreground)
+        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+            for axis in ("left", "bottom"):
+                item = plot.getAxis(axis)
+                item.setPen(pg.mkPen(grid))
+                item.setTextPen(pg.mkPen(foreground))
+            if plot.legend is not None:
+                plot.legend.setLabelTextColor(foreground)
+                fill = QColor(background)
+                fill.setAlpha(200)
+                plot.legend.setBrush(pg.mkBrush(fill))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._apply_palette()
+        super().changeEvent(event)
+
+
+__all__ = ["LossPlots", "MetricHistory", "MAX_POINTS", "Qt"]

@@ -1,0 +1,262 @@
+"""A thin Qt adapter that runs the core trainer in a QThread.
+
+The worker is a QObject moved to a QThread. Its `run()` slot loads the dataset, builds (or resumes) a
+`Trainer` and iterates `trainer.run()`, turning each core event into a queued Qt signal. Only plain data
+crosses to the UI thread: frozen core events, `MetricsBatch` records holding numpy arrays, and strings.
+
+Throttling: the trainer can yield hundreds of `StepMetrics` per second. The worker collects them into rows
+and emits one `MetricsBatch` at most `EMIT_HZ` times a second (and whenever another event must keep its
+order, or training pauses), so the UI thread is never flooded with signals.
+
+Control: `pause()`, `resume()` and `stop()` are called directly from the UI thread. They only flip
+thread-safe flags (the worker thread is busy inside the loop, so queued slots would never run).
+torch is imported only inside `run()`, so building the GUI stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig
+from ganstudio.core.events import LogMessage, StepMetrics
+
+log = logging.getLogger(__name__)
+
+EMIT_HZ = 20.0  # most metric batches per second sent to the UI
+PROGRESS_HZ = 10.0  # most data-loading progress signals per second
+METRIC_COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "gradient_penalty")
+
+
+@dataclass(frozen=True)
+class MetricsBatch:
+    """Metric rows gathered since the last batch, plus the newest full record for the progress line."""
+
+    rows: np.ndarray = field(repr=False)  # (n, len(METRIC_COLUMNS)) float64, ordered by step
+    latest: StepMetrics | None
+    restored: bool = False  # True for the loss history of a resumed run (replaces what is plotted)
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Everything a training run needs, as plain values built by the UI thread."""
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    run_dir: str
+    conditional: bool = False  # the class count is taken from the dataset once it is loaded
+    resume_from: str | None = None  # a run folder; then only the budget and device of train_config are used
+    data_dir: str | None = None
+    download: bool = True  # fetch MNIST / Fashion-MNIST when missing
+    preview_seconds: float = 3.0
+
+
+def describe_error(exc: BaseException) -> str:
+    """A message for the user: expected errors as they are, others with their type name."""
+    from ganstudio.core.data import DataError
+
+    friendly: list[type[BaseException]] = [DataError, ConfigError]
+    checkpoint = sys.modules.get("ganstudio.core.checkpoint")  # only if already imported: it imports torch
+    if checkpoint is not None:
+        friendly.append(checkpoint.CheckpointError)
+    if isinstance(exc, tuple(friendly)):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory: try a smaller batch size, image size or model width"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def resume_overrides(request: TrainRequest, state: dict, old: TrainConfig) -> dict:
+    """Budget and device for a resumed run: the form's budget counts as extra training on top of what is done."""
+    new = request.train_config
+    overrides: dict = {"device": new.device, "threads": new.threads}
+    overrides["steps"] = int(state.get("step", 0)) + new.steps if new.steps else 0
+    overrides["epochs"] = float(state.get("epoch", 0.0)) + new.epochs if new.epochs else 0.0
+    overrides["minutes"] = float(state.get("elapsed_seconds", 0.0)) / 60 + new.minutes if new.minutes else 0.0
+    return {k: v for k, v in overrides.items() if getattr(old, k) != v}
+
+
+class TrainWorker(QObject):
+    """Runs one training session; create a new worker (and thread) for each run."""
+
+    metrics = Signal(object)  # MetricsBatch
+    event = Signal(object)  # SampleGrid, GeneratorSnapshot, CheckpointSaved, LogMessage, TrainingFinished
+    stage = Signal(str)  # a short description of what happens now ("Loading MNIST...", "Training")
+    download_progress = Signal(str, float, float)  # file name, bytes done, bytes total (-1 if unknown)
+    load_progress = Signal(str, float, float)  # what, done, total (-1 if unknown)
+    failed = Signal(str)  # a readable error; the run is over
+    cancelled = Signal(str)  # the user cancelled before training began (e.g. a download)
+    done = Signal()  # always last
+
+    def __init__(self, request: TrainRequest, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._paused = False
+        self._control = None  # the core TrainingControl, created in run() (it lives next to torch)
+        self._rows: list[tuple[float, ...]] = []
+        self._latest: StepMetrics | None = None
+        self._last_emit = 0.0
+        self._last_progress = 0.0
+
+    # --------------------------------------------------------------- called from the UI thread
+    def pause(self) -> None:
+        with self._lock:
+            self._paused = True
+            if self._control is not None:
+                self._control.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            if self._control is not None:
+                self._control.resume()
+
+    def stop(self) -> None:
+        """Ask the run to end: cancels a download, or makes the trainer save and finish after this step."""
+        with self._lock:
+            self._stop.set()
+            if self._control is not None:
+                self._control.stop()
+
+    def is_paused(self) -> bool:
+        with self._lock:
+            return self._paused
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # --------------------------------------------------------------- the worker thread
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not kill the thread
+            from ganstudio.core.data import DownloadCancelled
+
+            self._flush()
+            if isinstance(exc, DownloadCancelled) and self._stop.is_set():
+                self.cancelled.emit(str(exc) or "download cancelled")
+            else:
+                log.debug("training failed", exc_info=True)
+                self.event.emit(LogMessage("".join(traceback.format_exception_only(exc)).strip()))
+                self.failed.emit(describe_error(exc))
+        finally:
+            self._flush()
+            self.done.emit()
+
+    def _run(self) -> None:
+        req = self.request
+        checkpoint_data = None
+        model_config = req.model_config
+        if req.resume_from:
+            self.stage.emit("Reading the checkpoint...")
+            from ganstudio.core import checkpoint as ckpt
+
+            checkpoint_data = ckpt.load_checkpoint(Path(req.resume_from))
+            model_config = checkpoint_data.model_config
+            dataset_spec = checkpoint_data.train_config.dataset
+        else:
+            dataset_spec = req.train_config.dataset
+        dataset = self._load_dataset(dataset_spec, model_config)
+        if self._stop.is_set():
+            self.cancelled.emit("stopped before training began")
+            return
+        self.stage.emit("Building the models...")
+        from ganstudio.core import training  # imports torch: only now, when the user pressed Start
+
+        control = self._make_control(training.TrainingControl)
+        if checkpoint_data is not None:
+            overrides = resume_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
+            del checkpoint_data  # the trainer reloads it; do not keep two copies of the weights
+            trainer = training.Trainer.from_checkpoint(Path(req.resume_from), dataset, control=control, **overrides)
+            history = trainer.history.arrays()
+            if len(history["step"]):
+                rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
+                self.metrics.emit(MetricsBatch(rows, None, restored=True))
+            self.event.emit(LogMessage(f"resuming {req.resume_from} at step {trainer.step:,}"))
+        else:
+            model_config = self._fit_classes(model_config, dataset)
+            trainer = training.Trainer(model_config, req.train_config, dataset, Path(req.run_dir), control)
+        self.stage.emit("Training")
+        for event in trainer.run(preview_seconds=req.preview_seconds):
+            if isinstance(event, StepMetrics):
+                self._rows.append((event.step, event.d_loss, event.g_loss, event.d_real, event.d_fake,
+                                   event.gradient_penalty))
+                self._latest = event
+                if time.monotonic() - self._last_emit >= 1.0 / EMIT_HZ:
+                    self._flush()
+            else:
+                self._flush()  # keep the order: metrics up to this step first
+                self.event.emit(event)
+
+    def _make_control(self, base: type):
+        worker = self
+
+        class FlushingControl(base):
+            """The core control, flushing pending metrics before the loop blocks on a pause."""
+
+            def wait_while_paused(self) -> float:
+                if self.paused:
+                    worker._flush()
+                return super().wait_while_paused()
+
+        control = FlushingControl()
+        with self._lock:
+            if self._paused:
+                control.pause()
+            if self._stop.is_set():
+                control.stop()
+            self._control = control
+        return control
+
+    def _load_dataset(self, spec: str, model_config: ModelConfig):
+        from ganstudio.core.data import canonical_name, is_named_dataset, load_dataset
+
+        named = "/" not in spec and "\\" not in spec and is_named_dataset(spec)
+        title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(canonical_name(spec), spec) \
+            if named else Path(spec).name
+        self.stage.emit(f"Loading {title}...")
+        signal = self.download_progress if named else self.load_progress  # named sets report only downloads
+        req = self.request
+
+        def progress(what: str, done: int, total: int | None) -> None:
+            now = time.monotonic()
+            final = total is not None and done >= total
+            if final or now - self._last_progress >= 1.0 / PROGRESS_HZ:
+                self._last_progress = now
+                signal.emit(str(what), float(done), float(total if total is not None else -1))
+
+        return load_dataset(spec, image_size=model_config.image_size, channels=model_config.channels,
+                            data_dir=Path(req.data_dir) if req.data_dir else None, download=req.download,
+                            progress=progress, cancel=self._stop.is_set,
+                            log=lambda text: self.event.emit(LogMessage(text)))
+
+    def _fit_classes(self, model_config: ModelConfig, dataset) -> ModelConfig:
+        """Take the class count and names from the data: the form only says whether to be conditional."""
+        from ganstudio.core.config import with_changes
+
+        if self.request.conditional:
+            if dataset.num_classes < 2:
+                raise ConfigError(f"conditional: a class-conditional model needs labelled data, but "
+                                  f"{dataset.name} has no classes; put each class in its own subfolder "
+                                  f"or untick Class-conditional")
+            return with_changes(model_config, num_classes=dataset.num_classes, class_names=dataset.class_names)
+        return with_changes(model_config, num_classes=0, class_names=dataset.class_names)
+
+    def _flush(self) -> None:
+        """Send the gathered metric rows (if any) as one batch. Called on the worker thread only."""
+        if not self._rows:
+            return
+        rows, self._rows = np.asarray(self._rows, dtype=np.float64), []
+        self._last_emit = time.monotonic()
+        self.metrics.emit(MetricsBatch(rows, self._latest))

@@ -1,0 +1,154 @@
+import math
+import threading
+import time
+
+import pytest
+import torch
+
+from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig
+from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, SampleGrid, StepMetrics, TrainingFinished
+from ganstudio.core.training import Trainer
+from tests.core.helpers import tiny_dataset, tiny_model, tiny_train
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp", "hinge"])
+@pytest.mark.parametrize("conditional", [False, True])
+def test_every_architecture_and_objective_trains(arch, loss, conditional):
+    data = tiny_dataset(64)
+    model = tiny_model(arch=arch, num_classes=10 if conditional else 0, spectral_norm=loss == "hinge")
+    trainer = Trainer(model, tiny_train(loss=loss, steps=3, d_steps=2), data)
+    events = list(trainer.run(export_on_finish=False))
+    metrics = [e for e in events if isinstance(e, StepMetrics)]
+    assert [m.step for m in metrics] == [1, 2, 3]
+    for m in metrics:
+        assert all(math.isfinite(v) for v in (m.d_loss, m.g_loss, m.d_real, m.d_fake))
+        assert math.isfinite(m.gradient_penalty) == (loss == "wgan-gp")
+    assert metrics[-1].images_seen == 3 * 2 * 16
+    assert events[-1].reason == "completed"
+    images = trainer.preview_images()
+    assert images.shape == (64, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
+
+
+@pytest.mark.parametrize("size,channels", [(32, 3), (64, 1)])
+def test_dcgan_other_sizes(size, channels):
+    data = tiny_dataset(32, size=size, channels=channels)
+    trainer = Trainer(tiny_model(arch="dcgan", image_size=size, channels=channels), tiny_train(steps=2), data)
+    list(trainer.run(export_on_finish=False))
+    assert trainer.preview_images().shape == (64, channels, size, size)
+
+
+def test_impossible_configs_are_rejected_with_the_field_named():
+    with pytest.raises(ConfigError, match="image_size"):
+        ModelConfig(image_size=30)
+    with pytest.raises(ConfigError, match="loss"):
+        TrainConfig(loss="lsgan")
+    with pytest.raises(ConfigError, match="g_lr"):
+        TrainConfig(g_lr=-1)
+    with pytest.raises(ConfigError, match="d_steps"):
+        TrainConfig(d_steps=0)
+    with pytest.raises(ConfigError, match="expects"):
+        Trainer(tiny_model(image_size=32), tiny_train(), tiny_dataset(16))
+    with pytest.raises(ConfigError, match="labelled"):
+        Trainer(tiny_model(num_classes=10), tiny_train(), tiny_dataset(16, classes=0))
+
+
+def test_training_is_repeatable_with_a_seed():
+    def final_weights():
+        trainer = Trainer(tiny_model(), tiny_train(steps=4), tiny_dataset(64))
+        list(trainer.run(export_on_finish=False))
+        return torch.cat([p.flatten() for p in trainer.generator.parameters()])
+
+    assert torch.equal(final_weights(), final_weights())
+
+
+def test_pause_resume_and_stop_take_effect_between_steps():
+    trainer = Trainer(tiny_model(), tiny_train(steps=0, minutes=10), tiny_dataset(64))
+    steps: list[int] = []
+    finished: list[TrainingFinished] = []
+
+    def consume():
+        for event in trainer.run(export_on_finish=False):
+            if isinstance(event, StepMetrics):
+                steps.append(event.step)
+            elif isinstance(event, TrainingFinished):
+                finished.append(event)
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(steps) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    trainer.control.pause()
+    time.sleep(0.2)
+    paused_at = len(steps)
+    time.sleep(0.3)
+    assert len(steps) == paused_at, "steps advanced while paused"
+    trainer.control.resume()
+    deadline = time.monotonic() + 10
+    while len(steps) <= paused_at and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(steps) > paused_at, "training did not resume"
+    t0 = time.monotonic()
+    trainer.control.stop()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.monotonic() - t0 < 1.0
+    assert finished and finished[0].reason == "stopped"
+
+
+def test_stop_while_paused_ends_the_run():
+    trainer = Trainer(tiny_model(), tiny_train(steps=0, minutes=10), tiny_dataset(64))
+    trainer.control.pause()
+    result: list = []
+    thread = threading.Thread(target=lambda: result.extend(trainer.run(export_on_finish=False)))
+    thread.start()
+    time.sleep(0.2)
+    trainer.control.stop()
+    thread.join(5)
+    assert not thread.is_alive() and result[-1].reason == "stopped"
+
+
+def test_samples_snapshots_and_checkpoints_are_emitted(tmp_path):
+    trainer = Trainer(tiny_model(), tiny_train(steps=8, sample_every=4, checkpoint_every=4), tiny_dataset(64),
+                      tmp_path / "run")
+    events = list(trainer.run(export_on_finish=False))
+    grids = [e for e in events if isinstance(e, SampleGrid)]
+    assert [g.step for g in grids] == [4, 8, 8]  # periodic, then the final grid
+    assert all((tmp_path / "run" / "samples").joinpath(f"step_{s:07d}.png").exists() for s in (4, 8))
+    assert any(isinstance(e, GeneratorSnapshot) for e in events)
+    assert [e.step for e in events if isinstance(e, CheckpointSaved)] == [4, 8, 8]
+    assert (tmp_path / "run" / "checkpoint.safetensors").exists()
+    assert (tmp_path / "run" / "run.json").exists()
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    trainer = Trainer(tiny_model(), tiny_train(steps=10, checkpoint_every=3), tiny_dataset(64), run)
+    original = trainer._train_step
+    calls = {"n": 0}
+
+    def poisoned():
+        calls["n"] += 1
+        losses = original()
+        return (float("nan"), *losses[1:]) if calls["n"] == 5 else losses
+
+    monkeypatch.setattr(trainer, "_train_step", poisoned)
+    before = None
+    events = []
+    for event in trainer.run(export_on_finish=False):
+        events.append(event)
+        if isinstance(event, CheckpointSaved):
+            before = (run / "checkpoint.safetensors").read_bytes()
+    finished = events[-1]
+    assert finished.reason == "diverged"
+    assert "NaN" in finished.message and "last good checkpoint" in finished.message
+    assert (run / "checkpoint.safetensors").read_bytes() == before  # untouched after divergence
+    assert finished.checkpoint_path.endswith("checkpoint.safetensors")
+
+
+def test_budget_by_epochs_and_progress():
+    trainer = Trainer(tiny_model(), tiny_train(steps=0, epochs=1.0, batch_size=16), tiny_dataset(64))
+    metrics = [e for e in trainer.run(export_on_finish=False) if isinstance(e, StepMetrics)]
+    assert len(metrics) == 4 and metrics[-1].progress == 1.0
+    assert metrics[1].eta_seconds is not None

@@ -184,6 +184,12 @@ def export_onnx(generator: nn.Module, model_cfg: ModelConfig, train_cfg: TrainCo
 
     path = Path(path)
     metadata = build_metadata(model_cfg, train_cfg, extra_metadata)
+    try:  # fail before the (seconds-long) export when the folder cannot exist
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"could not write {path}: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise ExportError(f"could not write {path}: it is a folder")
     clone = _cpu_eval_copy(generator)
     wrapper = (_ConditionalUnitRange(clone) if model_cfg.conditional else _UnitRange(clone)).eval()
 
@@ -204,7 +210,6 @@ def export_onnx(generator: nn.Module, model_cfg: ModelConfig, train_cfg: TrainCo
     _self_check(wrapper, model_bytes, model_cfg, atol)
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda tmp: _write_bytes(tmp, model_bytes))
     except OSError as exc:
         raise ExportError(f"could not write {path}: {exc.strerror or exc}") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ def _pil_image(picture: np.ndarray):
 def atomic_write(path: Path, write) -> None:
     """Write through a temp file in the same folder and rename, so a failed write never leaves a half file."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # pid + thread id: the GUI and a training thread may write the same file at the same moment.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)

@@ -34,7 +34,8 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         return lerp(a, b, t).astype(np.float32)
     cos = np.clip(np.dot(a / na, b / nb), -1.0, 1.0)
     omega = np.arccos(cos)
-    if omega < 1e-6:  # parallel vectors: slerp degenerates to lerp
+    if omega < 1e-6 or np.pi - omega < 1e-3:
+        # Parallel or opposite vectors: the great circle is undefined (sin(omega) ~ 0), so fall back to lerp.
         return lerp(a, b, t).astype(np.float32)
     so = np.sin(omega)
     out = (np.sin((1 - t_col) * omega) / so) * a + (np.sin(t_col * omega) / so) * b

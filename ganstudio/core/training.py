@@ -386,7 +386,7 @@ class Trainer:
     def export_onnx(self, path: Path) -> Path:
         from ganstudio.core.export import export_onnx
 
-        extra = {"steps": str(self.step), "images_seen": str(self.images_seen),
+        extra = {"step": str(self.step), "images_seen": str(self.images_seen),
                  "minutes": f"{self.elapsed_seconds / 60:.1f}", "dataset_split": self.dataset.split}
         return export_onnx(self.sampling_generator(), self.model_config, self.train_config, Path(path), extra)
 

@@ -37,15 +37,21 @@ def to_qimage(picture: np.ndarray) -> QImage:
     return QImage(data.tobytes(), w, h, line, fmt).copy()
 
 
+def crisp_scale(scale: float, dpr: float) -> float:
+    """Round a display scale down to whole device pixels per image pixel, unless that wastes over 20 %
+    of the space (then the fractional scale is kept; nearest-neighbour still draws hard pixel edges)."""
+    device_scale = math.floor(scale * dpr)
+    if device_scale >= 1 and device_scale >= 0.8 * scale * dpr:
+        return device_scale / dpr
+    return scale
+
+
 def snapped_rect(image_w: int, image_h: int, area: QRectF, dpr: float) -> QRectF:
-    """The largest rect for the image inside `area`, with a whole number of device pixels per image pixel
-    (when at least one fits) and its corner on the device pixel grid, centred in `area`."""
+    """The largest rect for the image inside `area`, preferably with a whole number of device pixels per
+    image pixel (see crisp_scale), its corner on the device pixel grid, centred in `area`."""
     if image_w <= 0 or image_h <= 0 or area.width() <= 0 or area.height() <= 0:
         return QRectF()
-    scale = min(area.width() / image_w, area.height() / image_h)
-    device_scale = math.floor(scale * dpr)
-    if device_scale >= 1:
-        scale = device_scale / dpr
+    scale = crisp_scale(min(area.width() / image_w, area.height() / image_h), dpr)
     w, h = image_w * scale, image_h * scale
     x = round((area.x() + (area.width() - w) / 2) * dpr) / dpr
     y = round((area.y() + (area.height() - h) / 2) * dpr) / dpr

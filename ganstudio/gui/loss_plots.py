@@ -12,7 +12,7 @@ so trends are readable through the noise of GAN losses.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -115,7 +115,7 @@ class LossPlots(QWidget):
 
         self.loss_plot = self._make_plot("Loss", ("d_loss", "g_loss"))
         self.view.nextRow()
-        self.score_plot = self._make_plot("D(x), D(G(z))", ("d_real", "d_fake"))
+        self.score_plot = self._make_plot("D output", ("d_real", "d_fake"))
         self.view.nextRow()
         self.gp_plot = self._make_plot("Penalty", ("gradient_penalty",))
         self.score_plot.setXLink(self.loss_plot)
@@ -132,6 +132,8 @@ class LossPlots(QWidget):
     def _make_plot(self, title: str, names: tuple[str, ...]) -> pg.PlotItem:
         plot = self.view.addPlot()
         plot.setLabel("left", title)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
@@ -172,7 +174,7 @@ class LossPlots(QWidget):
     def set_objective(self, loss: str) -> None:
         """Name the score axis after what the objective's D outputs: a probability for BCE, a raw score else."""
         unit = "probability" if loss == "bce" else "score"
-        self.score_plot.setLabel("left", f"D(x), D(G(z)) ({unit})")
+        self.score_plot.setLabel("left", f"D output ({unit})")
 
     def curve_data(self, name: str, smoothed: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The (steps, values) currently handed to a curve (for tests and export)."""
@@ -223,6 +225,8 @@ class LossPlots(QWidget):
                 item.setTextPen(pg.mkPen(foreground))
             if plot.legend is not None:
                 plot.legend.setLabelTextColor(foreground)
+                for _sample, label in plot.legend.items:
+                    label.setText(label.text, color=foreground)
                 fill = QColor(background)
                 fill.setAlpha(200)
                 plot.legend.setBrush(pg.mkBrush(fill))
@@ -232,5 +236,3 @@ class LossPlots(QWidget):
             self._apply_palette()
         super().changeEvent(event)
 
-
-__all__ = ["LossPlots", "MetricHistory", "MAX_POINTS", "Qt"]

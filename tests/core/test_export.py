@@ -51,7 +51,6 @@ CASES = [
     ModelConfig(arch="dcgan", **TINY),
     ModelConfig(arch="dcgan", num_classes=4, **TINY),
     ModelConfig(arch="dcgan", image_size=32, channels=3, num_classes=2, **TINY),
-    ModelConfig(arch="mlp", image_size=64, channels=3, **TINY),
 ]
 
 

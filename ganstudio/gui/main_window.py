@@ -1,0 +1,403 @@
+"""The main window: tabs (Explore, Interpolate, Train), the model info dock, menus, status bar, drag and drop.
+
+It wires small parts together and holds the one piece of shared state, the current generator backend:
+ModelManager loads models (in the render thread), the tabs render through one RenderService, and TrainPanel
+hands over finished runs and live snapshots. Closing the window stops training cleanly and then the render
+thread; nothing is ever terminated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+import ganstudio
+from ganstudio.gui import dialogs
+from ganstudio.gui.explore_tab import ExploreTab
+from ganstudio.gui.interpolate_tab import InterpolateTab
+from ganstudio.gui.latent_sliders import LatentFileError
+from ganstudio.gui.model_manager import (
+    ModelInfoPanel, ModelManager, backend_label, default_model, is_model_path, models_dir, shipped_models,
+)
+from ganstudio.gui.render_worker import RenderResult, RenderService
+from ganstudio.gui.settings import Settings
+
+try:  # the training panel is another part of the app; exploring works without it
+    from ganstudio.gui.train_panel import TrainPanel
+except ImportError as _exc:  # pragma: no cover - only while the panel is missing or broken
+    TrainPanel = None
+    _TRAIN_IMPORT_ERROR = str(_exc)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("GAN Studio")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.renderer = RenderService(self)
+        self.models = ModelManager(self.renderer, self.settings, self)
+        self._backend = None
+        self._path = ""  # file or folder of the current model ("" for the live generator)
+        self._closed = False
+
+        self.explore = ExploreTab(self.renderer, self.settings)
+        self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
+        self.train_panel = TrainPanel(self) if TrainPanel is not None else None
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.explore, "Explore")
+        self.tabs.addTab(self.interpolate, "Interpolate")
+        if self.train_panel is not None:
+            self.tabs.addTab(self.train_panel, "Train")
+        else:
+            label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.tabs.addTab(label, "Train")
+        for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples",
+                                 "Train a GAN")):
+            self.tabs.setTabToolTip(i, tip)
+        self.setCentralWidget(self.tabs)
+
+        self.info_panel = ModelInfoPanel()
+        self.info_dock = QDockWidget("Model Info", self)
+        self.info_dock.setObjectName("model_info_dock")
+        self.info_dock.setWidget(self.info_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.info_dock)
+
+        self.backend_status = QLabel("no model")
+        self.backend_status.setToolTip("The inference backend running the current model")
+        self.time_status = QLabel("")
+        self.time_status.setToolTip("Time of the last render of the current sample")
+        self.statusBar().addPermanentWidget(self.backend_status)
+        self.statusBar().addPermanentWidget(self.time_status)
+
+        self._build_menus()
+        self._connect()
+        self._restore()
+
+    # -- construction -------------------------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip or text)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        a = self._action
+        K = QKeySequence.StandardKey
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(a("&Open…", self.open_dialog, K.Open, "Open a model: .onnx or .safetensors"))
+        file.addAction(a("Open Run &Folder…", self.open_folder_dialog, "Ctrl+Shift+O", "Open a training run folder"))
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.shipped_menu = file.addMenu("S&hipped Models")
+        self.live_action = a("Use &Live Training Generator", self.set_live, None,
+                             "Explore the generator of the training run as it learns (updates every few "
+                             "seconds)", checkable=True)
+        file.addAction(self.live_action)
+        file.addSeparator()
+        file.addAction(a("&Save Image…", self.save_image_dialog, K.Save, "Save the current image as PNG"))
+        file.addAction(a("Save &Latent…", self.save_latent_dialog, "Ctrl+Shift+S", "Save the current latent"))
+        file.addAction(a("Load La&tent…", self.load_latent_dialog, "Ctrl+L", "Load a saved latent (.json, .npy)"))
+        file.addAction(a("&Export Strip…", self.export_strip_dialog, "Ctrl+E", "Save the interpolation strip as PNG"))
+        file.addAction(a("Export &GIF…", self.export_gif_dialog, "Ctrl+Shift+E", "Save the interpolation as GIF"))
+        file.addSeparator()
+        file.addAction(a("&Quit", self.close, K.Quit, "Quit GAN Studio"))
+
+        edit = bar.addMenu("&Edit")
+        edit.addAction(a("&Copy Image", self.explore.copy_image, K.Copy, "Copy the current image"))
+        edit.addSeparator()
+        edit.addAction(a("&Randomize", self.explore.randomize, "Ctrl+R", "A new random latent"))
+        edit.addAction(a("Re&set", self.explore.reset, "Ctrl+0", "Back to the selected sample's latent"))
+        edit.addAction(a("Reseed &Grid", lambda: self.explore.reseed(), "Ctrl+Shift+R", "New grid seed"))
+
+        view = bar.addMenu("&View")
+        view.addAction(self.info_dock.toggleViewAction())
+        self.info_dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+I"))
+        self.all_dims_action = a("Show &Full Latent List", self.explore.sliders.set_show_all, None,
+                                 "One slider for every latent dimension", checkable=True)
+        view.addAction(self.all_dims_action)
+        view.addSeparator()
+        for i, name in enumerate(("&Explore", "&Interpolate", "&Train")):
+            view.addAction(a(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a("&Keyboard Shortcuts", lambda: dialogs.ShortcutsDialog(self).exec(), "F1"))
+        help_menu.addAction(a("&About GAN Studio", self.about))
+        self._rebuild_recent(self.models.recent_files())
+        self._rebuild_shipped()
+
+    def _connect(self) -> None:
+        self.renderer.rendered.connect(self._on_rendered)
+        self.models.opened.connect(self._on_opened)
+        self.models.failed.connect(self._on_failed)
+        self.models.loading.connect(lambda p: self.statusBar().showMessage(f"Opening {Path(p).name}…"))
+        self.models.recent_changed.connect(self._rebuild_recent)
+        self.explore.status_message.connect(self.show_status)
+        self.explore.render_time.connect(lambda ms: self.time_status.setText(f"{ms:.1f} ms"))
+        self.explore.keyframe_requested.connect(self._on_keyframe)
+        self.explore.save_button.clicked.connect(self.save_image_dialog)
+        self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
+        self.interpolate.status_message.connect(self.show_status)
+        self.interpolate.export_strip_button.clicked.connect(self.export_strip_dialog)
+        self.interpolate.export_gif_button.clicked.connect(self.export_gif_dialog)
+        if self.train_panel is not None:
+            self.train_panel.model_ready.connect(self._on_model_ready)
+            self.train_panel.snapshot_ready.connect(self._on_snapshot)
+            self.train_panel.status_message.connect(self.show_status)
+
+    def _restore(self) -> None:
+        geometry = self.settings.get_bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1360, 860)
+        state = self.settings.get_bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self.tabs.setCurrentIndex(self.settings.get_int("window/tab", 0, 0, self.tabs.count() - 1))
+        self.all_dims_action.setChecked(self.explore.sliders.show_all())
+
+    def save_settings(self) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.set("window/state", self.saveState())
+        self.settings.set("window/tab", self.tabs.currentIndex())
+        self.explore.save_settings()
+        self.interpolate.save_settings()
+        self.settings.sync()
+
+    # -- models -------------------------------------------------------------------------------------------
+
+    def backend(self):
+        return self._backend
+
+    def model_path(self) -> str:
+        return self._path
+
+    def open_path(self, path: str | Path) -> None:
+        """Open a model file or run folder (asynchronously); failures show a message, the old model stays."""
+        self.live_action.setChecked(False)
+        self.models.open(str(path))
+
+    def open_default_model(self) -> bool:
+        path = default_model()
+        if path is None:
+            self.show_status(f"No shipped model in {models_dir()}: open a model (Ctrl+O) or train one")
+            return False
+        self.open_path(path)
+        return True
+
+    def open_dialog(self) -> None:
+        path = dialogs.ask_open_model(self, self.settings)
+        if path:
+            self.open_path(path)
+
+    def open_folder_dialog(self) -> None:
+        path = dialogs.ask_open_folder(self, self.settings)
+        if path:
+            self.open_path(path)
+
+    @Slot(object, str)
+    def _on_opened(self, backend, path: str) -> None:
+        if self._closed:
+            self.renderer.retire(backend)
+            return
+        if path == "" and not self.live_action.isChecked():
+            self.renderer.retire(backend)  # a late live snapshot after the user switched back
+            return
+        old, self._backend, self._path = self._backend, backend, path or self._path
+        self.renderer.invalidate()
+        if old is not None and old is not backend:
+            self.renderer.retire(old)
+        label = backend_label(backend)
+        self.backend_status.setText(label)
+        self.info_panel.set_info(backend.info, label)
+        self.explore.set_backend(backend)
+        self.interpolate.set_backend(backend)
+        name = Path(path).name if path else backend.info.source
+        self.setWindowTitle(f"{name} — GAN Studio")
+        if path:
+            self.show_status(f"Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
+        else:
+            self.show_status(f"Exploring the {name}")
+
+    @Slot(str, str)
+    def _on_failed(self, path: str, message: str) -> None:
+        if self._closed:
+            return
+        what = Path(path).name if path else "the model"
+        keep = " The previous model is still loaded." if self._backend is not None else ""
+        self.show_status(f"Could not open {what}")
+        dialogs.show_error(self, "Cannot open model", f"{message}\n\n{keep.strip()}".strip())
+
+    @Slot(str)
+    def _on_model_ready(self, path: str) -> None:
+        self.show_status(f"Training finished: opening {path}")
+        self.open_path(path)
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot) -> None:
+        if self.live_action.isChecked():
+            self.models.open_snapshot(snapshot)
+
+    def set_live(self, on: bool) -> None:
+        if on:
+            if self.train_panel is None or not self.train_panel.is_running():
+                self.show_status("The live generator appears once training runs (Train tab)")
+        elif not self._path:
+            self.open_default_model()
+        elif self._backend is not None and self._backend.info.backend.endswith("(live training)"):
+            self.models.open(self._path)  # back to the file model
+
+    # -- menus that change ----------------------------------------------------------------------------------
+
+    def _rebuild_recent(self, paths: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in paths:
+            self.recent_menu.addAction(Path(path).name or path, lambda p=path: self.open_path(p)).setToolTip(path)
+        if paths:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent", self.models.clear_recent)
+        self.recent_menu.setEnabled(bool(paths))
+        self.recent_menu.setToolTipsVisible(True)
+
+    def _rebuild_shipped(self) -> None:
+        self.shipped_menu.clear()
+        for path in shipped_models():
+            self.shipped_menu.addAction(path.stem, lambda p=path: self.open_path(p)).setToolTip(str(path))
+        self.shipped_menu.setEnabled(bool(self.shipped_menu.actions()))
+        self.shipped_menu.setToolTipsVisible(True)
+
+    # -- files --------------------------------------------------------------------------------------------
+
+    def _guarded(self, title: str, action, path: str, done: str) -> bool:
+        try:
+            action(path)
+        except (OSError, ValueError) as exc:
+            dialogs.show_error(self, title, str(exc))
+            return False
+        self.show_status(done)
+        return True
+
+    def save_image_dialog(self) -> None:
+        if self.explore.current_picture() is None:
+            return self.show_status("Nothing to save yet: open a model first")
+        scale = self.explore.scale_spin.value()
+        path = dialogs.ask_save_path(self, self.settings, "Save Image", "sample.png", dialogs.PNG_FILTER, ".png")
+        if path:
+            self._guarded("Cannot save image", lambda p: self.explore.save_image(p, scale), path,
+                          f"Saved {Path(path).name} ({scale}×)")
+
+    def save_latent_dialog(self) -> None:
+        path = dialogs.ask_save_path(self, self.settings, "Save Latent", "latent.json", dialogs.LATENT_FILTER,
+                                     ".json")
+        if path:
+            self._guarded("Cannot save latent", self.explore.save_latent, path, f"Saved {Path(path).name}")
+
+    def load_latent_dialog(self) -> None:
+        path = dialogs.ask_open_file(self, self.settings, "Load Latent", dialogs.LATENT_FILTER)
+        if path:
+            self.load_latent(path)
+
+    def load_latent(self, path: str) -> bool:
+        try:
+            self.explore.load_latent(path)
+        except (LatentFileError, ValueError, OSError) as exc:
+            dialogs.show_error(self, "Cannot load latent", str(exc))
+            return False
+        self.tabs.setCurrentWidget(self.explore)
+        self.show_status(f"Loaded latent {Path(path).name}")
+        return True
+
+    def export_strip_dialog(self) -> None:
+        self._export("Export Strip", "interpolation.png", dialogs.PNG_FILTER, ".png", self.interpolate.export_strip)
+
+    def export_gif_dialog(self) -> None:
+        self._export("Export GIF", "interpolation.gif", dialogs.GIF_FILTER, ".gif", self.interpolate.export_gif)
+
+    def _export(self, title: str, name: str, file_filter: str, suffix: str, action) -> None:
+        if not self.interpolate.frame_count():
+            self.tabs.setCurrentWidget(self.interpolate)
+            return self.show_status("Set keyframes A and B in the Interpolate tab first")
+        path = dialogs.ask_save_path(self, self.settings, title, name, file_filter, suffix)
+        if path:
+            self._guarded(f"Cannot {title.lower()}", action, path, f"Saved {Path(path).name}")
+
+    # -- misc ---------------------------------------------------------------------------------------------
+
+    @Slot(str)
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(object)
+    def _on_rendered(self, result: RenderResult) -> None:
+        self.explore.on_rendered(result)
+        self.interpolate.on_rendered(result)
+
+    @Slot(str, object)
+    def _on_keyframe(self, role: str, state) -> None:
+        self.interpolate.set_keyframe(role, state)
+        self.show_status({"A": "Set interpolation A", "B": "Set interpolation B"}.get(role, "Added a keyframe"))
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About GAN Studio",
+                          f"<h3>GAN Studio {ganstudio.__version__}</h3><p>Train generative adversarial networks "
+                          "on small image datasets and explore what they learned.</p><p>Models: ONNX (run by "
+                          "onnxruntime) and GAN Studio checkpoints (run by PyTorch).</p>")
+
+    @staticmethod
+    def _dropped_paths(event) -> list[str]:
+        mime = event.mimeData()
+        return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        paths = self._dropped_paths(event)
+        if paths and (is_model_path(paths[0]) or Path(paths[0]).suffix.lower() in (".json", ".npy")):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = self._dropped_paths(event)
+        if not paths:
+            return event.ignore()
+        event.acceptProposedAction()
+        path = paths[0]
+        if Path(path).suffix.lower() in (".json", ".npy"):
+            self.load_latent(path)
+        else:
+            self.open_path(path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.train_panel is not None and self.train_panel.is_running():
+            answer = QMessageBox.question(
+                self, "Training is running", "Stop training and quit? The run is saved and can be resumed.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            if answer != QMessageBox.StandardButton.Yes:
+                return event.ignore()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop training, save settings, stop the render thread and release the model. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.interpolate.play(False)
+        if self.train_panel is not None:
+            self.train_panel.shutdown()
+        self.save_settings()
+        self.renderer.shutdown()
+        if self._backend is not None:
+            self._backend.close()  # the render thread has stopped: safe to close here
+

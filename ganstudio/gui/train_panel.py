@@ -1,0 +1,499 @@
+"""The Train tab: the options form, run controls, live loss plots, a sample grid and the log.
+
+The panel holds no training state of its own: a `TrainWorker` in a QThread runs the core trainer and sends
+plain events; the panel only displays them. Closing the app calls `shutdown()`, which stops the run (the
+core saves a checkpoint and exports the generator) and waits for the thread. QThread.terminate() is never used.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QThread, QUrl, Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+                               QProgressDialog, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+
+from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished)
+from ganstudio.gui import train_form
+from ganstudio.gui.loss_plots import LossPlots
+from ganstudio.gui.sample_grid import SampleGridView
+from ganstudio.gui.train_form import TrainForm
+from ganstudio.gui.train_worker import MetricsBatch, TrainRequest, TrainWorker
+
+log = logging.getLogger(__name__)
+
+MIN_TILE_PX = 48  # preview tiles are shown at least this big (whole multiples of the image size)
+CHECKPOINT_NAME = "checkpoint.safetensors"  # = core.checkpoint.CHECKPOINT_NAME (that module imports torch)
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    """A readable, modal error box. Module-level so tests can replace it."""
+    from ganstudio.gui.dialogs import show_error as dialog_error
+
+    dialog_error(parent, title, message)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _file_link(path: str) -> str:
+    return f'<a href="{QUrl.fromLocalFile(path).toString()}">{html.escape(path)}</a>'
+
+
+class TrainPanel(QWidget):
+    model_ready = Signal(str)  # generator.onnx of the finished run, when the user asks to explore it
+    snapshot_ready = Signal(object)  # the newest GeneratorSnapshot, for exploring the live generator
+    status_message = Signal(str)  # one line for the main window's status bar
+    training_finished = Signal(object)  # the TrainingFinished event
+
+    def __init__(self, parent: QWidget | None = None, preview_seconds: float = 3.0) -> None:
+        super().__init__(parent)
+        self.preview_seconds = preview_seconds
+        self._thread: QThread | None = None
+        self._worker: TrainWorker | None = None
+        self._download: QProgressDialog | None = None
+        self._onnx_path: str | None = None
+        self._last_finished: TrainingFinished | None = None
+        self._step = 0
+        self._started_at = 0.0
+        self._samples = None  # the newest preview batch, (N, C, H, W) float in [0, 1]
+        self._shown = None
+
+        self.form = TrainForm()
+        self.form.validity_changed.connect(self._update_buttons)
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setDefault(True)
+        self.start_button.setToolTip("Train a new model with these options")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after this step; the run is saved and its generator exported")
+        self.resume_run_button = QPushButton("Resume a run...")
+        self.resume_run_button.setToolTip("Continue a saved run folder, training for the budget set above")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_run_button.clicked.connect(lambda: self.resume_run())
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.resume_button, self.stop_button):
+            buttons.addWidget(b)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(scroll, 1)
+        left.addLayout(buttons)
+        left.addWidget(self.resume_run_button)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        needed = max(self.form.sizeHint().width(), self.form.advanced.sizeHint().width())
+        left_widget.setMinimumWidth(needed + scroll.verticalScrollBar().sizeHint().width() + 6)
+        left_widget.setMaximumWidth(max(460, needed + 40))
+
+        self.stage_label = QLabel("Ready")
+        self.stage_label.setStyleSheet("font-weight: 600;")
+        self.stats_label = QLabel("")
+        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("")
+        head = QHBoxLayout()
+        head.addWidget(self.stage_label)
+        head.addStretch(1)
+        head.addWidget(self.stats_label)
+
+        self.plots = LossPlots()
+        self.sample_grid = SampleGridView(spacing=2, placeholder="Samples appear here during training")
+        self.sample_caption = QLabel("Samples")
+        samples_box = QGroupBox()
+        samples_layout = QVBoxLayout(samples_box)
+        samples_layout.setContentsMargins(6, 6, 6, 6)
+        samples_layout.addWidget(self.sample_caption)
+        samples_layout.addWidget(self.sample_grid, 1)
+        middle = QSplitter(Qt.Orientation.Horizontal)
+        middle.addWidget(self.plots)
+        middle.addWidget(samples_box)
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 1)
+        middle.setSizes([1000, 1000])
+        self.sample_grid.installEventFilter(self)
+        middle.setChildrenCollapsible(False)
+
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(5000)
+        self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log_view.setPlaceholderText("Training log")
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(middle)
+        vertical.addWidget(self.log_view)
+        vertical.setStretchFactor(0, 4)
+        vertical.setStretchFactor(1, 1)
+        vertical.setChildrenCollapsible(False)
+
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label.setOpenExternalLinks(True)
+        self.load_button = QPushButton("Load trained model into Explore")
+        self.load_button.setEnabled(False)
+        self.load_button.clicked.connect(self._load_clicked)
+        result = QHBoxLayout()
+        result.addWidget(self.result_label, 1)
+        result.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addLayout(head)
+        right.addWidget(self.progress_bar)
+        right.addWidget(vertical, 1)
+        right.addLayout(result)
+        layout = QHBoxLayout(self)
+        layout.addWidget(left_widget)
+        layout.addLayout(right, 1)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ public API
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def is_paused(self) -> bool:
+        return self._worker is not None and self._worker.is_paused()
+
+    def current_step(self) -> int:
+        return self._step
+
+    def last_result(self) -> TrainingFinished | None:
+        return self._last_finished
+
+    def start(self) -> None:
+        """Start a new run with the form's options."""
+        if self.is_running():
+            return
+        self.form.revalidate()  # the run folder may have changed on disk since the last edit
+        if not self.form.is_valid():
+            return
+        model_config, train_config = self.form.configs()
+        self.form.save_settings()
+        request = TrainRequest(model_config, train_config, self.form.run_dir(), conditional=self.form.conditional(),
+                               preview_seconds=self.preview_seconds)
+        self.plots.set_objective(train_config.loss)
+        self._launch(request, f"new run in {request.run_dir}")
+
+    def resume_run(self, folder: str | None = None) -> None:
+        """Continue a saved run folder for the form's budget (counted on top of what it has done)."""
+        if self.is_running():
+            return
+        folder = folder or train_form.choose_directory(self, "Choose a run folder to continue")
+        if not folder:
+            return
+        if not (Path(folder) / CHECKPOINT_NAME).is_file():
+            show_error(self, "Cannot resume", f"{folder} holds no {CHECKPOINT_NAME}; choose a GAN Studio run folder.")
+            return
+        if not self.form.is_valid():
+            show_error(self, "Cannot resume", f"Fix the options first (the budget and device are used):\n"
+                                              f"{self.form.error()}")
+            return
+        model_config, train_config = self.form.configs()
+        self.plots.set_objective(self._run_loss(folder) or train_config.loss)
+        request = TrainRequest(model_config, train_config, folder, resume_from=folder,
+                               preview_seconds=self.preview_seconds)
+        self._launch(request, f"resuming {folder}")
+
+    def pause(self) -> None:
+        if self._worker is not None and not self._worker.stop_requested():
+            self._worker.pause()
+            self.stage_label.setText("Paused")
+            self.status_message.emit(f"Training paused at step {self._step:,}")
+        self._update_buttons()
+
+    def resume(self) -> None:
+        if self._worker is not None:
+            self._worker.resume()
+            self.stage_label.setText("Training")
+            self.status_message.emit("Training resumed")
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self.stage_label.setText("Stopping: saving the checkpoint and exporting the generator...")
+            self.status_message.emit("Stopping training...")
+        self._update_buttons()
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        """Stop any run cleanly (checkpoint + export happen in the core) and wait for its thread."""
+        thread, worker = self._thread, self._worker
+        if thread is None or worker is None:
+            return
+        worker.stop()
+        self._close_download_dialog()
+        thread.quit()  # remembered: the thread's event loop ends as soon as the worker returns
+        if not thread.wait(timeout_ms):
+            log.warning("training thread still busy after %d ms; leaving it to finish", timeout_ms)
+            return
+        self._thread_finished()
+
+    # ------------------------------------------------------------------ running
+    def _launch(self, request: TrainRequest, what: str) -> None:
+        self.plots.clear()
+        self._samples = None
+        self.sample_grid.set_images(None)
+        self.sample_caption.setText("Samples")
+        self.log_view.clear()
+        self.result_label.setText("")
+        self.load_button.setEnabled(False)
+        self._onnx_path = None
+        self._last_finished = None
+        self._step = 0
+        self._started_at = time.monotonic()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self.stats_label.setText("")
+        self._append_log(what)
+
+        worker = TrainWorker(request)
+        thread = QThread(self)
+        thread.setObjectName("ganstudio-training")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # quit() is thread-safe
+        thread.finished.connect(worker.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        worker.metrics.connect(self._on_metrics)
+        worker.event.connect(self._on_event)
+        worker.stage.connect(self._on_stage)
+        worker.download_progress.connect(self._on_download_progress)
+        worker.load_progress.connect(self._on_load_progress)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self._worker, self._thread = worker, thread
+        self.form.setEnabled(False)
+        self._update_buttons()
+        self.status_message.emit("Training started")
+        thread.start()
+
+    def _on_thread_finished(self) -> None:
+        if self._thread is not None and self.sender() is self._thread:  # not a late one shutdown() handled
+            self._thread_finished()
+
+    def _thread_finished(self) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        thread.wait()  # `finished` is sent just before the thread ends
+        self._thread, self._worker = None, None
+        thread.deleteLater()
+        self._close_download_dialog()
+        self.form.setEnabled(True)
+        self.form.revalidate()
+        if self._last_finished is None and self.stage_label.text() not in ("Failed", "Cancelled"):
+            self.stage_label.setText("Ready")
+        self._update_buttons()
+
+    def _update_buttons(self, *_args) -> None:
+        running = self.is_running()
+        stopping = running and self._worker is not None and self._worker.stop_requested()
+        paused = self.is_paused()
+        self.start_button.setEnabled(not running and self.form.is_valid())
+        self.resume_run_button.setEnabled(not running)
+        self.pause_button.setEnabled(running and not paused and not stopping)
+        self.resume_button.setEnabled(running and paused and not stopping)
+        self.stop_button.setEnabled(running and not stopping)
+
+    # ------------------------------------------------------------------ worker events (UI thread)
+    def _on_stage(self, text: str) -> None:
+        if text == "Training":
+            self._close_download_dialog()
+            if self.progress_bar.maximum() == 0 or self.progress_bar.format().startswith("Loading"):
+                self.progress_bar.setRange(0, 1000)
+                self.progress_bar.setFormat("")
+        if not self.is_paused() and not (self._worker and self._worker.stop_requested()):
+            self.stage_label.setText(text)
+        self.status_message.emit(text)
+
+    def _on_metrics(self, batch: MetricsBatch) -> None:
+        if batch.restored:
+            self.plots.clear()
+        self.plots.append(batch.rows)
+        m = batch.latest
+        if m is None:
+            if len(batch.rows):
+                self._step = int(batch.rows[-1, 0])
+            return
+        self._step = m.step
+        parts = [f"epoch {m.epoch:.2f}", f"step {m.step:,}", f"{m.images_per_second:,.0f} img/s",
+                 f"elapsed {format_duration(m.elapsed_seconds)}"]
+        if m.eta_seconds is not None:
+            parts.append(f"ETA {format_duration(m.eta_seconds)}")
+        self.stats_label.setText("   ·   ".join(parts))
+        if m.progress is None:
+            self.progress_bar.setRange(0, 0)  # open-ended: a busy bar
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(round(m.progress * 1000)))
+            self.progress_bar.setFormat(f"{m.progress:.0%}")
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, SampleGrid):
+            self._samples = event.images
+            self._show_samples()
+            self.sample_caption.setText(f"Samples at step {event.step:,} (fixed latents)")
+        elif isinstance(event, GeneratorSnapshot):
+            self.snapshot_ready.emit(event)
+        elif isinstance(event, LogMessage):
+            self._append_log(event.text)
+        elif isinstance(event, CheckpointSaved):
+            self._append_log(f"checkpoint saved at step {event.step:,}: {event.path}")
+        elif isinstance(event, TrainingFinished):
+            self._on_finished(event)
+
+    def _on_finished(self, event: TrainingFinished) -> None:
+        self._last_finished = event
+        self._append_log(event.message)
+        self._onnx_path = event.onnx_path if event.onnx_path and Path(event.onnx_path).is_file() else None
+        done = {"completed": "Training complete", "stopped": "Training stopped",
+                "diverged": "Training diverged", "error": "Training ended with an error"}[event.reason] \
+            if event.reason in ("completed", "stopped", "diverged", "error") else f"Training {event.reason}"
+        lines = [f"<b>{done}</b> at step {event.step:,}."]
+        if event.run_dir:
+            lines.append(f"Run folder: {_file_link(event.run_dir)}")
+        if self._onnx_path:
+            lines.append(f"Generator exported to ONNX: {_file_link(self._onnx_path)}")
+        elif event.checkpoint_path:
+            lines.append(f"Checkpoint: {_file_link(event.checkpoint_path)}")
+        self.result_label.setText("<br>".join(lines))
+        self.load_button.setEnabled(self._onnx_path is not None)
+        self.stage_label.setText(done)
+        if event.reason in ("completed", "stopped") and self.progress_bar.maximum() == 0:
+            self.progress_bar.setRange(0, 1000)
+        if event.reason == "completed":
+            self.progress_bar.setValue(1000)
+            self.progress_bar.setFormat("100%")
+        self.status_message.emit(f"{done} at step {event.step:,}" + (f": {event.run_dir}" if event.run_dir else ""))
+        self.training_finished.emit(event)
+        if event.reason == "diverged":
+            show_error(self, "Training diverged", event.message)
+        elif event.reason == "error":
+            show_error(self, "Training problem", event.message)
+
+    def _on_failed(self, message: str) -> None:
+        self._close_download_dialog()
+        self.stage_label.setText("Failed")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self._append_log(f"error: {message}")
+        self.status_message.emit(f"Training failed: {message.splitlines()[0] if message else ''}")
+        show_error(self, "Training could not run", message)
+
+    def _on_cancelled(self, message: str) -> None:
+        self._close_download_dialog()
+        self.stage_label.setText("Cancelled")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("")
+        self._append_log(message)
+        self.status_message.emit(message[:1].upper() + message[1:])
+
+    def _on_load_progress(self, what: str, done: float, total: float) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(1000 * done / total))
+            self.progress_bar.setFormat(f"Loading {what.removeprefix('loading ')}: {done:,.0f} / {total:,.0f}")
+        else:
+            self.progress_bar.setRange(0, 0)
+
+    def _on_download_progress(self, name: str, done: float, total: float) -> None:
+        if self._download is None and self._worker is not None and not self._worker.stop_requested():
+            dialog = QProgressDialog("Downloading the dataset...", "Cancel", 0, 1000, self)
+            dialog.setWindowTitle("Downloading")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.setMinimumDuration(0)
+            dialog.setMinimumWidth(420)
+            dialog.canceled.connect(self._cancel_download)
+            dialog.show()
+            self._download = dialog
+        if self._download is None:
+            return
+        size = f"{done / 1e6:.1f} / {total / 1e6:.1f} MB" if total > 0 else f"{done / 1e6:.1f} MB"
+        self._download.setLabelText(f"Downloading {name}\n{size}")
+        if total > 0:
+            self._download.setRange(0, 1000)
+            self._download.setValue(int(1000 * min(1.0, done / total)))
+        else:
+            self._download.setRange(0, 0)
+
+    def _cancel_download(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self.stage_label.setText("Cancelling the download...")
+        self._update_buttons()
+
+    def _close_download_dialog(self) -> None:
+        dialog, self._download = self._download, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self._cancel_download)  # hiding/closing emits canceled otherwise
+            dialog.hide()
+            dialog.deleteLater()
+
+    # ------------------------------------------------------------------ helpers
+    def _show_samples(self) -> None:
+        """As many of the preview samples as fit at a readable size: k x k tiles, k from 8 down to 4."""
+        images = self._samples
+        if images is None or len(images) == 0:
+            return
+        size = images.shape[-1]
+        tile = size * max(1, math.ceil(MIN_TILE_PX / size))
+        side = min(self.sample_grid.width(), self.sample_grid.height())
+        k = min(8, math.isqrt(len(images)))
+        while k > 4 and k * tile + (k + 1) * 2 > side:
+            k -= 1
+        if self.sample_grid.count() != k * k or self.sample_grid.columns() != k or images is not self._shown:
+            self._shown = images
+            self.sample_grid.set_images(images[:k * k], columns=k)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.sample_grid and event.type() == QEvent.Type.Resize:
+            self._show_samples()
+        return super().eventFilter(watched, event)
+
+    def _load_clicked(self) -> None:
+        if self._onnx_path:
+            self.status_message.emit(f"Opening {self._onnx_path} in Explore")
+            self.model_ready.emit(self._onnx_path)
+
+    def _append_log(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for line in str(text).splitlines() or [""]:
+            self.log_view.appendPlainText(f"{stamp}  {line}")
+
+    @staticmethod
+    def _run_loss(folder: str) -> str | None:
+        try:
+            document = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+            return str(document["train_config"]["loss"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None

@@ -1,4 +1,5 @@
-"""Small dialog helpers: readable error boxes, file pickers that remember the last folder, the shortcut list.
+"""Small UI helpers: readable error boxes, file pickers that remember the last folder, the shortcut list,
+and the few layout helpers the tabs share (titled panels whose headers line up).
 
 Every user-facing failure goes through `show_error`, so tests can patch `QMessageBox.critical` in one place
 and a message never shows a bare traceback.
@@ -9,7 +10,10 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
+    QWidget,
+)
 
 from ganstudio.gui.settings import Settings
 
@@ -98,3 +102,44 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(label)
         layout.addWidget(buttons)
+
+
+def make_title(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def make_header(title: str | QLabel, *items: QWidget | int) -> QWidget:
+    """A panel's title row; all headers share one height so side-by-side panels line up."""
+    header = QWidget()
+    row = make_row(title if isinstance(title, QLabel) else make_title(title), *(items or (1,)))
+    row.setContentsMargins(0, 0, 0, 0)
+    header.setLayout(row)
+    header.setFixedHeight(max(QSpinBox().sizeHint().height(), QPushButton().sizeHint().height()))
+    return header
+
+
+def make_panel(*widgets: QWidget | QHBoxLayout, stretch_last: bool = True) -> QWidget:
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    layout.setContentsMargins(8, 8, 8, 8)
+    for i, item in enumerate(widgets):
+        stretch = 1 if stretch_last and i == len(widgets) - 1 else 0
+        if isinstance(item, QHBoxLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item, stretch)
+    return panel
+
+
+def make_row(*items: QWidget | int) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for item in items:
+        if isinstance(item, int):
+            row.addStretch(item)
+        else:
+            row.addWidget(item)
+    return row

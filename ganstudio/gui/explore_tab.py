@@ -12,11 +12,12 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QComboBox, QLabel, QMenu, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from ganstudio.core.imaging import save_png, upscale
 from ganstudio.core.latent import sample_latents, truncate
+from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentSliders, LatentState, load_latent, save_latent
 from ganstudio.gui.render_worker import RenderResult, RenderService
@@ -30,47 +31,6 @@ CROSSFADE_TIP = ("This model runs in onnxruntime, which only accepts whole class
                  "cross-fades the pictures of the two classes (same z). It is not a learned morph; a "
                  "checkpoint (.safetensors) or the live training generator blends the label embeddings.")
 MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
-
-
-def make_title(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def make_header(title: str | QLabel, *items: QWidget | int) -> QWidget:
-    """A panel's title row; all headers share one height so side-by-side panels line up."""
-    header = QWidget()
-    row = make_row(title if isinstance(title, QLabel) else make_title(title), *(items or (1,)))
-    row.setContentsMargins(0, 0, 0, 0)
-    header.setLayout(row)
-    header.setFixedHeight(max(QSpinBox().sizeHint().height(), QPushButton().sizeHint().height()))
-    return header
-
-
-def make_panel(*widgets: QWidget | QHBoxLayout, stretch_last: bool = True) -> QWidget:
-    panel = QWidget()
-    layout = QVBoxLayout(panel)
-    layout.setContentsMargins(8, 8, 8, 8)
-    for i, item in enumerate(widgets):
-        stretch = 1 if stretch_last and i == len(widgets) - 1 else 0
-        if isinstance(item, QHBoxLayout):
-            layout.addLayout(item)
-        else:
-            layout.addWidget(item, stretch)
-    return panel
-
-
-def make_row(*items: QWidget | int) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for item in items:
-        if isinstance(item, int):
-            row.addStretch(item)
-        else:
-            row.addWidget(item)
-    return row
 
 
 class ExploreTab(QWidget):
@@ -99,22 +59,25 @@ class ExploreTab(QWidget):
         self.view.setToolTip("The current sample, upscaled without smoothing. Ctrl+C copies it, Ctrl+S saves it.")
         self.caption = QLabel()
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut short
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.scale_spin = QSpinBox(minimum=1, maximum=16, suffix="×")
         self.scale_spin.setToolTip("Scale for Save Image and Copy Image (nearest neighbour: pixels stay crisp)")
-        copy = QPushButton("Copy")
+        self.copy_button = copy = QPushButton("Copy")
         copy.setToolTip("Copy the current image to the clipboard (Ctrl+C)")
         copy.clicked.connect(self.copy_image)
         self.save_button = QPushButton("Save…")
         self.save_button.setToolTip("Save the current image as PNG at the chosen scale (Ctrl+S)")
-        left = make_panel(make_header("Current sample"), self.view,
-                      make_row(self.caption, 1, QLabel("Scale"), self.scale_spin, copy, self.save_button),
-                      stretch_last=False)
+        header = make_header("Current sample", self.caption)
+        header.layout().setStretchFactor(self.caption, 1)
+        left = make_panel(header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button),
+                          stretch_last=False)
         left.layout().setStretch(1, 1)
 
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.seed_spin.setToolTip("Seed of the sample grid: the same seed always gives the same 64 samples")
         self.seed_spin.valueChanged.connect(self._on_seed)
-        reseed = QPushButton("Reseed")
+        self.reseed_button = reseed = QPushButton("Reseed")
         reseed.setToolTip("Draw a new random seed for the grid (Ctrl+Shift+R)")
         reseed.clicked.connect(lambda: self.reseed())
         self.grid = SampleGridView(placeholder=EMPTY_TEXT)
@@ -131,10 +94,13 @@ class ExploreTab(QWidget):
         self.blend_combo.currentIndexChanged.connect(lambda _i: self._request_current())
         self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.blend_slider.valueChanged.connect(self._on_blend)
+        self.blend_value = QLabel("0.00")
         self.blend_mode = QLabel()
-        self.class_box = make_panel(make_row(QLabel("Class"), self.class_combo, 1),
-                                make_row(QLabel("Blend to"), self.blend_combo, self.blend_slider, self.blend_mode),
-                                stretch_last=False)
+        self.blend_mode.setEnabled(False)  # drawn in the palette's secondary text colour
+        self.class_box = make_panel(make_row(QLabel("Class"), self.class_combo, 1, QLabel("Blend to"),
+                                             self.blend_combo),
+                                    make_row(QLabel("Blend"), self.blend_slider, self.blend_value, self.blend_mode),
+                                    stretch_last=False)
         self.class_box.layout().setContentsMargins(0, 0, 0, 0)
 
         self.trunc_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=200)
@@ -197,7 +163,8 @@ class ExploreTab(QWidget):
         self._backend = backend
         info = backend.info if backend is not None else None
         has = info is not None
-        for widget in (self.controls, self.seed_spin, self.scale_spin, self.save_button):
+        for widget in (self.controls, self.seed_spin, self.reseed_button, self.scale_spin, self.copy_button,
+                       self.save_button):
             widget.setEnabled(has)
         if not has:
             self._z = self._origin = np.zeros(0, np.float32)
@@ -330,6 +297,7 @@ class ExploreTab(QWidget):
         self._request_grid()
 
     def _on_blend(self, value: int) -> None:
+        self.blend_value.setText(f"{value / 100:.2f}")
         self._request_current()
 
     def _grid_menu(self, index: int, where: QPoint) -> None:

@@ -14,13 +14,13 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSlider,
+    QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSlider,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
 from ganstudio.core.latent import keyframe_path, truncate
-from ganstudio.gui.explore_tab import make_header, make_panel, make_row, make_title
+from ganstudio.gui.dialogs import make_header, make_panel, make_row, make_title
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentState
 from ganstudio.gui.render_worker import RenderResult, RenderService
@@ -104,8 +104,7 @@ class InterpolateTab(QWidget):
         self.preview.setToolTip("Animated preview of the interpolation")
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Play or pause the animation (Space)")
-        self.play_button.setShortcut(Qt.Key.Key_Space)
+        self.play_button.setToolTip("Play or pause the animation")
         self.play_button.toggled.connect(self._on_play)
         self.fps_spin = QSpinBox(minimum=1, maximum=60, suffix=" fps")
         self.fps_spin.setToolTip("Animation speed, also used for the exported GIF")

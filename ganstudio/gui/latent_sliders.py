@@ -242,6 +242,8 @@ class LatentSliders(QWidget):
         self._show_all.setText(f"Show all {self._latent_dim}" if self._latent_dim else "Show all")
         if dims == self._dims and len(self._sliders) == len(dims):
             return
+        for row in range(self._grid.rowCount()):
+            self._grid.setRowStretch(row, 0)
         while self._grid.count():
             item = self._grid.takeAt(0)
             if item.widget() is not None:

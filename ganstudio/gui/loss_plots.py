@@ -11,6 +11,8 @@ so trends are readable through the noise of GAN losses.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QColor, QPalette
@@ -21,8 +23,11 @@ import pyqtgraph as pg
 # Input row layout (see train_worker.METRIC_COLUMNS).
 STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
 SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
-MAX_POINTS = 200_000  # stored rows before the history is thinned by half
-REFRESH_MS = 100
+MAX_POINTS = 100_000  # stored rows before the history is thinned by half (50x more than a plot's pixels)
+REFRESH_MS = 100  # 10 Hz while cheap ...
+MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when the history is long
+ANTIALIAS_BELOW = 3000  # smooth curves are antialiased while short (antialiasing long zigzags is slow)
+DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled samples per pixel (pyqtgraph's default of 5 draws 3x more)
 SMOOTHING = 0.05  # EMA weight of each new step in the bold curves
 
 _COLORS = {"d_loss": "#3b82f6", "g_loss": "#f97316", "d_real": "#10b981", "d_fake": "#ef4444",
@@ -69,15 +74,17 @@ class MetricHistory:
             self._thin()
 
     def _smooth(self, values: np.ndarray) -> np.ndarray:
+        """Exponential moving average of each column, vectorised over chunks (a NaN restarts a column)."""
         out = np.empty_like(values)
-        ema = self._ema
-        for i, row in enumerate(values):
-            if ema is None:
-                ema = row.copy()
-            else:  # a NaN (e.g. no gradient penalty) restarts that column's average
-                ema = np.where(np.isfinite(ema), ema + SMOOTHING * (row - ema), row)
-            out[i] = ema
-        self._ema = ema
+        decay = 1.0 - SMOOTHING
+        for start in range(0, len(values), 128):  # decay**-128 stays far from overflow
+            x = values[start:start + 128]
+            k = np.arange(1, len(x) + 1)[:, None]
+            ema = x[0].copy() if self._ema is None else np.where(np.isfinite(self._ema), self._ema, x[0])
+            # e_t = d^t * (e_0 + a * sum_{j<=t} d^-j x_j)
+            block = decay ** k * (ema + SMOOTHING * np.cumsum(x * decay ** -k, axis=0))
+            out[start:start + len(x)] = block
+            self._ema = block[-1]
         return out
 
     def _thin(self) -> None:
@@ -148,10 +155,11 @@ class LossPlots(QWidget):
             color = QColor(_COLORS[name])
             faint = QColor(color)
             faint.setAlpha(70)
-            plot.raw_curves[name] = plot.plot([], [], pen=pg.mkPen(faint, width=1), connect="finite",
-                                              skipFiniteCheck=False)
+            plot.raw_curves[name] = plot.plot([], [], pen=pg.mkPen(faint, width=1), connect="finite")
             plot.smooth_curves[name] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=_LABELS[name],
                                                  connect="finite")
+            for curve in (plot.raw_curves[name], plot.smooth_curves[name]):
+                curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
         return plot
 
     # ------------------------------------------------------------------ public
@@ -187,14 +195,22 @@ class LossPlots(QWidget):
         return self._show_gp
 
     def refresh(self) -> None:
+        """Hand the buffers to the curves (timer-driven). Long histories refresh less often, so that redrawing
+        never takes more than ~1/8 of the UI thread."""
         if not self._dirty:
             return
         self._dirty = False
+        started = time.perf_counter()
         steps = self.history.steps()
+        antialias = len(steps) < ANTIALIAS_BELOW
         for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+            if plot is self.gp_plot and not self._show_gp:
+                continue
             for name in plot.raw_curves:
                 plot.raw_curves[name].setData(steps, self.history.raw(name))
-                plot.smooth_curves[name].setData(steps, self.history.smoothed(name))
+                plot.smooth_curves[name].setData(steps, self.history.smoothed(name), antialias=antialias)
+        cost_ms = 1000 * (time.perf_counter() - started) * 2  # setData, and about as much again to paint
+        self.timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 8 * cost_ms))))
 
     # ------------------------------------------------------------------ internals
     def _plot_of(self, name: str) -> pg.PlotItem:

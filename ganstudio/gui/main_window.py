@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 import ganstudio
 from ganstudio.gui import dialogs
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         file.addAction(a("Open Run &Folder…", self.open_folder_dialog, "Ctrl+Shift+O", "Open a training run folder"))
         self.recent_menu = file.addMenu("Open &Recent")
         self.shipped_menu = file.addMenu("S&hipped Models")
+        self.shipped_menu.aboutToShow.connect(self._rebuild_shipped)  # the folder may change while we run
         self.live_action = a("Use &Live Training Generator", self.set_live, None,
                              "Explore the generator of the training run as it learns (updates every few "
                              "seconds)", checkable=True)
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         self.models.loading.connect(lambda p: self.statusBar().showMessage(f"Opening {Path(p).name}…"))
         self.models.recent_changed.connect(self._rebuild_recent)
         self.explore.status_message.connect(self.show_status)
-        self.explore.render_time.connect(lambda ms: self.time_status.setText(f"{ms:.1f} ms"))
+        self.explore.render_time.connect(lambda ms: self.time_status.setText(f"render {ms:.1f} ms"))
         self.explore.keyframe_requested.connect(self._on_keyframe)
         self.explore.save_button.clicked.connect(self.save_image_dialog)
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
@@ -183,7 +184,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> None:
         """Open a model file or run folder (asynchronously); failures show a message, the old model stays."""
+        self.live_action.blockSignals(True)  # leaving live mode for this file, not for the previous one
         self.live_action.setChecked(False)
+        self.live_action.blockSignals(False)
         self.models.open(str(path))
 
     def open_default_model(self) -> bool:
@@ -239,8 +242,9 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_model_ready(self, path: str) -> None:
-        self.show_status(f"Training finished: opening {path}")
+        self.show_status(f"Opening the trained model {path}")
         self.open_path(path)
+        self.tabs.setCurrentWidget(self.explore)
 
     @Slot(object)
     def _on_snapshot(self, snapshot) -> None:
@@ -272,7 +276,8 @@ class MainWindow(QMainWindow):
         self.shipped_menu.clear()
         for path in shipped_models():
             self.shipped_menu.addAction(path.stem, lambda p=path: self.open_path(p)).setToolTip(str(path))
-        self.shipped_menu.setEnabled(bool(self.shipped_menu.actions()))
+        if not self.shipped_menu.actions():
+            self.shipped_menu.addAction(f"No models in {models_dir()}").setEnabled(False)
         self.shipped_menu.setToolTipsVisible(True)
 
     # -- files --------------------------------------------------------------------------------------------
@@ -394,8 +399,13 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.interpolate.play(False)
-        if self.train_panel is not None:
-            self.train_panel.shutdown()
+        if self.train_panel is not None and self.train_panel.is_running():
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self.statusBar().showMessage("Stopping training: saving the checkpoint…")
+            try:
+                self.train_panel.shutdown()
+            finally:
+                QApplication.restoreOverrideCursor()
         self.save_settings()
         self.renderer.shutdown()
         if self._backend is not None:

@@ -7,6 +7,7 @@ its previous model on failure. `ModelInfoPanel` shows what is known about the cu
 
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,20 @@ def models_dir() -> Path:
     return Path(ganstudio.__file__).resolve().parent.parent / "models"
 
 
+def looks_like_generator(path: Path) -> bool:
+    """Cheap check without onnx/onnxruntime: generator files carry a `latent_dim` metadata key (DESIGN.md §8);
+    other models shipped alongside (e.g. the metrics classifier) do not."""
+    try:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b"latent_dim") >= 0
+    except (OSError, ValueError):  # unreadable or empty
+        return False
+
+
 def shipped_models() -> list[Path]:
+    """The generator .onnx files in the shipped models folder."""
     folder = models_dir()
-    return sorted(folder.glob("*.onnx")) if folder.is_dir() else []
+    return [p for p in sorted(folder.glob("*.onnx")) if looks_like_generator(p)] if folder.is_dir() else []
 
 
 def default_model() -> Path | None:

@@ -19,10 +19,12 @@ QThread.quit() and wait(); never terminate().
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,19 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+_SERVICES: weakref.WeakSet[RenderService] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_services() -> None:
+    """A script that never closed its window must not end with "QThread destroyed while running"."""
+    for service in list(_SERVICES):
+        try:
+            service.shutdown()
+        except RuntimeError:  # its Qt objects are already gone
+            pass
+
 
 # Channels drained first are the ones the user is dragging: the current sample before the batch views.
 CHANNEL_PRIORITY = ("current", "grid", "keys", "strip")
@@ -193,6 +208,7 @@ class RenderService(QObject):
         self._worker.job_done.connect(self.job_finished)
         self._running = True
         self._thread.start()
+        _SERVICES.add(self)
 
     def submit(self, channel: str, backend: Any, z: np.ndarray, labels: np.ndarray | None = None,
                blend: tuple[int, float] | None = None, tag: Any = None) -> int:

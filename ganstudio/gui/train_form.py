@@ -9,13 +9,11 @@ import json
 import math
 import re
 import time
-from dataclasses import fields
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ganstudio.core.config import DEVICES, IMAGE_SIZES, ConfigError, ModelConfig, TrainConfig
@@ -167,9 +165,6 @@ class TrainForm(QWidget):
             "threads": self.threads_spin, "sample_every": self.sample_every_spin,
             "checkpoint_every": self.checkpoint_every_spin,
         }
-        self._advanced_fields = {"g_width", "d_width", "spectral_norm", "g_lr", "d_lr", "g_beta1", "g_beta2",
-                                 "d_beta1", "d_beta2", "d_steps", "gp_weight", "ema_decay", "seed", "device",
-                                 "threads", "sample_every", "checkpoint_every", "channels"}
 
         basics = QGroupBox("Run")
         form = self._form(basics)
@@ -208,8 +203,8 @@ class TrainForm(QWidget):
                                                 (self.g_beta2_edit, self.d_beta2_edit)), start=1):
             grid.addWidget(g_edit, 1, col)
             grid.addWidget(d_edit, 2, col)
-        more = QFormLayout()
-        more.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        more = self._form(None)
+        more.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         more.addRow("D steps per G step", self.d_steps_spin)
         more.addRow("Gradient penalty", self.gp_edit)
         more.addRow("EMA decay", self.ema_edit)
@@ -242,6 +237,7 @@ class TrainForm(QWidget):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
 
+        self._draft: tuple[ModelConfig, TrainConfig] | None = None  # built configs, before the run-folder check
         self._model: ModelConfig | None = None
         self._train: TrainConfig | None = None
         self._error = ""
@@ -250,16 +246,15 @@ class TrainForm(QWidget):
         self._dataset_index = self.dataset_combo.currentIndex()
         self.dataset_combo.activated.connect(self._dataset_activated)
         for w in self._widgets.values():
-            for signal in ("currentIndexChanged", "valueChanged", "textChanged", "toggled"):
-                if hasattr(w, signal):
-                    getattr(w, signal).connect(self.revalidate)
+            signal = next(n for n in ("currentIndexChanged", "valueChanged", "toggled", "textChanged") if hasattr(w, n))
+            getattr(w, signal).connect(self.revalidate)
         self.budget_kind.currentIndexChanged.connect(self.revalidate)
         if restore:
             self.restore_settings()
         self.revalidate()
 
     @staticmethod
-    def _form(parent: QWidget) -> QFormLayout:
+    def _form(parent: QWidget | None) -> QFormLayout:
         form = QFormLayout(parent)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -281,6 +276,12 @@ class TrainForm(QWidget):
         if not self._valid or self._model is None or self._train is None:
             raise ConfigError(self._error or "the form is not valid")
         return self._model, self._train
+
+    def resume_configs(self) -> tuple[ModelConfig, TrainConfig]:
+        """The configs for continuing a run: only the budget and device matter, so the run folder may be taken."""
+        if self._valid or (self._error_field == "run_dir" and self._draft is not None):
+            return self._draft if not self._valid else self.configs()
+        raise ConfigError(self._error or "the form is not valid")
 
     def conditional(self) -> bool:
         return self.conditional_check.isChecked()
@@ -313,7 +314,11 @@ class TrainForm(QWidget):
             self.advanced_button.setChecked(visible)
 
     def reset_defaults(self) -> None:
-        self.set_values(self._default_values())
+        """Every option back to the core defaults (and the default budget); the dataset stays."""
+        fresh = TrainForm(restore=False)
+        values = {k: v for k, v in fresh.values().items() if k != "dataset"}
+        fresh.deleteLater()
+        self.set_values(values)
 
     def _dataset_activated(self, index: int) -> None:
         if self.dataset_combo.itemData(index) != CHOOSE_FOLDER:
@@ -349,6 +354,7 @@ class TrainForm(QWidget):
             d_steps=self.d_steps_spin.value(), seed=self.seed_spin.value(), device=self.device_combo.currentData(),
             threads=self.threads_spin.value(), sample_every=self.sample_every_spin.value(),
             checkpoint_every=self.checkpoint_every_spin.value(), **floats, **budget)
+        self._draft = (model, train)
         run_dir = self.run_dir_edit.text().strip()
         if run_dir and (Path(run_dir).expanduser() / "checkpoint.safetensors").exists():
             raise ConfigError("run_dir already holds a training run; choose another folder, "
@@ -361,6 +367,7 @@ class TrainForm(QWidget):
         self.budget_value.setDecimals(0 if self.budget_kind.currentData() == "steps" else 2)
         self.gp_edit.setEnabled(self.loss_combo.currentData() == "wgan-gp")
         was_valid = self._valid
+        self._draft = None
         try:
             self._model, self._train = self._build()
             self._valid, self._error, self._error_field = True, "", ""
@@ -391,7 +398,7 @@ class TrainForm(QWidget):
         if marked is not None:
             if not marked.toolTip() or marked.toolTip().startswith("Invalid: "):
                 marked.setToolTip(f"Invalid: {self._error}")
-            if self._error_field in self._advanced_fields:
+            if self.advanced.isAncestorOf(marked):
                 self.set_advanced_visible(True)
         self.error_label.setText(self._error)
         self.error_label.setVisible(bool(self._error))
@@ -417,7 +424,8 @@ class TrainForm(QWidget):
 
     def set_values(self, values: dict) -> None:
         """Apply saved values; unknown or unusable entries are skipped, not fatal."""
-        for name, value in values.items():
+        ordered = sorted(values.items(), key=lambda item: item[0] != "budget_kind")  # decimals before amount
+        for name, value in ordered:
             w = self._widgets.get(name) if name != "budget_kind" else self.budget_kind
             try:
                 if name == "dataset":
@@ -438,16 +446,6 @@ class TrainForm(QWidget):
         if "advanced" in values:
             self.set_advanced_visible(bool(values["advanced"]))
         self.revalidate()
-
-    def _default_values(self) -> dict:
-        m, t = ModelConfig(), TrainConfig()
-        values = {f.name: getattr(m, f.name) for f in fields(m)}
-        values.update({f.name: getattr(t, f.name) for f in fields(t)})
-        values = {k: (f"{v:g}" if isinstance(self._widgets.get(k), QLineEdit) and not isinstance(v, str) else v)
-                  for k, v in values.items() if k in self._widgets and k not in ("epochs", "steps", "minutes")}
-        values["num_classes"] = m.conditional
-        values.update(budget_kind=DEFAULT_BUDGET[0], budget=DEFAULT_BUDGET[1], run_dir="")
-        return values
 
     def save_settings(self) -> None:
         settings = QSettings()

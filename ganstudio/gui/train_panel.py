@@ -19,6 +19,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QProgressDialog, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
+from ganstudio.core.config import ConfigError
 from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished)
 from ganstudio.gui import train_form
 from ganstudio.gui.loss_plots import LossPlots
@@ -48,6 +49,23 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _button(text: str, tip: str, slot) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
+
+def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSplitter:
+    splitter = QSplitter(orientation)
+    for widget, stretch in parts:
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(splitter.count() - 1, stretch)
+    splitter.setSizes([1000 * stretch for _, stretch in parts])
+    splitter.setChildrenCollapsible(False)
+    return splitter
+
+
 def _file_link(path: str) -> str:
     return f'<a href="{QUrl.fromLocalFile(path).toString()}">{html.escape(path)}</a>'
 
@@ -60,62 +78,44 @@ class TrainPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None, preview_seconds: float = 3.0) -> None:
         super().__init__(parent)
-        self.preview_seconds = preview_seconds
+        self.preview_seconds = preview_seconds  # seconds between live sample grids (and generator snapshots)
         self._thread: QThread | None = None
         self._worker: TrainWorker | None = None
         self._download: QProgressDialog | None = None
         self._onnx_path: str | None = None
         self._last_finished: TrainingFinished | None = None
         self._step = 0
-        self._started_at = 0.0
-        self._samples = None  # the newest preview batch, (N, C, H, W) float in [0, 1]
-        self._shown = None
+        self._samples = self._shown = None  # the newest preview batch (N, C, H, W) and the one on screen
 
         self.form = TrainForm()
         self.form.validity_changed.connect(self._update_buttons)
-        scroll = QScrollArea()
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-        self.start_button = QPushButton("Start")
+        self.start_button = _button("Start", "Train a new model with these options", self.start)
         self.start_button.setDefault(True)
-        self.start_button.setToolTip("Train a new model with these options")
-        self.pause_button = QPushButton("Pause")
-        self.resume_button = QPushButton("Resume")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after this step; the run is saved and its generator exported")
-        self.resume_run_button = QPushButton("Resume a run...")
-        self.resume_run_button.setToolTip("Continue a saved run folder, training for the budget set above")
-        self.start_button.clicked.connect(self.start)
-        self.pause_button.clicked.connect(self.pause)
-        self.resume_button.clicked.connect(self.resume)
-        self.stop_button.clicked.connect(self.stop)
-        self.resume_run_button.clicked.connect(lambda: self.resume_run())
+        self.pause_button = _button("Pause", "Hold training after this step", self.pause)
+        self.resume_button = _button("Resume", "Continue the paused training", self.resume)
+        self.stop_button = _button("Stop", "Stop after this step; the run is saved and its generator exported",
+                                   self.stop)
+        self.resume_run_button = _button("Resume a run...", "Continue a saved run folder, training for the "
+                                         "budget set above", lambda: self.resume_run())
         buttons = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.resume_button, self.stop_button):
             buttons.addWidget(b)
-        left = QVBoxLayout()
+        left_widget = QWidget()
+        left = QVBoxLayout(left_widget)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(scroll, 1)
         left.addLayout(buttons)
         left.addWidget(self.resume_run_button)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
         needed = max(self.form.sizeHint().width(), self.form.advanced.sizeHint().width())
         left_widget.setMinimumWidth(needed + scroll.verticalScrollBar().sizeHint().width() + 6)
         left_widget.setMaximumWidth(max(460, needed + 40))
 
-        self.stage_label = QLabel("Ready")
-        self.stage_label.setStyleSheet("font-weight: 600;")
-        self.stats_label = QLabel("")
-        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat("")
+        self.stage_label = QLabel("Ready", styleSheet="font-weight: 600;")
+        self.stats_label = QLabel("", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_bar = QProgressBar(minimum=0, maximum=1000, value=0, format="")
         head = QHBoxLayout()
         head.addWidget(self.stage_label)
         head.addStretch(1)
@@ -123,53 +123,34 @@ class TrainPanel(QWidget):
 
         self.plots = LossPlots()
         self.sample_grid = SampleGridView(spacing=2, placeholder="Samples appear here during training")
+        self.sample_grid.installEventFilter(self)  # re-fit the samples when resized
         self.sample_caption = QLabel("Samples")
         samples_box = QGroupBox()
         samples_layout = QVBoxLayout(samples_box)
         samples_layout.setContentsMargins(6, 6, 6, 6)
         samples_layout.addWidget(self.sample_caption)
         samples_layout.addWidget(self.sample_grid, 1)
-        middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.addWidget(self.plots)
-        middle.addWidget(samples_box)
-        middle.setStretchFactor(0, 1)
-        middle.setStretchFactor(1, 1)
-        middle.setSizes([1000, 1000])
-        self.sample_grid.installEventFilter(self)
-        middle.setChildrenCollapsible(False)
-
-        self.log_view = QPlainTextEdit()
-        self.log_view.setReadOnly(True)
-        self.log_view.setMaximumBlockCount(5000)
+        self.log_view = QPlainTextEdit(readOnly=True, maximumBlockCount=5000, placeholderText="Training log")
         self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log_view.setPlaceholderText("Training log")
-        vertical = QSplitter(Qt.Orientation.Vertical)
-        vertical.addWidget(middle)
-        vertical.addWidget(self.log_view)
-        vertical.setStretchFactor(0, 4)
-        vertical.setStretchFactor(1, 1)
-        vertical.setChildrenCollapsible(False)
+        middle = _splitter(Qt.Orientation.Horizontal, (self.plots, 1), (samples_box, 1))
+        vertical = _splitter(Qt.Orientation.Vertical, (middle, 4), (self.log_view, 1))
 
-        self.result_label = QLabel("")
-        self.result_label.setWordWrap(True)
-        self.result_label.setTextFormat(Qt.TextFormat.RichText)
-        self.result_label.setOpenExternalLinks(True)
-        self.load_button = QPushButton("Load trained model into Explore")
-        self.load_button.setEnabled(False)
-        self.load_button.clicked.connect(self._load_clicked)
+        self.result_label = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.RichText, openExternalLinks=True)
+        self.load_button = _button("Load trained model into Explore", "Open the exported generator in the "
+                                   "Explore tab", self._load_clicked)
         result = QHBoxLayout()
         result.addWidget(self.result_label, 1)
         result.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignTop)
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
-        right.addLayout(head)
-        right.addWidget(self.progress_bar)
-        right.addWidget(vertical, 1)
-        right.addLayout(result)
+        for item in (head, self.progress_bar, vertical, result):
+            (right.addLayout if isinstance(item, QHBoxLayout) else right.addWidget)(item)
+        right.setStretch(2, 1)
         layout = QHBoxLayout(self)
         layout.addWidget(left_widget)
         layout.addLayout(right, 1)
+        self.load_button.setEnabled(False)
         self._update_buttons()
 
     # ------------------------------------------------------------------ public API
@@ -209,11 +190,12 @@ class TrainPanel(QWidget):
         if not (Path(folder) / CHECKPOINT_NAME).is_file():
             show_error(self, "Cannot resume", f"{folder} holds no {CHECKPOINT_NAME}; choose a GAN Studio run folder.")
             return
-        if not self.form.is_valid():
-            show_error(self, "Cannot resume", f"Fix the options first (the budget and device are used):\n"
-                                              f"{self.form.error()}")
+        self.form.revalidate()
+        try:
+            model_config, train_config = self.form.resume_configs()
+        except ConfigError as exc:
+            show_error(self, "Cannot resume", f"Fix the options first (their budget and device are used):\n{exc}")
             return
-        model_config, train_config = self.form.configs()
         self.plots.set_objective(self._run_loss(folder) or train_config.loss)
         request = TrainRequest(model_config, train_config, folder, resume_from=folder,
                                preview_seconds=self.preview_seconds)
@@ -265,10 +247,7 @@ class TrainPanel(QWidget):
         self._onnx_path = None
         self._last_finished = None
         self._step = 0
-        self._started_at = time.monotonic()
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("")
+        self._set_progress(0.0)
         self.stats_label.setText("")
         self._append_log(what)
 
@@ -325,9 +304,7 @@ class TrainPanel(QWidget):
     def _on_stage(self, text: str) -> None:
         if text == "Training":
             self._close_download_dialog()
-            if self.progress_bar.maximum() == 0 or self.progress_bar.format().startswith("Loading"):
-                self.progress_bar.setRange(0, 1000)
-                self.progress_bar.setFormat("")
+            self._set_progress(0.0)
         if not self.is_paused() and not (self._worker and self._worker.stop_requested()):
             self.stage_label.setText(text)
         self.status_message.emit(text)
@@ -347,12 +324,7 @@ class TrainPanel(QWidget):
         if m.eta_seconds is not None:
             parts.append(f"ETA {format_duration(m.eta_seconds)}")
         self.stats_label.setText("   ·   ".join(parts))
-        if m.progress is None:
-            self.progress_bar.setRange(0, 0)  # open-ended: a busy bar
-        else:
-            self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(round(m.progress * 1000)))
-            self.progress_bar.setFormat(f"{m.progress:.0%}")
+        self._set_progress(m.progress, f"{m.progress:.0%}" if m.progress is not None else "")
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, SampleGrid):
@@ -372,9 +344,8 @@ class TrainPanel(QWidget):
         self._last_finished = event
         self._append_log(event.message)
         self._onnx_path = event.onnx_path if event.onnx_path and Path(event.onnx_path).is_file() else None
-        done = {"completed": "Training complete", "stopped": "Training stopped",
-                "diverged": "Training diverged", "error": "Training ended with an error"}[event.reason] \
-            if event.reason in ("completed", "stopped", "diverged", "error") else f"Training {event.reason}"
+        done = {"completed": "Training complete", "stopped": "Training stopped", "diverged": "Training diverged",
+                "error": "Training ended with an error"}.get(event.reason, f"Training {event.reason}")
         lines = [f"<b>{done}</b> at step {event.step:,}."]
         if event.run_dir:
             lines.append(f"Run folder: {_file_link(event.run_dir)}")
@@ -385,11 +356,10 @@ class TrainPanel(QWidget):
         self.result_label.setText("<br>".join(lines))
         self.load_button.setEnabled(self._onnx_path is not None)
         self.stage_label.setText(done)
-        if event.reason in ("completed", "stopped") and self.progress_bar.maximum() == 0:
-            self.progress_bar.setRange(0, 1000)
         if event.reason == "completed":
-            self.progress_bar.setValue(1000)
-            self.progress_bar.setFormat("100%")
+            self._set_progress(1.0, "100%")
+        elif self.progress_bar.maximum() == 0:  # an open-ended run's busy bar
+            self._set_progress(0.0)
         self.status_message.emit(f"{done} at step {event.step:,}" + (f": {event.run_dir}" if event.run_dir else ""))
         self.training_finished.emit(event)
         if event.reason == "diverged":
@@ -400,9 +370,7 @@ class TrainPanel(QWidget):
     def _on_failed(self, message: str) -> None:
         self._close_download_dialog()
         self.stage_label.setText("Failed")
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("")
+        self._set_progress(0.0)
         self._append_log(f"error: {message}")
         self.status_message.emit(f"Training failed: {message.splitlines()[0] if message else ''}")
         show_error(self, "Training could not run", message)
@@ -410,19 +378,13 @@ class TrainPanel(QWidget):
     def _on_cancelled(self, message: str) -> None:
         self._close_download_dialog()
         self.stage_label.setText("Cancelled")
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("")
+        self._set_progress(0.0)
         self._append_log(message)
         self.status_message.emit(message[:1].upper() + message[1:])
 
     def _on_load_progress(self, what: str, done: float, total: float) -> None:
-        if total > 0:
-            self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(1000 * done / total))
-            self.progress_bar.setFormat(f"Loading {what.removeprefix('loading ')}: {done:,.0f} / {total:,.0f}")
-        else:
-            self.progress_bar.setRange(0, 0)
+        text = f"Loading {what.removeprefix('loading ')}: {done:,.0f}" + (f" / {total:,.0f}" if total > 0 else "")
+        self._set_progress(done / total if total > 0 else None, text)
 
     def _on_download_progress(self, name: str, done: float, total: float) -> None:
         if self._download is None and self._worker is not None and not self._worker.stop_requested():
@@ -460,6 +422,15 @@ class TrainPanel(QWidget):
             dialog.deleteLater()
 
     # ------------------------------------------------------------------ helpers
+    def _set_progress(self, fraction: float | None, text: str = "") -> None:
+        """A fraction in [0, 1], or None for a busy bar (open-ended runs, unknown totals)."""
+        if fraction is None:
+            self.progress_bar.setRange(0, 0)
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(round(1000 * min(1.0, max(0.0, fraction)))))
+        self.progress_bar.setFormat(text)
+
     def _show_samples(self) -> None:
         """As many of the preview samples as fit at a readable size: k x k tiles, k from 8 down to 4."""
         images = self._samples

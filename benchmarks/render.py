@@ -1,0 +1,60 @@
+"""Target 1: one sample through the app's onnxruntime backend vs the same generator in eager PyTorch (batch 1),
+and a 64-sample grid. Both backends run in this process, interleaved, so the ratio is fair on a noisy machine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHIPPED_MNIST, print_table, summary, time_calls, write_results  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default=str(SHIPPED_MNIST), help="an .onnx file with its run's checkpoint")
+    parser.add_argument("--checkpoint", help="the model's checkpoint (default: next to the .onnx)")
+    parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    import onnxruntime  # noqa: F401  (the app's import order)
+    import torch
+
+    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.inference import OnnxGenerator, TorchGenerator
+    from ganstudio.core.latent import sample_latents
+
+    torch.set_num_threads(1)  # the app renders with one intra-op thread in both backends
+    onnx_backend = OnnxGenerator(Path(args.model))
+    checkpoint = Path(args.checkpoint) if args.checkpoint else Path(args.model).with_suffix(".safetensors")
+    module, model_cfg, train_cfg, _ = load_generator(checkpoint)
+    torch_backend = TorchGenerator(module, onnx_backend.info)
+    info = onnx_backend.info
+    z1 = sample_latents(1, info.latent_dim, seed=0)
+    z64 = sample_latents(64, info.latent_dim, seed=1)
+    label1 = np.zeros(1, np.int64) if info.num_classes else None
+    label64 = (np.arange(64) % info.num_classes).astype(np.int64) if info.num_classes else None
+
+    diff = float(np.abs(onnx_backend.generate(z64, label64) - torch_backend.generate(z64, label64)).max())
+    results: dict[str, list[float]] = {k: [] for k in ("onnx_1", "torch_1", "onnx_64", "torch_64")}
+    for _ in range(args.rounds):  # interleaved rounds: both backends see the same machine conditions
+        results["onnx_1"] += time_calls(lambda: onnx_backend.generate(z1, label1), args.repeats)
+        results["torch_1"] += time_calls(lambda: torch_backend.generate(z1, label1), args.repeats)
+        results["onnx_64"] += time_calls(lambda: onnx_backend.generate(z64, label64), args.repeats // 20)
+        results["torch_64"] += time_calls(lambda: torch_backend.generate(z64, label64), args.repeats // 20)
+    stats = {k: summary(v) for k, v in results.items()}
+    ratio = stats["torch_1"]["median"] / stats["onnx_1"]["median"]
+    rows = [(k.replace("_", " batch "), f"{s['median']:.3f}", f"{s['p99']:.3f}", str(s["n"])) for k, s in stats.items()]
+    print_table(f"Render path ({info.arch}, latent {info.latent_dim}, {Path(args.model).name}); max |onnx - torch| "
+                f"= {diff:.2e}", rows, ("backend", "median ms", "p99 ms", "calls"))
+    print(f"\nonnxruntime is {ratio:.2f}x faster than eager torch at batch 1 (target >= 2x, < 1 ms); "
+          f"64-sample grid {stats['onnx_64']['median']:.2f} ms (target < 15 ms)")
+    write_results("render", {"model": args.model, "stats_ms": stats, "speedup_batch1": ratio, "max_abs_diff": diff})
+
+
+if __name__ == "__main__":
+    main()

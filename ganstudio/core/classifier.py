@@ -109,7 +109,7 @@ class Augment:
     @classmethod
     def for_dataset(cls, name: str) -> Augment:
         if name == "fashion-mnist":
-            return cls(shift_px=2.0, rotate_deg=0.0, scale=0.0, hflip=True)
+            return cls(shift_px=1.0, rotate_deg=0.0, scale=0.0, hflip=True)
         return cls(shift_px=2.0, rotate_deg=10.0, scale=0.05)
 
 

@@ -11,7 +11,8 @@ Reading the numbers
 * FID is only meaningful next to the real-vs-real floor at the SAME sample size: FID is biased upwards by
   roughly const * (1/n1 + 1/n2), so a perfect generator does not score 0. The reference data is split into two
   disjoint seeded halves A and B; the generated sample (n images) is compared with m = min(n, N/2) images of A,
-  and the floor is FID(B, A) with m images each. `fid_ratio = fid / fid_floor` is then ~1 for a generator whose
+  and the floor is FID(B, A) with m images each. Both are averaged over FLOOR_SPLITS seeded splits (a single
+  split's floor moves by ~30% with the seed). `fid_ratio = fid / fid_floor` is then ~1 for a generator whose
   samples are as good as real ones, whatever n is (n > N/2 makes the ratio slightly favourable; `floor_n` says).
 * Reference data: the 10,000-image TEST split of MNIST / Fashion-MNIST (the shared MNIST folder holds only that
   split; using the same split for both keeps the numbers comparable). When a folder has only the train split,
@@ -55,7 +56,8 @@ CLASSIFIER_SIZE = 28  # the classifier's input is 1 x 28 x 28
 COVERAGE_THRESHOLD = 0.05  # a class is "covered" when it gets at least this fraction of the samples
 MODELS_ENV_VAR = "GANSTUDIO_MODELS"
 KL_EPS = 1e-6
-REFERENCE_SEED = 0  # seeds the A/B split of the real data: fixed so floors are comparable between runs
+REFERENCE_SEED = 0  # seeds the A/B splits of the real data: fixed so floors are comparable between runs
+FLOOR_SPLITS = 5  # real-data A/B splits that FIDs and floors are averaged over
 _BATCH = 500
 
 
@@ -320,10 +322,11 @@ def get_extractor(dataset: str, models_path: Path | None = None) -> FeatureExtra
 
 @dataclass(eq=False)
 class RealReference:
-    """Classifier outputs of the real reference images, with cached statistics of their seeded halves.
+    """Classifier outputs of the real reference images, with cached statistics of seeded disjoint halves.
 
-    The data are permuted once (seed REFERENCE_SEED); half A is the first m images of the permutation and half B
-    the next m, for any m <= N/2, so sizes always match the generated sample being judged.
+    Split k (k = 0 .. FLOOR_SPLITS-1) permutes the data with seed `seed + k`; its half A is the first m images
+    and its half B the next m, for any m <= N/2, so sizes always match the generated sample being judged.
+    Floors and FIDs are averaged over the splits: one split's floor varies by ~+-30% with the seed.
     """
 
     dataset: str
@@ -335,11 +338,11 @@ class RealReference:
     labels: np.ndarray  # (N,) int64 true labels
     class_names: tuple[str, ...]
     seed: int = REFERENCE_SEED
+    splits: int = FLOOR_SPLITS
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self._order = np.random.default_rng(self.seed).permutation(len(self.features))
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: floor() computes stats() under the lock
 
     @property
     def n(self) -> int:
@@ -357,51 +360,68 @@ class RealReference:
     def half_size(self, n: int) -> int:
         return max(2, min(int(n), self.n // 2))
 
-    def halves(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Disjoint index sets A, B of m real images each (m <= N/2)."""
-        if not 2 <= m <= self.n // 2:
-            raise MetricsError(f"halves of {m} images need 2 <= m <= {self.n // 2}")
-        return self._order[:m], self._order[m:2 * m]
-
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = compute()
             return self._cache[key]
 
-    def stats(self, m: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(mu, cov) of half A with m images, or of all N images when m is None."""
+    def _order(self, k: int) -> np.ndarray:
+        return self._cached(("order", k), lambda: np.random.default_rng(self.seed + k).permutation(self.n))
+
+    def halves(self, m: int, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Disjoint index sets A, B of m real images each (m <= N/2), from split k."""
+        if not 2 <= m <= self.n // 2:
+            raise MetricsError(f"halves of {m} images need 2 <= m <= {self.n // 2}")
+        order = self._order(k)
+        return order[:m], order[m:2 * m]
+
+    def stats(self, m: int | None = None, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(mu, cov) of half A of split k with m images, or of all N images when m is None."""
         if m is None:
             return self._cached(("all",), lambda: feature_stats(self.features))
-        return self._cached(("A", m), lambda: feature_stats(self.features[self.halves(m)[0]]))
+        return self._cached(("A", m, k), lambda: feature_stats(self.features[self.halves(m, k)[0]]))
+
+    def fid(self, mu: np.ndarray, cov: np.ndarray, m: int) -> float:
+        """Mean FID of generated statistics against half A (m images) of every split."""
+        return float(np.mean([frechet_distance(mu, cov, *self.stats(m, k)) for k in range(self.splits)]))
+
+    def floor_values(self, m: int) -> tuple[float, ...]:
+        """FID(B, A) of every split with m images per half: what a perfect generator scores at n = m."""
+        def compute() -> tuple[float, ...]:
+            return tuple(frechet_distance(*feature_stats(self.features[self.halves(m, k)[1]]), *self.stats(m, k))
+                         for k in range(self.splits))
+        return self._cached(("floor", m), compute)
 
     def floor(self, m: int) -> float:
-        """FID between the disjoint halves B and A of m images each: what a perfect generator scores at n=m."""
-        def compute() -> float:
-            _, b = self.halves(m)
-            return frechet_distance(*feature_stats(self.features[b]), *self.stats(m))
-        return self._cached(("floor", m), compute)
+        return float(np.mean(self.floor_values(m)))
 
     def inception_score(self, m: int) -> float:
         return self._cached(("is", m), lambda: _inception_score(self.probs[self.halves(m)[1]]))
 
-    def class_halves(self, c: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Disjoint index sets of m real images of true class c each (m <= count(c) / 2)."""
-        members = self._order[self.labels[self._order] == c]
+    def class_count(self, c: int) -> int:
+        return int((self.labels == c).sum())
+
+    def class_halves(self, c: int, m: int, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Disjoint index sets of m real images of true class c each (m <= count(c) / 2), from split k."""
+        order = self._order(k)
+        members = order[self.labels[order] == c]
         if not 2 <= m <= len(members) // 2:
             raise MetricsError(f"class {c} has {len(members)} reference images; halves of {m} do not fit")
         return members[:m], members[m:2 * m]
 
-    def class_count(self, c: int) -> int:
-        return int((self.labels == c).sum())
+    def class_stats(self, c: int, m: int, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        return self._cached(("cA", c, m, k), lambda: feature_stats(self.features[self.class_halves(c, m, k)[0]]))
 
-    def class_stats(self, c: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-        return self._cached(("cA", c, m), lambda: feature_stats(self.features[self.class_halves(c, m)[0]]))
+    def class_fid(self, mu: np.ndarray, cov: np.ndarray, c: int, m: int) -> float:
+        return float(np.mean([frechet_distance(mu, cov, *self.class_stats(c, m, k)) for k in range(self.splits)]))
 
     def class_floor(self, c: int, m: int) -> float:
         def compute() -> float:
-            _, b = self.class_halves(c, m)
-            return frechet_distance(*feature_stats(self.features[b]), *self.class_stats(c, m))
+            return float(np.mean([
+                frechet_distance(*feature_stats(self.features[self.class_halves(c, m, k)[1]]),
+                                 *self.class_stats(c, m, k))
+                for k in range(self.splits)]))
         return self._cached(("cfloor", c, m), compute)
 
 
@@ -473,19 +493,18 @@ def _folder_reason(dataset: str) -> str:
     if not dataset:
         return ("the model does not record which dataset it was trained on; pass the dataset to compare with "
                 "(mnist or fashion-mnist)")
-    return (f"quality metrics need a classifier trained on the real images; GAN Studio ships one for MNIST and "
-            f"Fashion-MNIST only, and {dataset!r} is neither. A digit classifier's features say nothing "
-            "about arbitrary images, so an FID computed with them would be meaningless")
+    return (f"{dataset!r} is not MNIST or Fashion-MNIST, and these metrics need a classifier trained on the real "
+            "images (GAN Studio ships one for those two datasets only). A digit classifier's features say "
+            "nothing about arbitrary images, so an FID computed with them would be meaningless")
 
 
-def _scores(probs: np.ndarray, feats: np.ndarray, real_stats: tuple[np.ndarray, np.ndarray],
-            real_class_hist: np.ndarray) -> dict[str, Any]:
+def _scores(probs: np.ndarray, fid: float, real_class_hist: np.ndarray) -> dict[str, Any]:
     num_classes = probs.shape[1]
     hist = _class_histogram(probs, num_classes)
     return {
         "available": True,
         "n": int(len(probs)),
-        "fid": frechet_distance(*feature_stats(feats), *real_stats),
+        "fid": fid,
         "classes_covered": int((hist >= COVERAGE_THRESHOLD).sum()),
         "class_histogram": [float(v) for v in hist],
         "kl_class": _kl(hist, real_class_hist),
@@ -511,7 +530,8 @@ def evaluate_images(images: np.ndarray, extractor: FeatureExtractor,
     if len(images) < 2:
         raise MetricsError(f"FID needs at least 2 images, got {len(images)}")
     probs, feats = extractor.run(images)
-    return _scores(probs, feats, real_stats, np.asarray(real_class_hist, np.float64))
+    fid = frechet_distance(*feature_stats(feats), *real_stats)
+    return _scores(probs, fid, np.asarray(real_class_hist, np.float64))
 
 
 def evaluate_generator_images(images: np.ndarray, dataset_name: str, labels: np.ndarray | None = None,
@@ -544,12 +564,15 @@ def evaluate_generator_images(images: np.ndarray, dataset_name: str, labels: np.
     probs, feats = extractor.run(arr)
 
     m = ref.half_size(n)
-    report = _scores(probs, feats, ref.stats(m), ref.class_histogram)
-    floor = ref.floor(m)
+    report = _scores(probs, ref.fid(*feature_stats(feats), m), ref.class_histogram)
+    floors = ref.floor_values(m)
+    floor = float(np.mean(floors))
     report.update({
         "dataset": name,
         "fid_floor": floor,
+        "fid_floor_std": float(np.std(floors, ddof=1)) if len(floors) > 1 else 0.0,
         "floor_n": m,
+        "floor_splits": len(floors),
         "fid_ratio": report["fid"] / floor if floor > 0 else None,
         "num_classes": extractor.num_classes,
         "class_names": list(extractor.class_names),
@@ -589,7 +612,7 @@ def _per_class(labels: np.ndarray, probs: np.ndarray, feats: np.ndarray, ref: Re
             fids.append(None)
             floors.append(None)
             continue
-        fids.append(frechet_distance(*feature_stats(feats[mine]), *ref.class_stats(c, m)))
+        fids.append(ref.class_fid(*feature_stats(feats[mine]), c, m))
         floors.append(ref.class_floor(c, m))
     return {
         "conditional_accuracy": float((pred == labels).mean()),
@@ -606,8 +629,8 @@ def evaluate_model(backend: Any, n: int = 5000, seed: int = 0, dataset: str | No
 
     Latents come from `sample_latents(n, latent_dim, seed)`; a conditional model gets labels spread evenly over
     its classes (n/K each, in seeded random order). Report keys: available, dataset, n, seed, fid, fid_floor,
-    floor_n, fid_ratio, classes_covered, class_histogram, real_class_histogram, kl_class, mean_confidence,
-    inception_score, inception_score_real, conditional_accuracy, per_class_accuracy, per_class_fid,
+    fid_floor_std, floor_n, floor_splits, fid_ratio, classes_covered, class_histogram, real_class_histogram,
+    kl_class, mean_confidence, inception_score, inception_score_real, conditional_accuracy, per_class_accuracy, per_class_fid,
     per_class_fid_floor (the last four None for unconditional models), classifier, classifier_accuracy,
     reference, model, seconds. JSON-serialisable. Datasets without a shipped classifier give
     `{"available": False, "reason": ..., "dataset": ...}`. Raises MetricsError for unusable inputs.
@@ -680,8 +703,8 @@ def format_report(report: dict[str, Any]) -> str:
         + (f" (held-out accuracy {acc:.2%})" if acc is not None else ""),
         "",
         f"  FID               {_fmt(report['fid'])}",
-        f"  real-vs-real FID  {_fmt(report['fid_floor'])}   (floor: two disjoint halves of "
-        f"{report['floor_n']:,} real images)",
+        f"  real-vs-real FID  {_fmt(report['fid_floor'])} +- {_fmt(report.get('fid_floor_std'))}  (the floor: "
+        f"disjoint real halves of {report['floor_n']:,} images, mean of {report.get('floor_splits', 1)} splits)",
         f"  FID / floor       {_fmt(report['fid_ratio'])}x  (1 = as good as real data)",
         f"  classes covered   {report['classes_covered']} / {k}  (>= {COVERAGE_THRESHOLD:.0%} of samples each)",
         f"  class KL          {_fmt(report['kl_class'], 4)}  (KL(generated || real) of predicted classes; "
@@ -703,7 +726,7 @@ def format_report(report: dict[str, Any]) -> str:
     width = max(5, max(len(s) for s in names))
     header = f"  {'class'.ljust(width)}  generated   real"
     if per_acc is not None:
-        header += "  accuracy     FID   floor"
+        header += "  accuracy       FID     floor"
     lines += ["", header]
     for c in range(k):
         share = report["class_histogram"][c]
@@ -711,7 +734,7 @@ def format_report(report: dict[str, Any]) -> str:
                f"{'#' * int(round(share * 40))}")
         if per_acc is not None:
             row = (f"  {names[c].ljust(width)}  {share:8.1%}  {_pct(real_hist[c])}  {_pct(per_acc[c]):>8}"
-                   f"  {_fmt(per_fid[c]) if per_fid else '-':>6}  {_fmt(per_floor[c]) if per_floor else '-':>6}")
+                   f"  {_fmt(per_fid[c]) if per_fid else '-':>8}  {_fmt(per_floor[c]) if per_floor else '-':>8}")
         lines.append(row.rstrip())
 
     if report["classes_covered"] < k:

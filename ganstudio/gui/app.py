@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import onnxruntime  # noqa: F401  (must precede PySide6; see the module docstring)
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -38,6 +38,8 @@ def create_application(argv: list[str]) -> QApplication:
         app = QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    # One INI store on every platform: Settings and widgets that call QSettings() then share the same file.
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     app.setApplicationDisplayName("GAN Studio")
     app.setApplicationVersion(ganstudio.__version__)
     if ICON_PATH.is_file():

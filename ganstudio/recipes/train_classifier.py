@@ -13,6 +13,7 @@ The model card `<dataset>-classifier.json` records the split, epochs, seed, accu
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import sys
@@ -29,11 +30,11 @@ from ganstudio.core.classifier import (
     export_classifier_onnx,
     train_classifier,
 )
-from ganstudio.core.data import ImageDataset, canonical_name, load_named_dataset, named
+from ganstudio.core.data import DataError, ImageDataset, canonical_name, load_named_dataset, named
 from ganstudio.core.metrics import held_out_split, models_dir
 
 MNIST_HELD_OUT = 2000
-DEFAULT_EPOCHS = {"mnist": 30, "fashion-mnist": 6}
+DEFAULT_EPOCHS = {"mnist": 30, "fashion-mnist": 8}
 
 
 def _subset(ds: ImageDataset, idx: np.ndarray, split: str) -> ImageDataset:
@@ -47,7 +48,7 @@ def load_splits(name: str, data_dir: Path | None, seed: int, log) -> tuple[Image
                        if named.find_pair(name, f, "test") is not None), None)
         if folder is None:
             full = load_named_dataset(name, data_dir=data_dir, log=log)  # raises DataError with search help
-            raise SystemExit(f"the MNIST recipe trains on the t10k test split; only {full.split} was found")
+            raise DataError(f"the MNIST recipe trains on the t10k test split; only the {full.split} split was found")
         full = named.read_split(name, folder, "test")
         train_idx, held_idx = held_out_split(len(full), MNIST_HELD_OUT, seed)
         split = {
@@ -55,14 +56,14 @@ def load_splits(name: str, data_dir: Path | None, seed: int, log) -> tuple[Image
             "method": f"numpy.random.default_rng({seed}).permutation(10000): first {MNIST_HELD_OUT} held out, "
                       "rest train (ganstudio.core.metrics.held_out_split)",
             "train": int(len(train_idx)), "held_out": int(len(held_idx)),
-            "held_out_sha256": __import__("hashlib").sha256(held_idx.astype("<i8").tobytes()).hexdigest(),
+            "held_out_sha256": hashlib.sha256(held_idx.astype("<i8").tobytes()).hexdigest(),
         }
         return _subset(full, train_idx, "train"), _subset(full, held_idx, "held-out"), split
     located = named.locate_dataset(name, data_dir)
     folder = located[0] if located else None
-    if folder is None or named.find_pair(name, folder, "train") is None or named.find_pair(name, folder, "test") is None:
-        load_named_dataset(name, data_dir=data_dir, log=log)
-        raise SystemExit(f"the {name} recipe needs both the train and the test split in one folder")
+    if folder is None or any(named.find_pair(name, folder, split) is None for split in ("train", "test")):
+        load_named_dataset(name, data_dir=data_dir, log=log)  # raises DataError with search help
+        raise DataError(f"the {name} recipe needs both the train and the test split in one folder")
     train = named.read_split(name, folder, "train")
     test = named.read_split(name, folder, "test")
     split = {"source": f"{name} train split (60,000) for training, test split (10,000) for the accuracy",
@@ -76,18 +77,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dataset", help="mnist or fashion-mnist")
     parser.add_argument("--data-dir", type=Path, help="folder holding the IDX files")
     parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {models_dir()})")
-    parser.add_argument("--epochs", type=int, help="default: 30 for MNIST, 6 for Fashion-MNIST")
+    parser.add_argument("--epochs", type=int, help="default: 30 for MNIST, 8 for Fashion-MNIST")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = parser.parse_args(argv)
 
-    name = canonical_name(args.dataset)
+    try:
+        name = canonical_name(args.dataset)
+    except DataError as exc:
+        parser.error(str(exc))
     out = args.out if args.out is not None else models_dir()
     epochs = args.epochs or DEFAULT_EPOCHS[name]
     torch.set_num_threads(args.threads)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
 
-    train, held_out, split = load_splits(name, args.data_dir, args.seed, log)
+    try:
+        train, held_out, split = load_splits(name, args.data_dir, args.seed, log)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     log(f"{name}: training on {len(train):,} images, measuring on {len(held_out):,}, {epochs} epochs")
     start = time.perf_counter()
     augment = Augment.for_dataset(name)

@@ -1,0 +1,147 @@
+"""Quality vs wall time for GAN Studio's default MNIST recipe and the two recipes users copy (straight ports).
+
+Each recipe trains on the same MNIST images; every --eval-every seconds of *training* time the clock stops,
+5,000 samples are scored with the shipped classifier (FID vs the real-vs-real floor, classes covered, mean
+confidence, class KL) and the clock restarts. Reports the curve and the time to reach:
+  bar A: all 10 classes covered and mean confidence >= 0.9   (issue target: <= 3 minutes)
+  bar B: FID within 5x the real-vs-real floor                   (issue target: <= 10 minutes)
+Run nothing else on the machine meanwhile, or the times are wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import print_table, write_results  # noqa: E402
+
+
+def _ganstudio_recipe(data, threads: int, overrides: dict):
+    import torch
+
+    from ganstudio.core.config import ModelConfig, TrainConfig
+    from ganstudio.core.training import Trainer
+
+    model_keys = {"arch", "latent_dim", "g_width", "d_width", "spectral_norm"}
+    model = ModelConfig(**{k: v for k, v in overrides.items() if k in model_keys})
+    train = TrainConfig(threads=threads, **{k: v for k, v in overrides.items() if k not in model_keys})
+    trainer = Trainer(model, train, data)
+    trainer.generator.train()
+    trainer.discriminator.train()
+
+    def step() -> None:
+        trainer._train_step()
+        trainer.step += 1
+
+    @torch.no_grad()
+    def sample(n: int) -> np.ndarray:
+        generator = trainer.sampling_generator()
+        generator.eval()
+        z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(123))
+        images = generator(z).numpy()
+        trainer.generator.train()
+        return ((images + 1) / 2).clip(0, 1)
+
+    return step, sample
+
+
+def _port_recipe(recipe, data):
+    from ports import PortTrainer
+
+    port = PortTrainer(recipe, data.images)
+    return port.train_step, port.sample
+
+
+def run_recipe(name: str, step, sample, minutes: float, eval_every: float, n: int, data_dir) -> dict:
+    from ganstudio.core.metrics import evaluate_generator_images
+
+    curve, train_seconds, next_eval, steps = [], 0.0, eval_every, 0
+    bar_a = bar_b = None
+    while train_seconds < minutes * 60:
+        start = time.perf_counter()
+        while time.perf_counter() - start < next_eval - train_seconds:
+            step()
+            steps += 1
+        train_seconds += time.perf_counter() - start
+        report = evaluate_generator_images(sample(n), "mnist", data_dir=data_dir)
+        point = {"seconds": round(train_seconds, 1), "steps": steps, "fid": report["fid"],
+                 "fid_ratio": report["fid_ratio"], "classes": report["classes_covered"],
+                 "confidence": report["mean_confidence"], "kl": report["kl_class"]}
+        curve.append(point)
+        if bar_a is None and point["classes"] == 10 and point["confidence"] >= 0.9:
+            bar_a = point["seconds"]
+        if bar_b is None and point["fid_ratio"] <= 5.0:
+            bar_b = point["seconds"]
+        print(f"  {name:22s} {point['seconds']:6.0f}s step {steps:6d}  FID {point['fid']:7.2f} "
+              f"({point['fid_ratio']:5.1f}x floor)  classes {point['classes']:2d}  conf {point['confidence']:.3f}  "
+              f"KL {point['kl']:.3f}", flush=True)
+        next_eval += eval_every
+    return {"curve": curve, "seconds_to_bar_a": bar_a, "seconds_to_bar_b": bar_b,
+            "floor": report["fid_floor"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0, help="training minutes per recipe")
+    parser.add_argument("--eval-every", type=float, default=30.0, help="training seconds between evaluations")
+    parser.add_argument("--n", type=int, default=5000, help="samples per evaluation")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for every recipe")
+    parser.add_argument("--data-dir", default=None, help="MNIST IDX folder (default: the usual search)")
+    parser.add_argument("--recipes", nargs="+", default=["ganstudio", "keras-mlp-gan", "tf-dcgan-tutorial"])
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="override fields of the GAN Studio recipe (for tuning experiments)")
+    parser.add_argument("--tag", default="recipe_quality", help="results file name")
+    args = parser.parse_args()
+
+    import torch
+
+    from ports import KERAS_MLP, TF_DCGAN
+
+    from ganstudio.core.data import load_dataset
+
+    torch.set_num_threads(args.threads)
+    data = load_dataset("mnist", data_dir=args.data_dir)
+    overrides = {}
+    for item in args.set:
+        key, value = item.split("=", 1)
+        overrides[key] = {"true": True, "false": False}.get(value.lower(), value)
+        for cast in (int, float):
+            try:
+                overrides[key] = cast(value)
+                break
+            except ValueError:
+                pass
+    results = {}
+    for name in args.recipes:
+        torch.manual_seed(0)
+        if name == "ganstudio":
+            step, sample = _ganstudio_recipe(data, args.threads, overrides)
+        else:
+            step, sample = _port_recipe({"keras-mlp-gan": KERAS_MLP, "tf-dcgan-tutorial": TF_DCGAN}[name], data)
+        results[name] = run_recipe(name, step, sample, args.minutes, args.eval_every, args.n, args.data_dir)
+    rows = []
+    for name, r in results.items():
+        last = r["curve"][-1]
+        fmt = lambda s: f"{s:.0f} s" if s is not None else "not reached"  # noqa: E731
+        rows.append((name, fmt(r["seconds_to_bar_a"]), fmt(r["seconds_to_bar_b"]), f"{last['fid']:.2f}",
+                     f"{last['fid_ratio']:.1f}x", str(last["classes"]), f"{last['confidence']:.3f}"))
+    print_table(f"Time to quality on {len(data):,} MNIST digits, {args.threads} threads (floor FID "
+                f"{next(iter(results.values()))['floor']:.2f})", rows,
+                ("recipe", "10 classes & conf>=0.9", "FID <= 5x floor", "final FID", "ratio", "classes", "conf"))
+    ours = results.get("ganstudio", {}).get("seconds_to_bar_a")
+    peers = [r["seconds_to_bar_a"] for n, r in results.items() if n != "ganstudio"]
+    if ours and peers:
+        best = min((p for p in peers if p is not None), default=None)
+        verdict = f"{best / ours:.1f}x sooner than the better peer" if best else "peers never reached it"
+        print(f"\nGAN Studio default reaches bar A in {ours:.0f} s: {verdict}")
+    write_results(args.tag, {"minutes": args.minutes, "eval_every": args.eval_every, "n": args.n,
+                             "threads": args.threads, "overrides": overrides, "results": results})
+
+
+if __name__ == "__main__":
+    main()

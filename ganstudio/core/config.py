@@ -77,6 +77,10 @@ class TrainConfig:
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
 
     def __post_init__(self) -> None:
+        for name in _FLOAT_FIELDS:  # 0 from a CLI or JSON is an int; optimizers insist on floats
+            value = getattr(self, name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                object.__setattr__(self, name, float(value))
         _check(bool(self.dataset), "dataset must name mnist, fashion-mnist or a folder")
         _check(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         _check(1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}")
@@ -98,6 +102,10 @@ class TrainConfig:
     @property
     def has_budget(self) -> bool:
         return bool(self.epochs or self.steps or self.minutes)
+
+
+_FLOAT_FIELDS = ("g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2", "gp_weight", "ema_decay", "epochs",
+                 "minutes")
 
 
 def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:

@@ -12,11 +12,12 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox, QLabel, QMenu, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QComboBox, QLabel, QMenu, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from ganstudio.core.imaging import save_png, upscale
 from ganstudio.core.latent import sample_latents, truncate
+from ganstudio.gui.caption import Caption
 from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentSliders, LatentState, load_latent, save_latent
@@ -57,10 +58,7 @@ class ExploreTab(QWidget):
     def _build(self) -> None:
         self.view = ImageView(EMPTY_TEXT)
         self.view.setToolTip("The current sample, upscaled without smoothing. Ctrl+C copies it, Ctrl+S saves it.")
-        self.caption = QLabel()
-        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut short
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.caption = Caption()  # not a QLabel: its setText would re-layout the tab on every slider tick
         self.scale_spin = QSpinBox(minimum=1, maximum=16, suffix="×")
         self.scale_spin.setToolTip("Scale for Save Image and Copy Image (nearest neighbour: pixels stay crisp)")
         self.copy_button = copy = QPushButton("Copy")

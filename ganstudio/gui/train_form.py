@@ -36,8 +36,9 @@ FIELD_LABELS = {
     "d_beta2": "D beta2", "d_steps": "D steps per G step", "gp_weight": "Gradient penalty weight",
     "ema_decay": "EMA decay", "epochs": "Budget", "steps": "Budget", "minutes": "Budget", "seed": "Seed",
     "sample_every": "Save samples every", "checkpoint_every": "Checkpoint every", "device": "Device",
-    "threads": "CPU threads", "run_dir": "Run folder", "budget": "Budget",
+    "threads": "CPU threads", "run_dir": "Run folder", "budget": "Budget", "metrics_every": "Metrics every",
 }
+DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
 
 
 def choose_directory(parent: QWidget | None, caption: str, start: str = "") -> str:
@@ -149,6 +150,12 @@ class TrainForm(QWidget):
         self.seed_spin = _spin(0, 2**31 - 1, t.seed)
         self.device_combo = _combo([(d, d) for d in DEVICES], t.device)
         self.threads_spin = _spin(0, 512, t.threads, special="auto")
+        self.threads_spin.setToolTip("Torch threads for training on the CPU. "
+                                     "0 = auto: all cores but one, so the window stays responsive")
+        self.metrics_every_spin = _spin(0, 10**7, DEFAULT_METRICS_EVERY, special="off")
+        self.metrics_every_spin.setToolTip("Measure FID, class coverage and mode collapse on 2,000 samples every "
+                                           "this many steps (and at least 15 s apart) while training, and once at "
+                                           "the end. MNIST and Fashion-MNIST only; 0 = off")
         self.sample_every_spin = _spin(0, 10**7, t.sample_every)
         self.checkpoint_every_spin = _spin(0, 10**7, t.checkpoint_every)
 
@@ -163,7 +170,7 @@ class TrainForm(QWidget):
             "d_beta2": self.d_beta2_edit, "d_steps": self.d_steps_spin, "gp_weight": self.gp_edit,
             "ema_decay": self.ema_edit, "seed": self.seed_spin, "device": self.device_combo,
             "threads": self.threads_spin, "sample_every": self.sample_every_spin,
-            "checkpoint_every": self.checkpoint_every_spin,
+            "checkpoint_every": self.checkpoint_every_spin, "metrics_every": self.metrics_every_spin,
         }
 
         basics = QGroupBox("Run")
@@ -216,6 +223,7 @@ class TrainForm(QWidget):
         run.addRow("Device", _row(self.device_combo, QLabel("CPU threads"), self.threads_spin))
         run.addRow("Samples every", _row(self.sample_every_spin, QLabel("steps")))
         run.addRow("Checkpoint every", _row(self.checkpoint_every_spin, QLabel("steps")))
+        run.addRow("Metrics every", _row(self.metrics_every_spin, QLabel("steps")))
         reset = QPushButton("Reset all to defaults")
         reset.clicked.connect(self.reset_defaults)
         run.addRow("", _row(reset))
@@ -285,6 +293,10 @@ class TrainForm(QWidget):
 
     def conditional(self) -> bool:
         return self.conditional_check.isChecked()
+
+    def metrics_every(self) -> int:
+        """Steps between live quality measurements (0 = off). A GUI option: not part of the core configs."""
+        return self.metrics_every_spin.value()
 
     def dataset_spec(self) -> str:
         return str(self.dataset_combo.currentData())

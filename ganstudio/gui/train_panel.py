@@ -1,8 +1,10 @@
-"""The Train tab: the options form, run controls, live loss plots, a sample grid and the log.
+"""The Train tab: the options form, run controls, live loss plots, a sample grid, live quality metrics and the log.
 
 The panel holds no training state of its own: a `TrainWorker` in a QThread runs the core trainer and sends
 plain events; the panel only displays them. Closing the app calls `shutdown()`, which stops the run (the
 core saves a checkpoint and exports the generator) and waits for the thread. QThread.terminate() is never used.
+Quality metrics (FID, class coverage, mode collapse) are measured from the run's generator snapshots on a second
+thread by `LiveMetrics` (metrics_worker.py) and shown by `MetricsView` (metrics_view.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ganstudio.core.config import ConfigError
 from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished)
 from ganstudio.gui import train_form
 from ganstudio.gui.loss_plots import LossPlots
+from ganstudio.gui.metrics_view import MetricsView
+from ganstudio.gui.metrics_worker import LiveMetrics
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.train_form import TrainForm
 from ganstudio.gui.train_worker import MetricsBatch, TrainRequest, TrainWorker
@@ -132,8 +136,11 @@ class TrainPanel(QWidget):
         samples_layout.addWidget(self.sample_grid, 1)
         self.log_view = QPlainTextEdit(readOnly=True, maximumBlockCount=5000, placeholderText="Training log")
         self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.metrics_view = MetricsView()
+        self.live_metrics = LiveMetrics(self.metrics_view, self)
+        self.live_metrics.log_message.connect(self._append_log)
         middle = _splitter(Qt.Orientation.Horizontal, (self.plots, 1), (samples_box, 1))
-        vertical = _splitter(Qt.Orientation.Vertical, (middle, 4), (self.log_view, 1))
+        vertical = _splitter(Qt.Orientation.Vertical, (middle, 5), (self.metrics_view, 3), (self.log_view, 1))
 
         self.result_label = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.RichText, openExternalLinks=True)
         self.load_button = _button("Load trained model into Explore", "Open the exported generator in the "
@@ -178,7 +185,7 @@ class TrainPanel(QWidget):
         request = TrainRequest(model_config, train_config, self.form.run_dir(), conditional=self.form.conditional(),
                                preview_seconds=self.preview_seconds)
         self.plots.set_objective(train_config.loss)
-        self._launch(request, f"new run in {request.run_dir}")
+        self._launch(request, f"new run in {request.run_dir}", train_config.dataset)
 
     def resume_run(self, folder: str | None = None) -> None:
         """Continue a saved run folder for the form's budget (counted on top of what it has done)."""
@@ -196,10 +203,11 @@ class TrainPanel(QWidget):
         except ConfigError as exc:
             show_error(self, "Cannot resume", f"Fix the options first (their budget and device are used):\n{exc}")
             return
-        self.plots.set_objective(self._run_loss(folder) or train_config.loss)
+        saved = self._run_train_config(folder)
+        self.plots.set_objective(str(saved.get("loss") or train_config.loss))
         request = TrainRequest(model_config, train_config, folder, resume_from=folder,
                                preview_seconds=self.preview_seconds)
-        self._launch(request, f"resuming {folder}")
+        self._launch(request, f"resuming {folder}", str(saved.get("dataset", "")))
 
     def pause(self) -> None:
         if self._worker is not None and not self._worker.stop_requested():
@@ -224,6 +232,7 @@ class TrainPanel(QWidget):
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop any run cleanly (checkpoint + export happen in the core) and wait for its thread."""
+        self.live_metrics.shutdown()
         thread, worker = self._thread, self._worker
         if thread is None or worker is None:
             return
@@ -236,8 +245,9 @@ class TrainPanel(QWidget):
         self._thread_finished()
 
     # ------------------------------------------------------------------ running
-    def _launch(self, request: TrainRequest, what: str) -> None:
+    def _launch(self, request: TrainRequest, what: str, dataset: str) -> None:
         self.plots.clear()
+        self.live_metrics.start_run(dataset, self.form.metrics_every(), request.data_dir)
         self._samples = None
         self.sample_grid.set_images(None)
         self.sample_caption.setText("Samples")
@@ -283,6 +293,7 @@ class TrainPanel(QWidget):
         thread.wait()  # `finished` is sent just before the thread ends
         self._thread, self._worker = None, None
         thread.deleteLater()
+        self.live_metrics.finished(self._last_finished)  # the final measurement, then its thread ends
         self._close_download_dialog()
         self.form.setEnabled(True)
         self.form.revalidate()
@@ -333,6 +344,7 @@ class TrainPanel(QWidget):
             self.sample_caption.setText(f"Samples at step {event.step:,} (fixed latents)")
         elif isinstance(event, GeneratorSnapshot):
             self.snapshot_ready.emit(event)
+            self.live_metrics.snapshot(event)
         elif isinstance(event, LogMessage):
             self._append_log(event.text)
         elif isinstance(event, CheckpointSaved):
@@ -462,9 +474,11 @@ class TrainPanel(QWidget):
             self.log_view.appendPlainText(f"{stamp}  {line}")
 
     @staticmethod
-    def _run_loss(folder: str) -> str | None:
+    def _run_train_config(folder: str) -> dict:
+        """The training options saved in a run folder's run.json ({} when unreadable)."""
         try:
             document = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
-            return str(document["train_config"]["loss"])
+            config = document["train_config"]
+            return config if isinstance(config, dict) else {}
         except (OSError, ValueError, KeyError, TypeError):
-            return None
+            return {}

@@ -11,11 +11,16 @@ order, or training pauses), so the UI thread is never flooded with signals.
 Control: `pause()`, `resume()` and `stop()` are called directly from the UI thread. They only flip
 thread-safe flags (the worker thread is busy inside the loop, so queued slots would never run).
 torch is imported only inside `run()`, so building the GUI stays fast.
+
+CPU threads: torch's default uses every core, which on a 2-core laptop leaves none for the window. When the
+options say 0 ("auto"), GUI runs train with `auto_threads()` = all cores but one; the run folder records that
+number. (The CLI keeps the core's meaning of 0, torch's default.)
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -59,6 +64,16 @@ class TrainRequest:
     preview_seconds: float = 3.0
 
 
+def auto_threads() -> int:
+    """CPU threads for GUI training when the options say "auto": all cores but one, so the window stays responsive."""
+    return min(256, max(1, (os.cpu_count() or 2) - 1))  # TrainConfig allows up to 256
+
+
+def gui_threads(threads: int) -> int:
+    """The thread count a GUI run uses: as chosen, or `auto_threads()` for 0."""
+    return threads if threads > 0 else auto_threads()
+
+
 def describe_error(exc: BaseException) -> str:
     """A message for the user: expected errors as they are, others with their type name."""
     from ganstudio.core.data import DataError
@@ -77,7 +92,7 @@ def describe_error(exc: BaseException) -> str:
 def resume_overrides(request: TrainRequest, state: dict, old: TrainConfig) -> dict:
     """Budget and device for a resumed run: the form's budget counts as extra training on top of what is done."""
     new = request.train_config
-    overrides: dict = {"device": new.device, "threads": new.threads}
+    overrides: dict = {"device": new.device, "threads": gui_threads(new.threads)}
     overrides["steps"] = int(state.get("step", 0)) + new.steps if new.steps else 0
     overrides["epochs"] = float(state.get("epoch", 0.0)) + new.epochs if new.epochs else 0.0
     overrides["minutes"] = float(state.get("elapsed_seconds", 0.0)) / 60 + new.minutes if new.minutes else 0.0
@@ -186,7 +201,14 @@ class TrainWorker(QObject):
             self.event.emit(LogMessage(f"resuming {req.resume_from} at step {trainer.step:,}"))
         else:
             model_config = self._fit_classes(model_config, dataset)
-            trainer = training.Trainer(model_config, req.train_config, dataset, Path(req.run_dir), control)
+            train_config = req.train_config
+            if train_config.threads == 0:
+                from ganstudio.core.config import with_changes
+
+                train_config = with_changes(train_config, threads=auto_threads())
+                self.event.emit(LogMessage(f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
+                                           "cores (one is left for the window)"))
+            trainer = training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
         self.stage.emit("Training")
         for event in trainer.run(preview_seconds=req.preview_seconds):
             if isinstance(event, StepMetrics):

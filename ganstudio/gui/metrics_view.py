@@ -1,0 +1,370 @@
+"""The Train tab's live quality metrics: FID next to its floor, coverage, a history and the class histogram.
+
+A pure view: `show_report(report)` displays one core.metrics report dict; it keeps only what it draws (the
+FID-ratio history of the current run). Layout, left to right:
+
+* the numbers: "FID 3.1 (8.8x real-vs-real floor 0.35)", classes covered "10/10", mean confidence, class KL,
+  inception score (and conditional accuracy for class-conditional models); below them a warning box when
+  fewer classes than the dataset has appear ("Possible mode collapse: only 6 of 10 classes appear"). The box
+  carries its own background and text colours, so it reads the same in light and dark palettes;
+* FID / floor against the step, log y, with the line at 1 where samples are as good as real ones;
+* the class histogram of the generated samples (blue; classes under the coverage threshold amber) next to the
+  real one (grey), class names on the x axis.
+
+Datasets without a shipped classifier show the "unavailable" reason in grey instead.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+import pyqtgraph as pg
+
+GENERATED_COLOR = "#3b82f6"
+MISSING_COLOR = "#f59e0b"  # generated bars of classes under the coverage threshold
+RATIO_COLOR = "#8b5cf6"
+# Its own background and text colour, so the warning reads the same on light and dark palettes.
+WARNING_STYLE = ("QLabel { background: #fff3cd; color: #5c4300; border: 1px solid #f0b429; border-radius: 4px;"
+                 " padding: 4px 6px; font-weight: 600; }")
+ERROR_COLOR = "#d9534f"
+COVERAGE_THRESHOLD = 0.05  # = core.metrics.COVERAGE_THRESHOLD (drawn as a dashed line on the histogram)
+RATIO_TICKS = [(math.log10(v), f"{v:g}x") for m in (1, 10, 100, 1000, 10_000) for v in (m, 2 * m, 5 * m)]
+DECADE_TICKS = [(float(e), f"{10 ** e:,}x") for e in range(6)]  # for histories spanning several decades
+MAX_TICK_CHARS = 7  # longer class names are shortened on the axis (the tooltip has them in full)
+
+
+def _number(value: float, digits: int = 3) -> str:
+    """3 significant digits, without scientific notation for big values: 0.354, 3.08, 41.2, 2,012."""
+    return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
+
+
+def fid_text(report: dict[str, Any]) -> str:
+    """"FID 3.1 (8.8x real-vs-real floor 0.35)"."""
+    fid, floor, ratio = report.get("fid"), report.get("fid_floor"), report.get("fid_ratio")
+    if fid is None or not math.isfinite(fid):
+        return "FID -"
+    if ratio is None or floor is None:
+        return f"FID {_number(fid)}"
+    times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
+    return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
+
+
+def collapse_warning(report: dict[str, Any]) -> str:
+    """"Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
+    hist = report.get("class_histogram") or []
+    k = len(hist)
+    covered = int(report.get("classes_covered", k))
+    if not report.get("available") or covered >= k:
+        return ""
+    names = _class_names(report, k)
+    missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
+    text = f"Possible mode collapse: only {covered} of {k} classes appear"
+    return text + (f" (rare or missing: {', '.join(missing)})" if missing else "")
+
+
+def _class_names(report: dict[str, Any], k: int) -> list[str]:
+    names = [str(n) for n in (report.get("class_names") or [])]
+    return names if len(names) == k else [str(i) for i in range(k)]
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_TICK_CHARS else name[:MAX_TICK_CHARS - 1] + "\u2026"
+
+
+def _bold(font: QFont) -> QFont:
+    font = QFont(font)
+    font.setBold(True)
+    return font
+
+
+def _value_label() -> QLabel:
+    label = QLabel("-")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class MetricsView(QWidget):
+    """Shows live quality-metric reports of one training run."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._steps: list[float] = []
+        self._ratios: list[float] = []
+        self._report: dict[str, Any] | None = None
+
+        self.heading_label = QLabel("Quality")
+        self.heading_label.setWordWrap(True)
+        self.fid_label = QLabel("FID -")
+        self.fid_label.setFont(_bold(self.fid_label.font()))
+        self.fid_label.setWordWrap(True)
+        self.fid_label.setToolTip("Frechet distance of the samples' classifier features to real images, next to "
+                                  "the same distance between two halves of the real data at the same sample "
+                                  "size (the floor a perfect generator would reach). Ratio 1 = as good as real.")
+        self.coverage_value, self.confidence_value = _value_label(), _value_label()
+        self.kl_value, self.is_value, self.accuracy_value = _value_label(), _value_label(), _value_label()
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        rows = (("Classes covered", self.coverage_value, "Classes that get at least 5% of the samples"),
+                ("Mean confidence", self.confidence_value, "The classifier's average top probability: low means "
+                                                           "blurry or ambiguous samples"),
+                ("Class KL", self.kl_value, "KL(generated || real) of the predicted classes: 0 = the real class "
+                                            "balance, about 2.3 = everything is one class"),
+                ("Inception score", self.is_value, "exp E[KL(p(y|x) || p(y))] with the dataset's classifier: "
+                                                   "higher = sharper and more varied (at most the class count)"),
+                ("Conditional accuracy", self.accuracy_value, "Samples the classifier reads as the class they "
+                                                              "were generated for"))
+        self._accuracy_row: list[QWidget] = []
+        for row, (name, value, tip) in enumerate(rows):
+            label = QLabel(name)
+            label.setToolTip(tip)
+            value.setToolTip(tip)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(value, row, 1)
+            if value is self.accuracy_value:
+                self._accuracy_row = [label, value]
+        grid.setColumnStretch(1, 1)
+        self.warning_label = QLabel()
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(WARNING_STYLE)
+        self.warning_label.setVisible(False)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+
+        numbers = QWidget()  # a fixed width that fits a typical FID line, so the plots do not jump as text changes
+        widest = QFontMetrics(self.fid_label.font()).horizontalAdvance("FID 88.8 (88.8x real-vs-real floor 0.88)")
+        numbers.setFixedWidth(max(240, widest + 16))
+        left = QVBoxLayout(numbers)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.setSpacing(4)
+        left.addWidget(self.heading_label)
+        left.addWidget(self.fid_label)
+        left.addLayout(grid)
+        left.addWidget(self.warning_label)
+        left.addStretch(1)
+
+        self.history_plot = pg.PlotWidget()
+        self._setup_plot(self.history_plot, "FID / floor")
+        self.history_plot.getPlotItem().setLabel("bottom", "step")
+        # A log scale drawn by hand (y = log10(ratio)): pyqtgraph's log-mode labels crowd a short axis.
+        self.history_plot.getPlotItem().getAxis("left").setTicks([RATIO_TICKS, []])
+        self.history_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#10b981", width=1,
+                                                                                style=Qt.PenStyle.DashLine)))
+        self.history_curve = self.history_plot.plot([], [], pen=pg.mkPen(RATIO_COLOR, width=2), symbol="o",
+                                                    symbolSize=5, symbolBrush=RATIO_COLOR, symbolPen=None)
+        self.history_plot.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.history_plot.getPlotItem().hideButtons()
+        self.history_plot.setToolTip("FID divided by the real-vs-real floor at each measurement; the dashed line "
+                                     "at 1 is real-data quality")
+
+        self.histogram_plot = pg.PlotWidget()
+        self._setup_plot(self.histogram_plot, "share of samples (%)")
+        self.histogram_plot.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.histogram_plot.getPlotItem().hideButtons()
+        legend = self.histogram_plot.getPlotItem().addLegend(offset=(-4, 2), labelTextSize="8pt", colCount=2)
+        self.real_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=QColor(150, 150, 150, 150),
+                                         pen=None, name="real")
+        self.generated_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=GENERATED_COLOR, pen=None,
+                                              name="generated")
+        self.histogram_plot.addItem(self.generated_bars)
+        self.histogram_plot.addItem(self.real_bars)
+        self.threshold_line = pg.InfiniteLine(pos=100 * COVERAGE_THRESHOLD, angle=0,
+                                              pen=pg.mkPen(MISSING_COLOR, width=1, style=Qt.PenStyle.DashLine))
+        self.histogram_plot.addItem(self.threshold_line)
+        self._legend = legend
+        self.histogram_plot.setToolTip("Classes the classifier sees in the generated samples (blue; amber under "
+                                       "5%) next to the real data (grey)")
+
+        self.content = QWidget()
+        content = QHBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addWidget(numbers)
+        content.addWidget(self.history_plot, 2)
+        content.addWidget(self.histogram_plot, 3)
+
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title_label = QLabel("Quality metrics")
+        box = QGroupBox()  # framed like the sample grid next to it
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(box)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(3)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.message_label, 1)  # only one of message and content is shown
+        layout.addWidget(self.content, 1)
+        layout.addWidget(self.status_label)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self._apply_palette()
+        self.reset()
+
+    @staticmethod
+    def _setup_plot(widget: pg.PlotWidget, left: str) -> None:
+        widget.setMinimumHeight(120)
+        plot = widget.getPlotItem()
+        plot.setLabel("left", left)
+        plot.showGrid(x=False, y=True, alpha=0.15)
+        plot.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).enableAutoSIPrefix(False)
+
+    # ------------------------------------------------------------------ public
+    def reset(self, message: str = "Quality metrics appear during training") -> None:
+        """A new run: forget the history and show `message` until the first report."""
+        self._steps.clear()
+        self._ratios.clear()
+        self._report = None
+        self.history_curve.setData([], [])
+        self._set_bars([], [], [])
+        self.warning_label.setVisible(False)
+        self.status_label.setText("")
+        self._show_message(message)
+
+    def show_unavailable(self, reason: str) -> None:
+        """No metrics for this run (e.g. an image folder): the reason, in grey."""
+        self.reset(f"Quality metrics unavailable: {reason}" if reason else "Quality metrics unavailable")
+
+    def show_busy(self, step: int) -> None:
+        self.status_label.setStyleSheet(f"color: {self._grey.name()};")
+        self.status_label.setText(f"Measuring the generator at step {step:,}\u2026")
+
+    def show_error(self, message: str) -> None:
+        self.status_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.status_label.setText(f"Quality metrics failed: {message}")
+
+    def show_report(self, report: dict[str, Any]) -> None:
+        """Display one core.metrics report (plus "step" and "samples" when the live worker made it)."""
+        if not report.get("available"):
+            self.show_unavailable(str(report.get("reason", "")))
+            return
+        self._report = report
+        self.message_label.setVisible(False)
+        self.content.setVisible(True)
+        self.status_label.setText("")
+        step = report.get("step")
+        hist = [float(v) for v in report.get("class_histogram") or []]
+        k = len(hist)
+        real = [float(v) for v in report.get("real_class_histogram") or [np.nan] * k]
+        dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(report.get("dataset", ""),
+                                                                             report.get("dataset", ""))
+        where = f"Step {int(step):,}: " if step is not None else ""
+        self.heading_label.setText(f"{where}{int(report.get('n', 0)):,} samples vs real {dataset}")
+        self.fid_label.setText(fid_text(report))
+        self.coverage_value.setText(f"{int(report['classes_covered'])}/{k}")
+        self.confidence_value.setText(f"{report['mean_confidence']:.2f}")
+        self.kl_value.setText(f"{report['kl_class']:.3f}")
+        is_real = report.get("inception_score_real")
+        self.is_value.setText(f"{report['inception_score']:.2f}"
+                              + (f"  (real {is_real:.2f})" if is_real is not None else ""))
+        accuracy = report.get("conditional_accuracy")
+        for w in self._accuracy_row:
+            w.setVisible(accuracy is not None)
+        self.accuracy_value.setText(f"{accuracy:.0%}" if accuracy is not None else "-")
+        warning = collapse_warning(report)
+        self.warning_label.setText("\u26a0 " + warning if warning else "")
+        self.warning_label.setVisible(bool(warning))
+        self.coverage_value.setFont(_bold(self.font()) if warning else self.font())
+
+        ratio = report.get("fid_ratio")
+        if step is not None and ratio is not None and math.isfinite(ratio):
+            if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
+                while self._steps and self._steps[-1] >= step:
+                    self._steps.pop()
+                    self._ratios.pop()
+            self._steps.append(float(step))
+            self._ratios.append(max(float(ratio), 1e-3))
+            self._draw_history()
+        self._set_bars(hist, real, _class_names(report, k))
+
+    # accessors (tests, screenshots)
+    def report(self) -> dict[str, Any] | None:
+        return self._report
+
+    def warning_text(self) -> str:
+        return self.warning_label.text() if not self.warning_label.isHidden() else ""
+
+    def message_text(self) -> str:
+        return self.message_label.text() if not self.message_label.isHidden() else ""
+
+    def history(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self._steps), np.asarray(self._ratios)
+
+    def histogram_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """(generated, real) class shares as drawn."""
+        return (np.asarray(self.generated_bars.opts["height"], float) / 100,
+                np.asarray(self.real_bars.opts["height"], float) / 100)
+
+    # ------------------------------------------------------------------ internals
+    def _show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setToolTip(text)
+        self.message_label.setVisible(True)
+        self.content.setVisible(False)
+
+    def _draw_history(self) -> None:
+        """FID / floor on a hand-made log scale from step 0 to the newest, always showing the line at 1x."""
+        y = np.log10(self._ratios)
+        self.history_curve.setData(self._steps, y)
+        low, high = min(0.0, float(y.min())), max(0.0, float(y.max()))
+        span = high - low
+        ticks = DECADE_TICKS if span > 1.6 else RATIO_TICKS
+        self.history_plot.getPlotItem().getAxis("left").setTicks([ticks, []])
+        margin = max(0.08, 0.08 * span)
+        self.history_plot.setYRange(low - margin, high + margin, padding=0)
+        self.history_plot.setXRange(0, max(self._steps[-1], 1.0) * 1.06, padding=0)
+
+    def _set_bars(self, generated: list[float], real: list[float], names: list[str]) -> None:
+        k = len(generated)
+        x = np.arange(k, dtype=float)
+        brushes = [pg.mkBrush(MISSING_COLOR if share < COVERAGE_THRESHOLD else GENERATED_COLOR) for share in generated]
+        self.generated_bars.setOpts(x=x - 0.2, height=100 * np.asarray(generated, float), width=0.38,
+                                    brushes=brushes or None)
+        self.real_bars.setOpts(x=x + 0.2, height=100 * np.asarray(real, float), width=0.38)
+        axis = self.histogram_plot.getPlotItem().getAxis("bottom")
+        axis.setTicks([[(i, _short(name)) for i, name in enumerate(names)]])
+        if names:
+            axis.setToolTip("Classes: " + ", ".join(html.escape(n) for n in names))
+        if k:
+            top = max([*generated, *[v for v in real if math.isfinite(v)], COVERAGE_THRESHOLD]) * 100
+            self.histogram_plot.setXRange(-0.6, k - 0.4, padding=0)
+            self.histogram_plot.setYRange(0, top * 1.35, padding=0)
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        window = palette.color(QPalette.ColorRole.Window)
+        self._grey = QColor((text.red() + window.red()) // 2, (text.green() + window.green()) // 2,
+                            (text.blue() + window.blue()) // 2)
+        self.message_label.setStyleSheet(f"color: {self._grey.name()};")
+        self.heading_label.setStyleSheet(f"color: {self._grey.name()};")
+        for widget in (self.history_plot, self.histogram_plot):
+            widget.setBackground(background)
+            plot = widget.getPlotItem()
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(pg.mkPen(text))
+                plot.getAxis(axis).setTextPen(pg.mkPen(text))
+        if self._legend is not None:
+            self._legend.setLabelTextColor(text)
+            for _sample, label in self._legend.items:
+                label.setText(label.text, color=text)
+            fill = QColor(background)
+            fill.setAlpha(200)
+            self._legend.setBrush(pg.mkBrush(fill))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and hasattr(self, "_legend"):
+            self._apply_palette()
+        super().changeEvent(event)

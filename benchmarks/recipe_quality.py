@@ -28,7 +28,9 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
     from ganstudio.core.training import Trainer
 
     model_keys = {"arch", "latent_dim", "g_width", "d_width", "spectral_norm"}
-    model = ModelConfig(**{k: v for k, v in overrides.items() if k in model_keys})
+    conditional = bool(overrides.pop("conditional", False))
+    model = ModelConfig(num_classes=data.num_classes if conditional else 0, class_names=data.class_names,
+                        **{k: v for k, v in overrides.items() if k in model_keys})
     train = TrainConfig(threads=threads, **{k: v for k, v in overrides.items() if k not in model_keys})
     trainer = Trainer(model, train, data)
     trainer.generator.train()
@@ -43,7 +45,8 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
         generator = trainer.sampling_generator()
         generator.eval()
         z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(123))
-        images = generator(z).numpy()
+        labels = torch.arange(n) % model.num_classes if model.conditional else None  # classes evenly
+        images = generator(z, labels).numpy()
         trainer.generator.train()
         return ((images + 1) / 2).clip(0, 1)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 import json
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from PIL import Image
 
 from ganstudio.cli.main import main
 
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+MNIST = shared_mnist()
 pytestmark = pytest.mark.skipif(not MNIST.exists(), reason=f"shared MNIST files not found at {MNIST}")
 
 TINY = ["--arch", "mlp", "--latent-dim", "8", "--g-width", "8", "--d-width", "8", "--batch-size", "16",

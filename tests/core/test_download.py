@@ -6,6 +6,8 @@ hashes, so passing proves the hash check accepts genuine data.
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 import functools
 import gzip
 import hashlib
@@ -22,7 +24,7 @@ from ganstudio.core.data import DATASET_FILES, DataError, DownloadCancelled, dow
 from ganstudio.core.data import download as download_module
 from ganstudio.core.data.download import canonical_name, verify_file
 
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+SHARED_MNIST = shared_mnist()
 T10K = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 pytestmark = pytest.mark.skipif(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 import gzip
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from ganstudio.core.data import DataError, read_idx, write_idx
 from ganstudio.core.data.idx import idx_bytes
 
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+SHARED_MNIST = shared_mnist()
 T10K_IMAGES = SHARED_MNIST / "t10k-images-idx3-ubyte.gz"
 T10K_LABELS = SHARED_MNIST / "t10k-labels-idx1-ubyte.gz"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 import json
 import subprocess
 import sys
@@ -26,7 +28,7 @@ from ganstudio.core.metrics import (
     prepare_images,
 )
 
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+SHARED_MNIST = shared_mnist()
 MNIST_CLASSIFIER = metrics.classifier_path("mnist")
 needs_mnist = pytest.mark.skipif(
     not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file() or not MNIST_CLASSIFIER.is_file(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,7 @@ from ganstudio.core.data import (
     write_idx,
 )
 
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+SHARED_MNIST = shared_mnist()
 needs_shared = pytest.mark.skipif(
     not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file(),
     reason=f"shared MNIST test files not found in {SHARED_MNIST}",

@@ -5,6 +5,8 @@ with one torch thread, so the file stays light on a shared 2-core machine.
 
 from __future__ import annotations
 
+from tests.data_paths import shared_mnist
+
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,7 +24,7 @@ from ganstudio.gui.metrics_view import MetricsView, fid_text  # noqa: E402
 from ganstudio.gui.metrics_worker import (LiveMetrics, MetricsJob, MetricsSchedule, MetricsWorker,  # noqa: E402
                                           unavailable_report)
 
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+MNIST = shared_mnist()
 CLASSIFIER = metrics.classifier_path("mnist", metrics.models_dir())
 needs_mnist = pytest.mark.skipif(not (MNIST.is_dir() and CLASSIFIER.is_file()),
                                  reason="needs the shared MNIST folder and models/mnist-classifier.onnx")

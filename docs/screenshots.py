@@ -1,0 +1,164 @@
+"""Screenshots of the real app for the docs: docs/explore.png, docs/interpolate.png and docs/train.png.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [--data-dir DIR]
+
+Without a display (DISPLAY unset) the script runs itself again under xvfb-run. It starts the app the way
+`ganstudio.gui.app.run_app` does (create_application, MainWindow, the shipped model), at 1440 x 900, with its
+settings in a temporary folder so neither the user's settings nor earlier runs change the pictures:
+
+1. Explore and Interpolate with the shipped `models/mnist.onnx` (or `--model`);
+2. Train: a real run on MNIST with the default recipe, captured after about `--train-seconds` of training once
+   the loss plots, samples and the first live quality metrics are on screen; the run is then stopped.
+
+When no shipped model exists, the generator exported by that short run is used for steps 1 (taken after 2).
+MNIST is looked up as the app does; `--data-dir` (or GANSTUDIO_DATA) names a folder holding it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1440, 900)
+XVFB_MARK = "GANSTUDIO_SCREENSHOTS_XVFB"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=os.environ.get("GANSTUDIO_DATA", ""),
+                        help="folder holding MNIST (default: $GANSTUDIO_DATA, else the app's usual search)")
+    parser.add_argument("--model", default="", help="model for Explore/Interpolate (default: the shipped one)")
+    parser.add_argument("--out", default=str(ROOT / "docs"), help="where the PNGs go (default: docs/)")
+    parser.add_argument("--train-seconds", type=float, default=25.0, help="training time before train.png")
+    parser.add_argument("--metrics-every", type=int, default=50,
+                        help="steps between live quality measurements (the app's default is 200; each is also at "
+                             "least 15 s apart)")
+    return parser.parse_args(argv)
+
+
+def reexec_under_xvfb() -> None:
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get(XVFB_MARK):
+        return
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        sys.exit("no DISPLAY and no xvfb-run: install xvfb or run inside a desktop session")
+    os.environ[XVFB_MARK] = "1"
+    os.execv(xvfb, [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv])
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv[1:])
+    reexec_under_xvfb()
+    if args.data_dir:
+        os.environ["GANSTUDIO_DATA"] = str(Path(args.data_dir).expanduser().resolve())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="ganstudio-screenshots-"))
+
+    import onnxruntime  # noqa: F401  (before PySide6, as the app does)
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from ganstudio.gui.app import create_application
+
+    app = create_application(argv[:1])
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):  # a fresh, throw-away settings store
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(scratch / "settings"))
+    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.model_manager import default_model
+
+    def pump(seconds: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def wait_until(condition, timeout: float, what: str) -> bool:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                print(f"  (gave up waiting for {what} after {timeout:.0f} s)", flush=True)
+                return False
+            pump(0.1)
+        return True
+
+    def grab(name: str) -> None:
+        pump(0.8)  # let timers redraw the plots and the window repaint
+        path = out / name
+        if not window.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"wrote {path} ({window.width()} x {window.height()})", flush=True)
+
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.show()
+    model = Path(args.model) if args.model else default_model()
+    print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}",
+          flush=True)
+
+    def explore_and_interpolate(path: Path) -> None:
+        window.tabs.setCurrentWidget(window.explore)
+        window.open_path(path)
+        explore = window.explore
+        wait_until(lambda: window.backend() is not None and explore.grid.count() == 64
+                   and explore.current_picture() is not None, 60, "the model")
+        explore.select_cell(9)
+        grab("explore.png")
+
+        tab = window.interpolate
+        for index, role in ((9, "A"), (22, "B"), (41, "add")):
+            explore.select_cell(index)
+            tab.use_current(role)
+        window.tabs.setCurrentWidget(tab)
+        wait_until(lambda: tab.frame_count() > 0, 30, "the interpolation strip")
+        pump(1.0)
+        tab.show_frame(tab.frame_count() // 3)
+        grab("interpolate.png")
+
+    if model is not None:
+        explore_and_interpolate(model)
+
+    # -- Train: the default recipe on MNIST, captured mid-run --------------------------------------------------
+    panel = window.train_panel
+    if panel is None:
+        raise SystemExit("the Train tab is unavailable (is PyTorch installed?)")
+    window.tabs.setCurrentWidget(panel)
+    form = panel.form
+    form.set_dataset("mnist")
+    form.reset_defaults()
+    form.metrics_every_spin.setValue(args.metrics_every)
+    form.run_dir_edit.setText(str(scratch / "run"))
+    if not form.is_valid():
+        raise SystemExit(f"the training options are not valid: {form.error()}")
+    reports: list[dict] = []
+    panel.live_metrics.report_ready.connect(reports.append)
+    panel.start()
+    wait_until(lambda: panel.current_step() > 0 or not panel.is_running(), 120, "the first training step")
+    if not panel.is_running():
+        raise SystemExit(f"training did not start: {panel.stage_label.text()} (is MNIST available? --data-dir)")
+    started = time.monotonic()
+    wait_until(lambda: time.monotonic() - started >= args.train_seconds, args.train_seconds + 5, "training")
+    wait_until(lambda: bool(reports) and not panel.live_metrics.measuring(), 90, "the first quality report")
+    grab("train.png")
+    print(f"  step {panel.current_step():,}; {len(reports)} quality report(s)", flush=True)
+    panel.stop()
+    wait_until(lambda: not panel.is_running(), 120, "the run to stop")
+    result = panel.last_result()
+    if model is None:
+        if result is None or not result.onnx_path:
+            raise SystemExit("no model shipped and the training run exported none: no Explore screenshots")
+        panel.live_metrics.shutdown()
+        explore_and_interpolate(Path(result.onnx_path))
+
+    window.close()
+    app.processEvents()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

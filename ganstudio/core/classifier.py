@@ -14,10 +14,8 @@ one self-contained file; metadata_props: dataset, class_names (JSON), held_out_a
 from __future__ import annotations
 
 import json
-import logging
 import math
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,24 +219,12 @@ def train_classifier(
     return model, acc
 
 
-def _export_proto(model: DigitClassifier):  # -> onnx.ModelProto
-    # Same exporter path as core.export: dynamo with the weights kept inside the file and a dynamic batch axis.
+def _export_proto(model: DigitClassifier):  # -> (onnx.ModelProto, wrapper)
+    from ganstudio.core.export import export_proto
+
     wrapper = _Export(model).eval()
-    batch = torch.export.Dim("batch", min=1, max=_MAX_EXPORT_BATCH)
     example = (torch.rand(4, 1, IMAGE_SIZE, IMAGE_SIZE, generator=torch.Generator().manual_seed(0)),)
-    registry_logger = logging.getLogger("torch.onnx._internal.exporter._registration")
-    old_level = registry_logger.level
-    registry_logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode(False), torch.enable_grad():
-            warnings.simplefilter("ignore")
-            program = torch.onnx.export(
-                wrapper, example, None, dynamo=True, external_data=False, optimize=True, verbose=False,
-                report=False, input_names=["image"], output_names=["logits", "features"],
-                dynamic_shapes=({0: batch},))
-    finally:
-        registry_logger.setLevel(old_level)
-    return program.model_proto, wrapper
+    return export_proto(wrapper, example, ["image"], ["logits", "features"], _MAX_EXPORT_BATCH), wrapper
 
 
 def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[str, str],

@@ -109,8 +109,18 @@ def _example_inputs(model_cfg: ModelConfig, batch: int, seed: int) -> tuple[torc
 
 def _to_onnx_proto(wrapper: nn.Module, model_cfg: ModelConfig):  # -> onnx.ModelProto
     names = ["z", "label"] if model_cfg.conditional else ["z"]
-    batch = torch.export.Dim("batch", min=1, max=_MAX_BATCH)
-    dynamic_shapes = tuple({0: batch} for _ in names)
+    return export_proto(wrapper, _example_inputs(model_cfg, _TRACE_BATCH, seed=0), names, ["image"])
+
+
+def export_proto(module: nn.Module, example_inputs: tuple, input_names: list[str], output_names: list[str],
+                 max_batch: int = _MAX_BATCH):  # -> onnx.ModelProto
+    """torch.export-based ONNX export with the weights inside the file and a dynamic batch axis on every input.
+
+    Shared by the generator and classifier exports. The example batch must be >= 2: torch.export fixes a
+    dimension traced at size 1.
+    """
+    batch = torch.export.Dim("batch", min=1, max=max_batch)
+    dynamic_shapes = tuple({0: batch} for _ in input_names)
     # The exporter logs a warning per missing torchvision op and emits deprecation noise from its own
     # internals; none of it concerns the user, so keep the training log clean.
     registry_logger = logging.getLogger("torch.onnx._internal.exporter._registration")
@@ -120,9 +130,8 @@ def _to_onnx_proto(wrapper: nn.Module, model_cfg: ModelConfig):  # -> onnx.Model
         with warnings.catch_warnings(), torch.inference_mode(False), torch.enable_grad():
             warnings.simplefilter("ignore")
             program = torch.onnx.export(
-                wrapper, _example_inputs(model_cfg, _TRACE_BATCH, seed=0), None,
-                dynamo=True, external_data=False, optimize=True, verbose=False, report=False,
-                input_names=names, output_names=["image"], dynamic_shapes=dynamic_shapes)
+                module, example_inputs, None, dynamo=True, external_data=False, optimize=True, verbose=False,
+                report=False, input_names=input_names, output_names=output_names, dynamic_shapes=dynamic_shapes)
         return program.model_proto
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

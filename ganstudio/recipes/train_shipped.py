@@ -37,13 +37,13 @@ class ShippedRecipe:
 
 RECIPES = {
     "mnist": ShippedRecipe(
-        "mnist", "mnist", False, 30000,
+        "mnist", "mnist", False, 40000,
         "GAN Studio's default MNIST recipe (the one Start uses), trained longer."),
     "mnist-conditional": ShippedRecipe(
-        "mnist-conditional", "mnist", True, 20000,
+        "mnist-conditional", "mnist", True, 15000,
         "The default recipe with a label embedding in G and a projection discriminator."),
     "fashion-mnist": ShippedRecipe(
-        "fashion-mnist", "fashion-mnist", True, 25000,
+        "fashion-mnist", "fashion-mnist", True, 20000,
         "The default recipe, class-conditional, on the 60,000 Fashion-MNIST training images."),
 }
 

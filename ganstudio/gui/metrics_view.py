@@ -56,6 +56,9 @@ def fid_text(report: dict[str, Any]) -> str:
     return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
 
 
+UNREADABLE_RATIO = 200.0  # FID / floor above which the classifier's class statistics are not meaningful
+
+
 def collapse_warning(report: dict[str, Any]) -> str:
     """"Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
     hist = report.get("class_histogram") or []
@@ -63,6 +66,12 @@ def collapse_warning(report: dict[str, Any]) -> str:
     covered = int(report.get("classes_covered", k))
     if not report.get("available") or covered >= k:
         return ""
+    ratio = report.get("fid_ratio")
+    if ratio is not None and ratio > UNREADABLE_RATIO:
+        # Early noisy samples are out of the classifier's distribution: it reads most of them as one class with
+        # high confidence, so a "collapse" verdict would be a false alarm. Say what is actually known.
+        return (f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
+                "yet, so class coverage says nothing about mode collapse at this point")
     names = _class_names(report, k)
     missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
     text = f"Possible mode collapse: only {covered} of {k} classes appear"

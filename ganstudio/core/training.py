@@ -223,7 +223,7 @@ class Trainer:
             d_loss.backward()
             self.opt_d.step()
 
-        _, labels = self._next_labels(cfg.batch_size)
+        labels = self._generator_labels(cfg.batch_size)
         z = torch.randn(cfg.batch_size, z_dim, device=self.device)
         fake_scores_g = self.discriminator(self.generator(z, labels), labels)
         g_loss = generator_loss(cfg.loss, fake_scores_g)
@@ -245,12 +245,12 @@ class Trainer:
         real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
         return real, (self.labels[idx] if self.model_config.conditional else None)
 
-    def _next_labels(self, n: int) -> tuple[None, torch.Tensor | None]:
+    def _generator_labels(self, n: int) -> torch.Tensor | None:
         """Labels for generator updates, drawn from the data's own class frequencies."""
         if not self.model_config.conditional:
-            return None, None
+            return None
         idx = torch.randint(len(self.labels), (n,), device=self.device)
-        return None, self.labels[idx]
+        return self.labels[idx]
 
     @torch.no_grad()
     def _update_ema(self) -> None:

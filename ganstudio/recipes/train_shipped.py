@@ -43,7 +43,7 @@ RECIPES = {
         "mnist-conditional", "mnist", True, 15000,
         "The default recipe with a label embedding in G and a projection discriminator."),
     "fashion-mnist": ShippedRecipe(
-        "fashion-mnist", "fashion-mnist", True, 20000,
+        "fashion-mnist", "fashion-mnist", True, 15000,
         "The default recipe, class-conditional, on the 60,000 Fashion-MNIST training images."),
 }
 

@@ -211,3 +211,16 @@ def test_load_dataset_dispatch_folder_path(tmp_path: Path) -> None:
     # "./mnist" is a folder path, not the built-in dataset.
     with pytest.raises(DataError, match="folder not found"):
         load_dataset(str(tmp_path / "mnist"))
+
+
+def test_mnist_files_do_not_pass_for_fashion_mnist(tmp_path, monkeypatch):
+    """Both datasets use the same file names; the labels' contents tell them apart."""
+    if not (SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").exists():
+        pytest.skip("shared MNIST files not found")
+    monkeypatch.setenv("GANSTUDIO_DATA", str(SHARED_MNIST))
+    monkeypatch.setattr("ganstudio.core.data.named.SYSTEM_DIRS", {})
+    monkeypatch.setattr("ganstudio.core.data.named.user_cache_root", lambda: tmp_path / "cache")
+    assert locate_dataset("mnist") == (SHARED_MNIST, "test")
+    assert locate_dataset("fashion-mnist") is None
+    with pytest.raises(DataError, match="Fashion-MNIST was not found"):
+        load_named_dataset("fashion-mnist")

@@ -10,6 +10,7 @@ A folder qualifies with the train pair (split "train") or else the t10k pair (sp
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,7 +30,7 @@ from ganstudio.core.data.download import (
     canonical_name,
     download_dataset,
 )
-from ganstudio.core.data.idx import read_idx
+from ganstudio.core.data.idx import read_bytes, read_idx
 
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
@@ -101,11 +102,30 @@ def find_pair(name: str, folder: Path, split: str) -> tuple[Path, Path] | None:
     return images, labels
 
 
+def other_dataset_of(name: str, label_path: Path, split: str) -> str | None:
+    """The other built-in dataset whose labels file this is, or None.
+
+    MNIST and Fashion-MNIST use the very same file names, so a folder of MNIST files would otherwise pass for
+    Fashion-MNIST (and the reverse). The labels files are small (10-60 kB), so hashing one is cheap; its
+    contents tell the datasets apart for certain.
+    """
+    try:
+        digest = hashlib.sha256(read_bytes(label_path)).hexdigest()
+    except (OSError, DataError):
+        return None  # unreadable files are reported when the split is read
+    for other, spec in DATASET_FILES.items():
+        label_spec = spec.file(split, "labels")
+        if other != canonical_name(name) and label_spec is not None and label_spec.sha256 == digest:
+            return other
+    return None
+
+
 def locate_dataset(name: str, data_dir: Path | None = None) -> tuple[Path, str] | None:
-    """The first folder, in search order, holding the train pair or else the test pair."""
+    """The first folder, in search order, holding the train pair or else the test pair of this dataset."""
     for folder, _origin in search_locations(name, data_dir):
         for split in SPLITS:
-            if find_pair(name, folder, split) is not None:
+            pair = find_pair(name, folder, split)
+            if pair is not None and other_dataset_of(name, pair[1], split) is None:
                 return folder, split
     return None
 

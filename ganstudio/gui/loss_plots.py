@@ -24,7 +24,7 @@ import pyqtgraph as pg
 STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
 SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
 MAX_POINTS = 100_000  # stored rows before the history is thinned by half (50x more than a plot's pixels)
-REFRESH_MS = 100  # 10 Hz while cheap ...
+REFRESH_MS = 250  # 4 Hz while cheap: smooth enough to read, and leaves the GIL to training ...
 MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when the history is long
 ANTIALIAS_BELOW = 3000  # smooth curves are antialiased while short (antialiasing long zigzags is slow)
 DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled samples per pixel (pyqtgraph's default of 5 draws 3x more)
@@ -196,7 +196,7 @@ class LossPlots(QWidget):
 
     def refresh(self) -> None:
         """Hand the buffers to the curves (timer-driven). Long histories refresh less often, so that redrawing
-        never takes more than ~1/8 of the UI thread."""
+        never takes more than ~1/16 of the UI thread."""
         if not self._dirty:
             return
         self._dirty = False
@@ -210,7 +210,7 @@ class LossPlots(QWidget):
                 plot.raw_curves[name].setData(steps, self.history.raw(name))
                 plot.smooth_curves[name].setData(steps, self.history.smoothed(name), antialias=antialias)
         cost_ms = 1000 * (time.perf_counter() - started) * 2  # setData, and about as much again to paint
-        self.timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 8 * cost_ms))))
+        self.timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 16 * cost_ms))))
 
     # ------------------------------------------------------------------ internals
     def _plot_of(self, name: str) -> pg.PlotItem:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTex
 from ganstudio.core.config import ConfigError
 from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished)
 from ganstudio.gui import train_form
+from ganstudio.gui.caption import Caption
 from ganstudio.gui.loss_plots import LossPlots
 from ganstudio.gui.metrics_view import MetricsView
 from ganstudio.gui.metrics_worker import LiveMetrics
@@ -118,12 +119,12 @@ class TrainPanel(QWidget):
         left_widget.setMaximumWidth(max(460, needed + 40))
 
         self.stage_label = QLabel("Ready", styleSheet="font-weight: 600;")
-        self.stats_label = QLabel("", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Updated ~20 times a second: a QLabel would re-lay out the whole tab (plots included) on every update.
+        self.stats_label = Caption()
         self.progress_bar = QProgressBar(minimum=0, maximum=1000, value=0, format="")
         head = QHBoxLayout()
         head.addWidget(self.stage_label)
-        head.addStretch(1)
-        head.addWidget(self.stats_label)
+        head.addWidget(self.stats_label, 1)
 
         self.plots = LossPlots()
         self.sample_grid = SampleGridView(spacing=2, placeholder="Samples appear here during training")

@@ -56,7 +56,7 @@ def fid_text(report: dict[str, Any]) -> str:
     return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
 
 
-UNREADABLE_RATIO = 200.0  # FID / floor above which the classifier's class statistics are not meaningful
+UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
 
 
 def collapse_warning(report: dict[str, Any]) -> str:

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
+from ganstudio.gui.plot_style import style_legend
+
 # Input row layout (see train_worker.METRIC_COLUMNS).
 STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
 SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
@@ -240,12 +242,7 @@ class LossPlots(QWidget):
                 item.setPen(pg.mkPen(grid))
                 item.setTextPen(pg.mkPen(foreground))
             if plot.legend is not None:
-                plot.legend.setLabelTextColor(foreground)
-                for _sample, label in plot.legend.items:
-                    label.setText(label.text, color=foreground)
-                fill = QColor(background)
-                fill.setAlpha(200)
-                plot.legend.setBrush(pg.mkBrush(fill))
+                style_legend(plot.legend, QColor(foreground), QColor(background))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):

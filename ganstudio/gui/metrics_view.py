@@ -27,6 +27,8 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSize
 
 import pyqtgraph as pg
 
+from ganstudio.gui.plot_style import style_legend
+
 GENERATED_COLOR = "#3b82f6"
 MISSING_COLOR = "#f59e0b"  # generated bars of classes under the coverage threshold
 RATIO_COLOR = "#8b5cf6"
@@ -366,12 +368,7 @@ class MetricsView(QWidget):
                 plot.getAxis(axis).setPen(pg.mkPen(text))
                 plot.getAxis(axis).setTextPen(pg.mkPen(text))
         if self._legend is not None:
-            self._legend.setLabelTextColor(text)
-            for _sample, label in self._legend.items:
-                label.setText(label.text, color=text)
-            fill = QColor(background)
-            fill.setAlpha(200)
-            self._legend.setBrush(pg.mkBrush(fill))
+            style_legend(self._legend, QColor(text), QColor(background))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and hasattr(self, "_legend"):

@@ -438,3 +438,28 @@ __all__ = [
     "BACKENDS", "GeneratorBackend", "ModelInfo", "ModelLoadError", "OnnxGenerator", "TorchGenerator",
     "check_inputs", "open_generator",
 ]
+
+
+def generator_from_snapshot(snapshot: Any, source: str = "", backend: str = "torch") -> TorchGenerator:
+    """A training snapshot's generator in torch (CPU, eval mode), for exploring or measuring a run mid-training.
+
+    Built on the meta device and filled with copies of the snapshot's arrays: nothing is initialised randomly,
+    so this never draws from torch's global RNG, which the training thread samples its noise from.
+    """
+    import torch
+
+    from ganstudio.core.networks import build_generator
+
+    cfg = snapshot.model_config
+    with torch.device("meta"):
+        module = build_generator(cfg)
+    # Copies: the snapshot's arrays may be read-only and stay shared with the training thread's record.
+    state = {name: torch.from_numpy(np.array(array, copy=True)) for name, array in snapshot.weights.items()}
+    try:
+        module.load_state_dict(state, assign=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ValueError(f"the training snapshot does not match its model config: {first}") from exc
+    info = ModelInfo.from_configs(cfg, None, source=source or f"training step {snapshot.step}", backend=backend,
+                                  summary={"step": str(snapshot.step)})
+    return TorchGenerator(module, info)

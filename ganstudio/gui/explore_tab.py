@@ -241,21 +241,20 @@ class ExploreTab(QWidget):
     def select_cell(self, index: int) -> None:
         if self._grid_z is None or not 0 <= index < len(self._grid_z):
             return
-        self._z = self._grid_z[index].copy()
-        self._origin, self._selected = self._z.copy(), index
         if self._grid_labels is not None:
             self._label = int(self._grid_labels[index])
-        self.grid.set_selected(index)
-        self.sliders.set_values(self._z)
-        self._update_caption()
-        self._request_current()
+        self._set_current(self._grid_z[index], index)
 
     def randomize(self) -> None:
         if self._backend is None:
             return
-        self._z = np.random.default_rng().standard_normal(self._z.shape[0]).astype(np.float32)
-        self._origin, self._selected = self._z.copy(), None
-        self.grid.set_selected(None)
+        self._set_current(np.random.default_rng().standard_normal(self._z.shape[0]).astype(np.float32), None)
+
+    def _set_current(self, z: np.ndarray, selected: int | None) -> None:
+        """A new current latent (Reset returns to it); `selected` is its grid cell, if it came from the grid."""
+        self._z = z.copy()
+        self._origin, self._selected = self._z.copy(), selected
+        self.grid.set_selected(selected)
         self.sliders.set_values(self._z)
         self._update_caption()
         self._request_current()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ganstudio.core.events import GeneratorSnapshot
-from ganstudio.core.inference import GeneratorBackend, ModelInfo, TorchGenerator, check_inputs
+from ganstudio.core.inference import GeneratorBackend, TorchGenerator, check_inputs, generator_from_snapshot
 
 LIVE_BACKEND = "torch (live training)"
 
@@ -64,21 +64,6 @@ def with_blending(backend: GeneratorBackend) -> GeneratorBackend:
 
 def backend_from_snapshot(snapshot: GeneratorSnapshot) -> GeneratorBackend:
     """Rebuild the training run's generator from a snapshot's numpy weights, on the CPU, in eval mode."""
-    import torch
-
-    from ganstudio.core.networks import build_generator
-
-    cfg = snapshot.model_config
-    module = build_generator(cfg)
-    # Copies: the snapshot's arrays may be read-only and stay shared with the training thread's record.
-    state = {name: torch.from_numpy(np.array(array, copy=True)) for name, array in snapshot.weights.items()}
-    try:
-        module.load_state_dict(state)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ValueError(f"the training snapshot does not match its model config: {first}") from exc
-    module.eval()
-    info = ModelInfo.from_configs(cfg, None, source=f"live training (step {snapshot.step})",
-                                  backend=LIVE_BACKEND, summary={"step": str(snapshot.step)})
-    cls = BlendingTorchGenerator if cfg.conditional else TorchGenerator
-    return cls(module, info)
+    backend = generator_from_snapshot(snapshot, source=f"live training (step {snapshot.step})",
+                                      backend=LIVE_BACKEND)
+    return with_blending(backend)

@@ -75,28 +75,6 @@ def spread_labels(n: int, num_classes: int, seed: int = SEED) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(n) % num_classes).astype(np.int64)
 
 
-def generator_from_snapshot(snapshot: GeneratorSnapshot):  # -> core.inference.TorchGenerator
-    """The snapshot's generator in torch (CPU, eval mode), built without drawing from torch's global RNG.
-
-    live_model.backend_from_snapshot initialises the layers randomly before loading the weights; that draws from
-    the process-wide generator the training thread samples its noise from, so measuring at varying moments would
-    make a seeded GUI run differ from the same run without measurements. On the meta device nothing is drawn.
-    """
-    import torch
-
-    from ganstudio.core.inference import ModelInfo, TorchGenerator
-    from ganstudio.core.networks import build_generator
-
-    cfg = snapshot.model_config
-    with torch.device("meta"):
-        module = build_generator(cfg)
-    # Copies: the snapshot's arrays may be read-only and stay shared with the training thread's record.
-    state = {name: torch.from_numpy(np.array(array, copy=True)) for name, array in snapshot.weights.items()}
-    module.load_state_dict(state, assign=True)
-    info = ModelInfo.from_configs(cfg, None, source=f"training step {snapshot.step}", backend="torch")
-    return TorchGenerator(module, info)
-
-
 def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: False,
                       log: Callable[[str], None] = lambda _text: None) -> dict[str, Any] | None:
     """Generate `job.samples` images from the snapshot and measure them; None when cancelled.
@@ -112,10 +90,11 @@ def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: Fals
 
     import torch  # only here: building the GUI must not import torch
 
+    from ganstudio.core.inference import generator_from_snapshot
     from ganstudio.core.latent import sample_latents
 
     cfg = job.snapshot.model_config
-    backend = generator_from_snapshot(job.snapshot)
+    backend = generator_from_snapshot(job.snapshot)  # never draws from the training thread's RNG
     z = sample_latents(job.samples, cfg.latent_dim, job.seed)
     labels = spread_labels(job.samples, cfg.num_classes, job.seed) if cfg.conditional else None
     parts = []

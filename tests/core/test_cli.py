@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 import json
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ganstudio.cli.main import main
+from tests.data_paths import shared_mnist
 
 MNIST = shared_mnist()
 pytestmark = pytest.mark.skipif(not MNIST.exists(), reason=f"shared MNIST files not found at {MNIST}")

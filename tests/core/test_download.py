@@ -6,8 +6,6 @@ hashes, so passing proves the hash check accepts genuine data.
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 import functools
 import gzip
 import hashlib
@@ -20,9 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from ganstudio.core.data import DATASET_FILES, DataError, DownloadCancelled, download_dataset, read_idx
+from ganstudio.core.data import (
+    DATASET_FILES,
+    DataError,
+    DownloadCancelled,
+    download_dataset,
+    read_idx,
+)
 from ganstudio.core.data import download as download_module
 from ganstudio.core.data.download import canonical_name, verify_file
+from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()
 T10K = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

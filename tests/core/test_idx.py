@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 import gzip
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 
 from ganstudio.core.data import DataError, read_idx, write_idx
 from ganstudio.core.data.idx import idx_bytes
+from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()
 T10K_IMAGES = SHARED_MNIST / "t10k-images-idx3-ubyte.gz"

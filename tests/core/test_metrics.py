@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 import json
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from ganstudio.core.metrics import (
     held_out_split,
     prepare_images,
 )
+from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()
 MNIST_CLASSIFIER = metrics.classifier_path("mnist")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from ganstudio.core.data import (
     resize_dataset,
     write_idx,
 )
+from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()
 needs_shared = pytest.mark.skipif(

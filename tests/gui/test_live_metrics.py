@@ -5,9 +5,9 @@ with one torch thread, so the file stays light on a shared 2-core machine.
 
 from __future__ import annotations
 
-from tests.data_paths import shared_mnist
-
 import os
+
+from tests.data_paths import shared_mnist
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -17,12 +17,17 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QThread, Qt  # noqa: E402
+from PySide6.QtCore import Qt, QThread  # noqa: E402
 
 from ganstudio.core import metrics  # noqa: E402
 from ganstudio.gui.metrics_view import MetricsView, fid_text  # noqa: E402
-from ganstudio.gui.metrics_worker import (LiveMetrics, MetricsJob, MetricsSchedule, MetricsWorker,  # noqa: E402
-                                          unavailable_report)
+from ganstudio.gui.metrics_worker import (  # noqa: E402
+    LiveMetrics,
+    MetricsJob,
+    MetricsSchedule,
+    MetricsWorker,
+    unavailable_report,
+)
 
 MNIST = shared_mnist()
 CLASSIFIER = metrics.classifier_path("mnist", metrics.models_dir())

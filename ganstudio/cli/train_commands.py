@@ -9,7 +9,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from ganstudio.core.config import ARCHS, DEVICES, IMAGE_SIZES, LOSSES, ModelConfig, TrainConfig
+from ganstudio.core.config import ARCHS, AUGMENTS, DEVICES, IMAGE_SIZES, LOSSES, ModelConfig, TrainConfig
 
 DEFAULT_MINUTES = 10.0
 
@@ -30,6 +30,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        help="1 or 3 (default: 1 for MNIST / Fashion-MNIST, 3 for folders)")
     model.add_argument("--g-width", type=int, default=defaults_m.g_width)
     model.add_argument("--d-width", type=int, default=defaults_m.d_width)
+    model.add_argument("--g-layers", type=int, default=defaults_m.g_layers,
+                       help="mlp: hidden layers in G (widths 4x, 8x, 16x ... the G width)")
     model.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=defaults_m.spectral_norm,
                        help="spectral normalisation on every discriminator layer")
     opt = train.add_argument_group("objective and optimisation")
@@ -43,6 +45,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                      default=(defaults_t.d_beta1, defaults_t.d_beta2))
     opt.add_argument("--d-steps", type=int, default=defaults_t.d_steps, help="D updates per G update")
     opt.add_argument("--gp-weight", type=float, default=defaults_t.gp_weight, help="WGAN-GP penalty weight")
+    opt.add_argument("--augment", choices=AUGMENTS, default=defaults_t.augment,
+                     help="differentiable augmentation of D's inputs (helps on small datasets)")
     opt.add_argument("--ema", type=float, default=defaults_t.ema_decay, help="EMA decay of G weights (0: off)")
     _add_budget_and_run_options(train, defaults_t)
     train.set_defaults(handler=run_train)
@@ -106,11 +110,11 @@ def run_train(args: argparse.Namespace) -> int:
     # Validate the configs before any data is loaded, so a typo costs nothing.
     probe_model = ModelConfig(arch=args.arch, latent_dim=args.latent_dim, image_size=args.image_size,
                               channels=args.channels or 1, g_width=args.g_width, d_width=args.d_width,
-                              spectral_norm=args.spectral_norm)
+                              spectral_norm=args.spectral_norm, g_layers=args.g_layers)
     train_config = TrainConfig(
         dataset=args.dataset, loss=args.loss, batch_size=args.batch_size, g_lr=args.g_lr, d_lr=args.d_lr,
         g_beta1=args.g_betas[0], g_beta2=args.g_betas[1], d_beta1=args.d_betas[0], d_beta2=args.d_betas[1],
-        d_steps=args.d_steps, gp_weight=args.gp_weight, ema_decay=args.ema, seed=args.seed,
+        d_steps=args.d_steps, gp_weight=args.gp_weight, augment=args.augment, ema_decay=args.ema, seed=args.seed,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, device=args.device,
         threads=args.threads, **budget)
     dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)

@@ -42,13 +42,15 @@ class MLPGenerator(nn.Module):
         self.label_input = LabelInput(cfg.num_classes, cfg.latent_dim) if cfg.conditional else None
         if self.label_input is not None:
             in_dim += cfg.latent_dim
-        h1, h2 = 4 * cfg.g_width, 8 * cfg.g_width  # 256, 512 at the default width, as in the Keras example
         out_dim = cfg.channels * cfg.image_size * cfg.image_size
-        self.net = nn.Sequential(
-            nn.Linear(in_dim, h1), nn.BatchNorm1d(h1), nn.LeakyReLU(0.2),
-            nn.Linear(h1, h2), nn.BatchNorm1d(h2), nn.LeakyReLU(0.2),
-            nn.Linear(h2, out_dim), nn.Tanh(),
-        )
+        layers: list[nn.Module] = []
+        width = in_dim
+        for i in range(cfg.g_layers):  # 256, 512(, 1024) at the default width, as in the Keras example
+            hidden = 4 * cfg.g_width * 2 ** i
+            layers += [nn.Linear(width, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2)]
+            width = hidden
+        layers += [nn.Linear(width, out_dim), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = self.label_input(z, labels) if self.label_input is not None else z

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ganstudio.core import checkpoint as ckpt
+from ganstudio.core.augment import diff_augment
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, with_changes
 from ganstudio.core.data.dataset import ImageDataset
 from ganstudio.core.device import pick_device, set_cpu_threads
@@ -212,8 +213,8 @@ class Trainer:
             z = torch.randn(real.size(0), z_dim, device=self.device)
             with torch.no_grad():
                 fake = self.generator(z, labels)
-            real_scores = self.discriminator(real, labels)
-            fake_scores = self.discriminator(fake, labels)
+            real_scores = self.discriminator(diff_augment(real, cfg.augment), labels)
+            fake_scores = self.discriminator(diff_augment(fake, cfg.augment), labels)
             d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores)
             penalty = torch.tensor(float("nan"))
             if cfg.loss == "wgan-gp":
@@ -225,7 +226,7 @@ class Trainer:
 
         labels = self._generator_labels(cfg.batch_size)
         z = torch.randn(cfg.batch_size, z_dim, device=self.device)
-        fake_scores_g = self.discriminator(self.generator(z, labels), labels)
+        fake_scores_g = self.discriminator(diff_augment(self.generator(z, labels), cfg.augment), labels)
         g_loss = generator_loss(cfg.loss, fake_scores_g)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

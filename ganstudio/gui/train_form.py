@@ -25,6 +25,7 @@ DEFAULT_BUDGET = ("minutes", 3.0)
 BUDGET_KINDS = (("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps"), ("none", "until stopped"))
 ARCH_LABELS = {"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}
 LOSS_LABELS = {"hinge": "Hinge", "bce": "Non-saturating (BCE)", "wgan-gp": "WGAN-GP"}
+AUGMENT_LABELS = {"none": "none", "translate": "translate", "translate-cutout": "translate + cutout"}
 ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
 
 # How the user sees each config field (ConfigError messages name these fields).
@@ -36,7 +37,7 @@ FIELD_LABELS = {
     "d_beta2": "D beta2", "d_steps": "D steps per G step", "gp_weight": "Gradient penalty weight",
     "ema_decay": "EMA decay", "epochs": "Budget", "steps": "Budget", "minutes": "Budget", "seed": "Seed",
     "sample_every": "Save samples every", "checkpoint_every": "Checkpoint every", "device": "Device",
-    "threads": "CPU threads", "run_dir": "Run folder", "budget": "Budget", "metrics_every": "Metrics every",
+    "threads": "CPU threads", "run_dir": "Run folder", "g_layers": "G layers", "augment": "D augmentation", "budget": "Budget", "metrics_every": "Metrics every",
 }
 DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
 
@@ -138,6 +139,13 @@ class TrainForm(QWidget):
 
         self.g_width_spin = _spin(0, 4096, m.g_width)
         self.d_width_spin = _spin(0, 4096, m.d_width)
+        self.g_layers_spin = _spin(0, 8, m.g_layers)
+        self.g_layers_spin.setToolTip("MLP only: hidden layers in G, widths 4x, 8x, 16x the G width "
+                                      "(3 = the classic 256-512-1024)")
+        self.augment_combo = _combo(list(AUGMENT_LABELS.items()), t.augment)
+        self.augment_combo.setToolTip("Random shifts (and cutout) applied to real and generated images alike "
+                                      "before D (DiffAugment). Helps folders of a few hundred images; on MNIST "
+                                      "it slowed training down, so it is off by default")
         self.spectral_check = QCheckBox("Spectral normalisation in D")
         self.spectral_check.setChecked(m.spectral_norm)
         self.g_lr_edit, self.d_lr_edit = _number_edit(t.g_lr), _number_edit(t.d_lr)
@@ -165,6 +173,7 @@ class TrainForm(QWidget):
             "latent_dim": self.latent_spin, "batch_size": self.batch_spin, "budget": self.budget_value,
             "epochs": self.budget_value, "steps": self.budget_value, "minutes": self.budget_value,
             "run_dir": self.run_dir_edit, "g_width": self.g_width_spin, "d_width": self.d_width_spin,
+            "g_layers": self.g_layers_spin, "augment": self.augment_combo,
             "spectral_norm": self.spectral_check, "g_lr": self.g_lr_edit, "d_lr": self.d_lr_edit,
             "g_beta1": self.g_beta1_edit, "g_beta2": self.g_beta2_edit, "d_beta1": self.d_beta1_edit,
             "d_beta2": self.d_beta2_edit, "d_steps": self.d_steps_spin, "gp_weight": self.gp_edit,
@@ -195,6 +204,7 @@ class TrainForm(QWidget):
         networks = QGroupBox("Networks")
         net = self._form(networks)
         net.addRow("G width", _row(self.g_width_spin, QLabel("D width"), self.d_width_spin))
+        net.addRow("G layers", _row(self.g_layers_spin, QLabel("D augmentation"), self.augment_combo))
         net.addRow("", self.spectral_check)
 
         optimiser = QGroupBox("Optimiser (Adam)")
@@ -358,14 +368,15 @@ class TrainForm(QWidget):
             image_size=self.image_size_combo.currentData(), channels=self.channels_combo.currentData(),
             num_classes=10 if self.conditional() else 0,  # the real count comes from the data at Start
             g_width=self.g_width_spin.value(), d_width=self.d_width_spin.value(),
-            spectral_norm=self.spectral_check.isChecked())
+            spectral_norm=self.spectral_check.isChecked(), g_layers=self.g_layers_spin.value())
         floats = {name: _parse_float(self._widgets[name], name) for name in
                   ("g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2", "gp_weight", "ema_decay")}
         train = TrainConfig(
             dataset=self.dataset_spec(), loss=self.loss_combo.currentData(), batch_size=self.batch_spin.value(),
             d_steps=self.d_steps_spin.value(), seed=self.seed_spin.value(), device=self.device_combo.currentData(),
             threads=self.threads_spin.value(), sample_every=self.sample_every_spin.value(),
-            checkpoint_every=self.checkpoint_every_spin.value(), **floats, **budget)
+            checkpoint_every=self.checkpoint_every_spin.value(), augment=self.augment_combo.currentData(),
+            **floats, **budget)
         self._draft = (model, train)
         run_dir = self.run_dir_edit.text().strip()
         if run_dir and (Path(run_dir).expanduser() / "checkpoint.safetensors").exists():
@@ -378,6 +389,7 @@ class TrainForm(QWidget):
         self.budget_value.setEnabled(self.budget_kind.currentData() != "none")
         self.budget_value.setDecimals(0 if self.budget_kind.currentData() == "steps" else 2)
         self.gp_edit.setEnabled(self.loss_combo.currentData() == "wgan-gp")
+        self.g_layers_spin.setEnabled(self.arch_combo.currentData() == "mlp")
         was_valid = self._valid
         self._draft = None
         try:

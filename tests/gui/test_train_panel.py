@@ -87,13 +87,19 @@ def test_defaults_come_from_the_core_configs(qtbot):
     assert form.is_valid(), form.error()
     model, train = form.configs()
     m, t = ModelConfig(), TrainConfig()
-    assert (model.arch, model.latent_dim, model.g_width, model.d_width) == (m.arch, m.latent_dim, m.g_width, m.d_width)
-    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay) == \
-        (t.loss, t.batch_size, t.g_lr, t.d_lr, t.ema_decay)
+    assert (model.arch, model.latent_dim, model.g_width, model.d_width, model.g_layers) == \
+        (m.arch, m.latent_dim, m.g_width, m.d_width, m.g_layers)
+    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay, train.augment) == \
+        (t.loss, t.batch_size, t.g_lr, t.d_lr, t.ema_decay, t.augment)
     assert train.minutes == 3.0 and train.steps == 0 and train.epochs == 0
     assert not form.gp_edit.isEnabled()  # gradient penalty only for WGAN-GP
     form.loss_combo.setCurrentIndex(form.loss_combo.findData("wgan-gp"))
     assert form.gp_edit.isEnabled()
+    assert form.g_layers_spin.isEnabled()  # G's depth is an MLP setting
+    form.arch_combo.setCurrentIndex(form.arch_combo.findData("dcgan"))
+    assert not form.g_layers_spin.isEnabled()
+    form.augment_combo.setCurrentIndex(form.augment_combo.findData("translate"))
+    assert form.configs()[1].augment == "translate"
 
 
 def test_invalid_input_disables_start_and_names_the_field(panel, tmp_path):

@@ -1,0 +1,132 @@
+"""A short check of GAN Studio on a CUDA machine: every architecture and objective trains on the GPU, saves a
+checkpoint that loads on a CPU, resumes on the GPU, and exports an ONNX file that agrees with the CUDA
+generator; images/s at batch 64 per architecture; which onnxruntime providers exist and whether the app's
+backend renders on CUDA. Prints a table and writes benchmarks/results/gpu_check.json.
+
+    python benchmarks/gpu_check.py [--data-dir D] [--steps 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import print_table, write_results  # noqa: E402
+
+CASES = [("mlp", "bce", False), ("mlp", "hinge", False), ("mlp", "wgan-gp", False), ("mlp", "hinge", True),
+         ("dcgan", "bce", False), ("dcgan", "hinge", True), ("dcgan", "wgan-gp", False)]
+
+
+def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdir: Path, device: str) -> dict:
+    import torch
+
+    from ganstudio.core.checkpoint import load_generator
+    from ganstudio.core.config import ModelConfig, TrainConfig
+    from ganstudio.core.events import StepMetrics, TrainingFinished
+    from ganstudio.core.inference import OnnxGenerator
+    from ganstudio.core.training import Trainer
+
+    run_dir = workdir / f"{arch}-{loss}-{'cond' if conditional else 'uncond'}"
+    model = ModelConfig(arch=arch, num_classes=data.num_classes if conditional else 0,
+                        class_names=data.class_names)
+    train = TrainConfig(loss=loss, batch_size=64, steps=steps, device=device, sample_every=steps,
+                        checkpoint_every=steps, augment="translate" if arch == "mlp" else "none")
+    trainer = Trainer(model, train, data, run_dir)
+    rates, finished = [], None
+    for event in trainer.run():
+        if isinstance(event, StepMetrics) and event.step > steps // 2:
+            rates.append(event.images_per_second)
+        elif isinstance(event, TrainingFinished):
+            finished = event
+    assert finished is not None and finished.reason == "completed", finished
+    assert next(trainer.generator.parameters()).device.type == device
+
+    # The checkpoint written on the GPU loads on the CPU and the exported ONNX matches the CUDA generator.
+    cpu_generator, *_ = load_generator(run_dir / "checkpoint.safetensors")
+    z = torch.randn(16, model.latent_dim)
+    labels = torch.arange(16) % model.num_classes if conditional else None
+    with torch.no_grad():
+        cuda_out = trainer.sampling_generator().eval()(z.to(device), None if labels is None else labels.to(device)).cpu()
+        cpu_out = cpu_generator(z, labels)
+    onnx = OnnxGenerator(run_dir / "generator.onnx")
+    onnx_out = onnx.generate(z.numpy(), None if labels is None else labels.numpy())
+    # Resume on the GPU for a few more steps.
+    resumed = Trainer.from_checkpoint(run_dir / "checkpoint.safetensors", data, steps=steps + 20)
+    for _ in resumed.run(export_on_finish=False):
+        pass
+    return {"case": f"{arch} {loss}{' conditional' if conditional else ''}",
+            "img_per_s": float(np.median(rates)),
+            "cpu_vs_cuda": float((cpu_out - cuda_out).abs().max()),
+            "onnx_vs_cuda": float(np.abs(onnx_out - (cuda_out.numpy() + 1) / 2).max()),  # ONNX gives [0, 1]
+            "resumed_to": resumed.step}
+
+
+def onnxruntime_gpu(model_path: Path) -> dict:
+    import onnxruntime as ort
+
+    from ganstudio.core.inference import OnnxGenerator
+
+    available = ort.get_available_providers()
+    result = {"onnxruntime": ort.__version__, "providers": available}
+    if "CUDAExecutionProvider" not in available:
+        result["cuda_render"] = "CUDAExecutionProvider not in this onnxruntime build (CPU package)"
+        return result
+    backend = OnnxGenerator(model_path, providers=["CUDAExecutionProvider"])
+    z = np.random.default_rng(0).standard_normal((64, backend.info.latent_dim)).astype(np.float32)
+    reference = OnnxGenerator(model_path).generate(z, None)
+    backend.generate(z, None)
+    start = time.perf_counter()
+    for _ in range(100):
+        out = backend.generate(z, None)
+    result["cuda_render"] = {"grid64_ms": (time.perf_counter() - start) * 10,
+                             "max_abs_vs_cpu": float(np.abs(out - reference).max()),
+                             "session_providers": backend.session.get_providers()}
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--device", default="cuda", help="cuda; cpu only to test this script itself")
+    args = parser.parse_args()
+
+    import torch
+
+    from ganstudio.core.data import load_dataset
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("no CUDA GPU here; nothing to check")
+        return 1
+    device_name = torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu"
+    print(f"torch {torch.__version__}, {device_name}")
+    data = load_dataset("mnist", data_dir=args.data_dir)
+    rows, results, failures = [], [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for arch, loss, conditional in CASES:
+            try:
+                r = check_case(arch, loss, conditional, data, args.steps, Path(tmp), args.device)
+            except Exception as exc:  # report every case, then fail
+                failures += 1
+                traceback.print_exc()
+                r = {"case": f"{arch} {loss}{' conditional' if conditional else ''}", "error": repr(exc)}
+            results.append(r)
+            rows.append((r["case"], f"{r.get('img_per_s', 0):,.0f}", f"{r.get('cpu_vs_cuda', float('nan')):.1e}",
+                         f"{r.get('onnx_vs_cuda', float('nan')):.1e}", str(r.get("resumed_to", r.get("error")))))
+        ort_result = onnxruntime_gpu(Path(tmp) / "mlp-bce-uncond" / "generator.onnx")
+    print_table(f"Training on {device_name}, batch 64", rows, ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to"))
+    print("onnxruntime:", ort_result)
+    write_results("gpu_check", {"device": device_name, "torch": torch.__version__,
+                                "cases": results, "onnxruntime": ort_result})
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,7 @@ and the training panel's sample previews.
 
     grid = SampleGridView()
     grid.set_images(images, columns=8)   # (N, C, H, W) float in [0, 1]
-    grid.cell_clicked.connect(...)       # index of the clicked cell
+    grid.cell_clicked.connect(...)       # index of the clicked cell (or the one reached with the arrow keys)
 
 The widget keeps only what it draws (tiles, selection, hover); the latents behind the tiles live with
 whoever rendered them.
@@ -41,6 +41,7 @@ class SampleGridView(QWidget):
         self._marked: set[int] = set()
         self._placeholder = placeholder
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows, Home/End, Enter and the menu key work too
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # -- content ------------------------------------------------------------------------------------------
@@ -142,6 +143,42 @@ class SampleGridView(QWidget):
         elif event.button() == Qt.MouseButton.RightButton:
             self.cell_context_requested.emit(index, event.globalPosition().toPoint())
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        n, cols = len(self._tiles), self._columns
+        if not n:
+            return super().keyPressEvent(event)
+        current = self._selected
+        key = event.key()
+        moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols, Qt.Key.Key_Down: cols}
+        if key in moves:
+            target = 0 if current is None else current + moves[key]
+            if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and current is not None and target // cols != current // cols:
+                target = current  # left/right stay in the row, as in a table
+            target = current if not 0 <= target < n else target
+        elif key == Qt.Key.Key_Home:
+            target = 0
+        elif key == Qt.Key.Key_End:
+            target = n - 1
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current is not None:
+            self.cell_double_clicked.emit(current)
+            return
+        elif key == Qt.Key.Key_Menu and current is not None:
+            self.cell_context_requested.emit(current, self.mapToGlobal(self.cell_rect(current).center().toPoint()))
+            return
+        else:
+            return super().keyPressEvent(event)
+        if target is not None and target != current:
+            self.set_selected(target)
+            self.cell_clicked.emit(target)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        self.update()
+        super().focusOutEvent(event)
+
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
         index = self.index_at(event.position())
         if index is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -181,7 +218,7 @@ class SampleGridView(QWidget):
             if i in self._marked:
                 painter.fillRect(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 2), highlight)
             if i == self._selected:
-                painter.setPen(QPen(highlight, 2.5))
+                painter.setPen(QPen(highlight, 2.5, Qt.PenStyle.DashLine if self.hasFocus() else Qt.PenStyle.SolidLine))
                 painter.drawRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5))
             elif i == self._hover:
                 painter.setPen(QPen(hover, 1.5))

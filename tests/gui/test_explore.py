@@ -107,6 +107,32 @@ def test_clicking_a_grid_cell_makes_it_current(make_window, tiny_onnx, qtbot):
     assert "Grid sample 10" in explore.caption.text()
 
 
+def test_the_grid_can_be_driven_from_the_keyboard(make_window, tiny_onnx, qtbot):
+    from ganstudio.core.latent import sample_latents
+
+    window = make_window(tiny_onnx)
+    explore = window.explore
+    grid = explore.grid
+    qtbot.waitUntil(lambda: grid.count() == 64 and grid.cell_rect(0).width() > 0)
+    grid.setFocus()
+    grid.set_selected(None)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)  # nothing selected: the first cell
+    assert grid.selected() == 0
+    qtbot.keyClick(grid, Qt.Key.Key_Down)
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.selected() == 9  # one row down, one column right in the 8x8 grid
+    np.testing.assert_allclose(explore.latent_state().z, sample_latents(64, 8, explore.seed_spin.value())[9],
+                               atol=1e-6)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays in its row
+    assert grid.selected() == 8
+    qtbot.keyClick(grid, Qt.Key.Key_End)
+    qtbot.keyClick(grid, Qt.Key.Key_Down)  # no row below: stays
+    assert grid.selected() == 63
+    qtbot.keyClick(grid, Qt.Key.Key_Home)
+    assert grid.selected() == 0
+
+
 def test_reseed_truncation_randomize_and_reset(make_window, tiny_onnx, qtbot):
     window = make_window(tiny_onnx)
     explore = window.explore

@@ -34,7 +34,7 @@ class ModelConfig:
     channels: int = 1  # 1 (grayscale) or 3 (RGB)
     num_classes: int = 0  # 0 = unconditional; else label embedding in G and a projection discriminator
     class_names: tuple[str, ...] = ()  # one name per class when conditional, else may name the data's classes
-    g_width: int = 64  # dcgan: channels of G's last hidden layer; mlp: hidden widths are 4x and 8x this
+    g_width: int = 64  # dcgan: channels of G's last hidden layer; mlp: hidden widths are 4x, 8x (, 16x) this
     d_width: int = 64  # dcgan: channels of D's first conv; mlp: hidden widths are 8x and 4x this
     spectral_norm: bool = True  # spectral normalisation on every D layer (pairs well with hinge)
     g_layers: int = 3  # mlp only: hidden layers in G, widths 4x, 8x, 16x ... g_width (256-512-1024 as in Keras)

@@ -9,7 +9,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from ganstudio.core.config import ARCHS, AUGMENTS, DEVICES, IMAGE_SIZES, LOSSES, ModelConfig, TrainConfig
+from ganstudio.core.config import ARCHS, AUGMENTS, DEVICES, IMAGE_SIZES, LOSSES, LR_DECAYS, ModelConfig, TrainConfig
 
 DEFAULT_MINUTES = 10.0
 
@@ -47,6 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     opt.add_argument("--gp-weight", type=float, default=defaults_t.gp_weight, help="WGAN-GP penalty weight")
     opt.add_argument("--augment", choices=AUGMENTS, default=defaults_t.augment,
                      help="differentiable augmentation of D's inputs (helps on small datasets)")
+    opt.add_argument("--lr-decay", choices=LR_DECAYS, default=defaults_t.lr_decay,
+                     help="linear: both learning rates fall to 0 over the budget")
     opt.add_argument("--ema", type=float, default=defaults_t.ema_decay, help="EMA decay of G weights (0: off)")
     _add_budget_and_run_options(train, defaults_t)
     train.set_defaults(handler=run_train)
@@ -114,7 +116,8 @@ def run_train(args: argparse.Namespace) -> int:
     train_config = TrainConfig(
         dataset=args.dataset, loss=args.loss, batch_size=args.batch_size, g_lr=args.g_lr, d_lr=args.d_lr,
         g_beta1=args.g_betas[0], g_beta2=args.g_betas[1], d_beta1=args.d_betas[0], d_beta2=args.d_betas[1],
-        d_steps=args.d_steps, gp_weight=args.gp_weight, augment=args.augment, ema_decay=args.ema, seed=args.seed,
+        d_steps=args.d_steps, gp_weight=args.gp_weight, augment=args.augment, lr_decay=args.lr_decay,
+        ema_decay=args.ema, seed=args.seed,
         sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, device=args.device,
         threads=args.threads, **budget)
     dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)

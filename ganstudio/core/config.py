@@ -10,6 +10,7 @@ from typing import Any
 ARCHS = ("mlp", "dcgan")
 LOSSES = ("bce", "wgan-gp", "hinge")
 AUGMENTS = ("none", "translate", "translate-cutout")
+LR_DECAYS = ("none", "linear")
 IMAGE_SIZES = (28, 32, 64)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -74,6 +75,7 @@ class TrainConfig:
     gp_weight: float = 10.0  # gradient penalty weight (wgan-gp only)
     augment: str = "none"  # differentiable augmentation of D's inputs, real and fake alike (DiffAugment)
     ema_decay: float = 0.999  # EMA of G's weights used for sampling and export; 0 disables it
+    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over the budget (as in SNGAN)
     epochs: float = 0.0  # stop after this many passes over the data (0 = no limit)
     steps: int = 0  # stop after this many generator steps (0 = no limit)
     minutes: float = 0.0  # stop after this much wall time (0 = no limit)
@@ -98,6 +100,10 @@ class TrainConfig:
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 <= value < 1, f"{name} must be in [0, 1), got {value}")
         _check(self.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {self.augment!r}")
+        _check(self.lr_decay in LR_DECAYS,
+               f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
+        _check(self.lr_decay == "none" or self.has_budget,
+               "lr_decay 'linear' needs a budget (steps, epochs or minutes) to decay over")
         _check(1 <= self.d_steps <= 20, f"d_steps must be in 1..20, got {self.d_steps}")
         _check(math.isfinite(self.gp_weight) and self.gp_weight >= 0, f"gp_weight must be >= 0, got {self.gp_weight}")
         _check(0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}")

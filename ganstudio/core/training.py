@@ -179,6 +179,7 @@ class Trainer:
             self.control.wait_while_paused()
             if self.control.stopped:
                 continue
+            self._apply_lr_schedule()
             t0 = time.perf_counter()
             losses = self._train_step()
             dt = time.perf_counter() - t0
@@ -234,6 +235,14 @@ class Trainer:
         self._update_ema()
         return (d_loss.item(), g_loss.item(), real_probability(cfg.loss, real_scores.detach()),
                 real_probability(cfg.loss, fake_scores.detach()), float(penalty.detach()))
+
+    def _apply_lr_schedule(self) -> None:
+        if self.train_config.lr_decay != "linear":
+            return
+        remaining = max(0.0, 1.0 - (self.progress() or 0.0))
+        for optimizer, lr in ((self.opt_g, self.train_config.g_lr), (self.opt_d, self.train_config.d_lr)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * remaining
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         n = self.train_config.batch_size

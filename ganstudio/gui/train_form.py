@@ -25,6 +25,7 @@ DEFAULT_BUDGET = ("minutes", 3.0)
 BUDGET_KINDS = (("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps"), ("none", "until stopped"))
 ARCH_LABELS = {"dcgan": "DCGAN (convolutional)", "mlp": "MLP (fully connected)"}
 LOSS_LABELS = {"hinge": "Hinge", "bce": "Non-saturating (BCE)", "wgan-gp": "WGAN-GP"}
+LR_DECAY_LABELS = {"none": "constant", "linear": "linear to 0"}
 AUGMENT_LABELS = {"none": "none", "translate": "translate", "translate-cutout": "translate + cutout"}
 ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
 
@@ -37,7 +38,8 @@ FIELD_LABELS = {
     "d_beta2": "D beta2", "d_steps": "D steps per G step", "gp_weight": "Gradient penalty weight",
     "ema_decay": "EMA decay", "epochs": "Budget", "steps": "Budget", "minutes": "Budget", "seed": "Seed",
     "sample_every": "Save samples every", "checkpoint_every": "Checkpoint every", "device": "Device",
-    "threads": "CPU threads", "run_dir": "Run folder", "g_layers": "G layers", "augment": "D augmentation", "budget": "Budget", "metrics_every": "Metrics every",
+    "threads": "CPU threads", "run_dir": "Run folder", "g_layers": "G layers", "augment": "D augmentation",
+    "lr_decay": "Learning rate schedule", "budget": "Budget", "metrics_every": "Metrics every",
 }
 DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
 
@@ -154,6 +156,9 @@ class TrainForm(QWidget):
         self.d_steps_spin = _spin(0, 100, t.d_steps)
         self.gp_edit = _number_edit(t.gp_weight)
         self.ema_edit = _number_edit(t.ema_decay)
+        self.lr_decay_combo = _combo(list(LR_DECAY_LABELS.items()), t.lr_decay)
+        self.lr_decay_combo.setToolTip("Linear: both learning rates fall to 0 by the end of the budget "
+                                       "(needs a budget, not 'until stopped')")
         self.ema_edit.setToolTip("Average of G's weights used for samples and export; 0 turns it off")
         self.seed_spin = _spin(0, 2**31 - 1, t.seed)
         self.device_combo = _combo([(d, d) for d in DEVICES], t.device)
@@ -173,7 +178,7 @@ class TrainForm(QWidget):
             "latent_dim": self.latent_spin, "batch_size": self.batch_spin, "budget": self.budget_value,
             "epochs": self.budget_value, "steps": self.budget_value, "minutes": self.budget_value,
             "run_dir": self.run_dir_edit, "g_width": self.g_width_spin, "d_width": self.d_width_spin,
-            "g_layers": self.g_layers_spin, "augment": self.augment_combo,
+            "g_layers": self.g_layers_spin, "augment": self.augment_combo, "lr_decay": self.lr_decay_combo,
             "spectral_norm": self.spectral_check, "g_lr": self.g_lr_edit, "d_lr": self.d_lr_edit,
             "g_beta1": self.g_beta1_edit, "g_beta2": self.g_beta2_edit, "d_beta1": self.d_beta1_edit,
             "d_beta2": self.d_beta2_edit, "d_steps": self.d_steps_spin, "gp_weight": self.gp_edit,
@@ -225,6 +230,7 @@ class TrainForm(QWidget):
         more.addRow("D steps per G step", self.d_steps_spin)
         more.addRow("Gradient penalty", self.gp_edit)
         more.addRow("EMA decay", self.ema_edit)
+        more.addRow("Schedule", self.lr_decay_combo)
         grid.addLayout(more, 3, 0, 1, 4)
 
         runtime = QGroupBox("Data and run")
@@ -376,6 +382,7 @@ class TrainForm(QWidget):
             d_steps=self.d_steps_spin.value(), seed=self.seed_spin.value(), device=self.device_combo.currentData(),
             threads=self.threads_spin.value(), sample_every=self.sample_every_spin.value(),
             checkpoint_every=self.checkpoint_every_spin.value(), augment=self.augment_combo.currentData(),
+            lr_decay=self.lr_decay_combo.currentData(),
             **floats, **budget)
         self._draft = (model, train)
         run_dir = self.run_dir_edit.text().strip()

@@ -83,3 +83,19 @@ def test_shipped_checkpoints_still_load():
         z = torch.randn(2, model_cfg.latent_dim)
         labels = torch.zeros(2, dtype=torch.long) if model_cfg.conditional else None
         assert generator(z, labels).shape == (2, 1, 28, 28)
+
+
+def test_linear_lr_decay_falls_to_zero_over_the_budget():
+    trainer = Trainer(tiny_model(), tiny_train(steps=10, lr_decay="linear", g_lr=1e-3, d_lr=2e-3), tiny_dataset())
+    seen = []
+    for event in trainer.run(export_on_finish=False):
+        if not isinstance(event, TrainingFinished):
+            seen.append((trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]))
+    g_rates = sorted({round(g, 12) for g, _ in seen}, reverse=True)
+    assert g_rates[0] == pytest.approx(1e-3) and g_rates[-1] == pytest.approx(1e-4)  # step 10 of 10 ran at 1/10
+    assert all(d == pytest.approx(2 * g) for g, d in seen)
+
+
+def test_lr_decay_needs_a_budget():
+    with pytest.raises(ConfigError, match="lr_decay"):
+        tiny_train(steps=0, lr_decay="linear")

@@ -1,6 +1,6 @@
 """Run every benchmark in sequence, print their tables, and collect their JSON into one file.
 
-    python benchmarks/run_all.py                 # full length: about 45 minutes, most of it recipe_quality
+    python benchmarks/run_all.py                 # full length: about 70 minutes, most of it recipe_quality
     python benchmarks/run_all.py --quick         # every script shortened: a few minutes, numbers only indicative
     python benchmarks/run_all.py --only startup slider_latency
 
@@ -38,7 +38,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], bool, bool, tuple[str, ..
     "training_speed": ("training_speed.py", [], ["--seconds", "1"], False, True, ("training_speed",)),
     "gui_training_overhead": ("gui_training_overhead.py", [], ["--seconds", "4", "--warmup", "2"], True, True,
                               ("gui_training_overhead",)),
-    "recipe_quality": ("recipe_quality.py", [], ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"], False,
+    "recipe_quality": ("recipe_quality.py", ["--peer-minutes", "20", "--eval-every", "10"], ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"], False,
                        True, ("recipe_quality",)),
 }
 

@@ -47,9 +47,9 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
     def sample(n: int) -> np.ndarray:
         generator = trainer.sampling_generator()
         generator.eval()
-        z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(123))
-        labels = torch.arange(n) % model.num_classes if model.conditional else None  # classes evenly
-        images = generator(z, labels).numpy()
+        z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(123)).to(trainer.device)
+        labels = (torch.arange(n) % model.num_classes).to(trainer.device) if model.conditional else None
+        images = generator(z, labels).cpu().numpy()  # labels above: classes evenly
         trainer.generator.train()
         return ((images + 1) / 2).clip(0, 1)
 

@@ -20,6 +20,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, write_results  # noqa: E402
 
+def case_name(arch: str, loss: str, conditional: bool) -> str:
+    return f"{arch} {loss}{' conditional' if conditional else ''}"
+
+
 CASES = [("mlp", "bce", False), ("mlp", "hinge", False), ("mlp", "wgan-gp", False), ("mlp", "hinge", True),
          ("dcgan", "bce", False), ("dcgan", "hinge", True), ("dcgan", "wgan-gp", False)]
 
@@ -53,7 +57,8 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     z = torch.randn(16, model.latent_dim)
     labels = torch.arange(16) % model.num_classes if conditional else None
     with torch.no_grad():
-        cuda_out = trainer.sampling_generator().eval()(z.to(device), None if labels is None else labels.to(device)).cpu()
+        device_labels = None if labels is None else labels.to(device)
+        cuda_out = trainer.sampling_generator().eval()(z.to(device), device_labels).cpu()
         cpu_out = cpu_generator(z, labels)
     onnx = OnnxGenerator(run_dir / "generator.onnx")
     onnx_out = onnx.generate(z.numpy(), None if labels is None else labels.numpy())
@@ -61,7 +66,7 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     resumed = Trainer.from_checkpoint(run_dir / "checkpoint.safetensors", data, steps=steps + 20)
     for _ in resumed.run(export_on_finish=False):
         pass
-    return {"case": f"{arch} {loss}{' conditional' if conditional else ''}",
+    return {"case": case_name(arch, loss, conditional),
             "img_per_s": float(np.median(rates)),
             "cpu_vs_cuda": float((cpu_out - cuda_out).abs().max()),
             "onnx_vs_cuda": float(np.abs(onnx_out - (cuda_out.numpy() + 1) / 2).max()),  # ONNX gives [0, 1]
@@ -87,7 +92,7 @@ def onnxruntime_gpu(model_path: Path) -> dict:
         out = backend.generate(z, None)
     result["cuda_render"] = {"grid64_ms": (time.perf_counter() - start) * 10,
                              "max_abs_vs_cpu": float(np.abs(out - reference).max()),
-                             "session_providers": backend.session.get_providers()}
+                             "session_providers": backend.providers}
     return result
 
 
@@ -116,12 +121,13 @@ def main() -> int:
             except Exception as exc:  # report every case, then fail
                 failures += 1
                 traceback.print_exc()
-                r = {"case": f"{arch} {loss}{' conditional' if conditional else ''}", "error": repr(exc)}
+                r = {"case": case_name(arch, loss, conditional), "error": repr(exc)}
             results.append(r)
             rows.append((r["case"], f"{r.get('img_per_s', 0):,.0f}", f"{r.get('cpu_vs_cuda', float('nan')):.1e}",
                          f"{r.get('onnx_vs_cuda', float('nan')):.1e}", str(r.get("resumed_to", r.get("error")))))
         ort_result = onnxruntime_gpu(Path(tmp) / "mlp-bce-uncond" / "generator.onnx")
-    print_table(f"Training on {device_name}, batch 64", rows, ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to"))
+    print_table(f"Training on {device_name}, batch 64", rows,
+                ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to"))
     print("onnxruntime:", ort_result)
     write_results("gpu_check", {"device": device_name, "torch": torch.__version__,
                                 "cases": results, "onnxruntime": ort_result})

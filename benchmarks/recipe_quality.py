@@ -23,18 +23,17 @@ from common import print_table, write_results  # noqa: E402
 
 
 def _ganstudio_recipe(data, threads: int, overrides: dict):
-    from dataclasses import fields
-
     import torch
 
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.training import Trainer
+    from ganstudio.recipes.train_shipped import split_overrides
 
-    model_keys = {f.name for f in fields(ModelConfig)} - {"num_classes", "class_names"}
-    conditional = bool(overrides.pop("conditional", False))
+    conditional = bool(overrides.get("conditional", False))
+    model_fields, train_fields = split_overrides({k: v for k, v in overrides.items() if k != "conditional"})
     model = ModelConfig(num_classes=data.num_classes if conditional else 0, class_names=data.class_names,
-                        **{k: v for k, v in overrides.items() if k in model_keys})
-    train = TrainConfig(threads=threads, **{k: v for k, v in overrides.items() if k not in model_keys})
+                        **model_fields)
+    train = TrainConfig(threads=threads, **train_fields)
     trainer = Trainer(model, train, data)
     trainer.generator.train()
     trainer.discriminator.train()
@@ -94,10 +93,10 @@ def run_recipe(name: str, step, sample, minutes: float, eval_every: float, n: in
 def compare_to_peers(results: dict, bar: str) -> str | None:
     """How much sooner the default reached a bar than the better peer; a peer that never reached it within
     its budget counts as reaching it at the budget, so the ratio is then a lower bound ("> N x")."""
-    ours = results.get("ganstudio", {}).get(bar)
     peers = {n: r[bar] for n, r in results.items() if n != "ganstudio"}
     if not peers or "ganstudio" not in results:
         return None
+    ours = results["ganstudio"][bar]
     if ours is None:
         return f"not reached in {results['ganstudio']['minutes']:g} min"
     # A peer that never got there is counted as getting there at the end of its budget: a lower bound.

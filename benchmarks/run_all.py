@@ -38,8 +38,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], bool, bool, tuple[str, ..
     "training_speed": ("training_speed.py", [], ["--seconds", "1"], False, True, ("training_speed",)),
     "gui_training_overhead": ("gui_training_overhead.py", [], ["--seconds", "4", "--warmup", "2"], True, True,
                               ("gui_training_overhead",)),
-    "recipe_quality": ("recipe_quality.py", ["--peer-minutes", "20", "--eval-every", "10"], ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"], False,
-                       True, ("recipe_quality",)),
+    "recipe_quality": ("recipe_quality.py", ["--peer-minutes", "20", "--eval-every", "10"],
+                       ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"], False, True, ("recipe_quality",)),
 }
 
 

@@ -46,7 +46,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     opt.add_argument("--d-steps", type=int, default=defaults_t.d_steps, help="D updates per G update")
     opt.add_argument("--gp-weight", type=float, default=defaults_t.gp_weight, help="WGAN-GP penalty weight")
     opt.add_argument("--augment", choices=AUGMENTS, default=defaults_t.augment,
-                     help="differentiable augmentation of D's inputs (helps on small datasets)")
+                     help="differentiable augmentation of D's inputs (meant for small folders; off for MNIST)")
     opt.add_argument("--lr-decay", choices=LR_DECAYS, default=defaults_t.lr_decay,
                      help="linear: both learning rates fall to 0 over the budget")
     opt.add_argument("--ema", type=float, default=defaults_t.ema_decay, help="EMA decay of G weights (0: off)")

@@ -434,12 +434,6 @@ def open_generator(path: Path | str, backend: str = "auto", intra_op_threads: in
     raise ModelLoadError(f"{path} is not a GAN Studio model: expected .onnx, .safetensors or a run folder")
 
 
-__all__ = [
-    "BACKENDS", "GeneratorBackend", "ModelInfo", "ModelLoadError", "OnnxGenerator", "TorchGenerator",
-    "check_inputs", "open_generator",
-]
-
-
 def generator_from_snapshot(snapshot: Any, source: str = "", backend: str = "torch") -> TorchGenerator:
     """A training snapshot's generator in torch (CPU, eval mode), for exploring or measuring a run mid-training.
 
@@ -463,3 +457,9 @@ def generator_from_snapshot(snapshot: Any, source: str = "", backend: str = "tor
     info = ModelInfo.from_configs(cfg, None, source=source or f"training step {snapshot.step}", backend=backend,
                                   summary={"step": str(snapshot.step)})
     return TorchGenerator(module, info)
+
+
+__all__ = [
+    "BACKENDS", "GeneratorBackend", "ModelInfo", "ModelLoadError", "OnnxGenerator", "TorchGenerator",
+    "check_inputs", "generator_from_snapshot", "open_generator",
+]

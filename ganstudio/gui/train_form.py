@@ -146,8 +146,8 @@ class TrainForm(QWidget):
                                       "(3 = the classic 256-512-1024)")
         self.augment_combo = _combo(list(AUGMENT_LABELS.items()), t.augment)
         self.augment_combo.setToolTip("Random shifts (and cutout) applied to real and generated images alike "
-                                      "before D (DiffAugment). Helps folders of a few hundred images; on MNIST "
-                                      "it slowed training down, so it is off by default")
+                                      "before D (DiffAugment). Meant for folders of a few hundred images; on "
+                                      "MNIST it slowed training down, so it is off by default")
         self.spectral_check = QCheckBox("Spectral normalisation in D")
         self.spectral_check.setChecked(m.spectral_norm)
         self.g_lr_edit, self.d_lr_edit = _number_edit(t.g_lr), _number_edit(t.d_lr)
@@ -156,10 +156,10 @@ class TrainForm(QWidget):
         self.d_steps_spin = _spin(0, 100, t.d_steps)
         self.gp_edit = _number_edit(t.gp_weight)
         self.ema_edit = _number_edit(t.ema_decay)
+        self.ema_edit.setToolTip("Average of G's weights used for samples and export; 0 turns it off")
         self.lr_decay_combo = _combo(list(LR_DECAY_LABELS.items()), t.lr_decay)
         self.lr_decay_combo.setToolTip("Linear: both learning rates fall to 0 by the end of the budget "
                                        "(needs a budget, not 'until stopped')")
-        self.ema_edit.setToolTip("Average of G's weights used for samples and export; 0 turns it off")
         self.seed_spin = _spin(0, 2**31 - 1, t.seed)
         self.device_combo = _combo([(d, d) for d in DEVICES], t.device)
         self.threads_spin = _spin(0, 512, t.threads, special="auto")

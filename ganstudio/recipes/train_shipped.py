@@ -93,7 +93,8 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         training = {"steps": trainer.step, "images_seen": trainer.images_seen, "seconds": round(seconds, 1),
                     "device": trainer.device.type, "threads": torch.get_num_threads(),
                     "machine": _machine(trainer.device), "torch": torch.__version__}
-        (out_dir / f"{recipe.name}-training.json").write_text(json.dumps(training, indent=2), encoding="utf-8")
+        training_path = out_dir / f"{recipe.name}-training.json"  # until the card holds it
+        training_path.write_text(json.dumps(training, indent=2), encoding="utf-8")
         onnx_path = out_dir / f"{recipe.name}.onnx"
         summary = {"step": str(trainer.step), "images_seen": str(trainer.images_seen),
                    "minutes": f"{seconds / 60:.1f}", "dataset_split": dataset.split, "shipped_model": recipe.name}
@@ -116,6 +117,7 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         "reproduce": f"python -m ganstudio.recipes.train_shipped {recipe.name}",
     }
     (out_dir / f"{recipe.name}.json").write_text(json.dumps(card, indent=2, sort_keys=False), encoding="utf-8")
+    training_path.unlink(missing_ok=True)
     return card
 
 
@@ -162,12 +164,17 @@ def parse_overrides(items: list[str]) -> dict:
     return overrides
 
 
-def _with_overrides(recipe: ShippedRecipe, steps: int | None, items: list[str]) -> ShippedRecipe:
+def split_overrides(overrides: dict) -> tuple[dict, dict]:
+    """(ModelConfig fields, everything else): the second part is for TrainConfig, which names unknown keys."""
     model_fields = {f.name for f in fields(ModelConfig)}
-    model, train = dict(recipe.model_overrides), dict(recipe.train_overrides)
-    for key, value in parse_overrides(items).items():
-        (model if key in model_fields else train)[key] = value
-    return replace(recipe, steps=steps or recipe.steps, model_overrides=model, train_overrides=train)
+    model = {k: v for k, v in overrides.items() if k in model_fields}
+    return model, {k: v for k, v in overrides.items() if k not in model_fields}
+
+
+def _with_overrides(recipe: ShippedRecipe, steps: int | None, items: list[str]) -> ShippedRecipe:
+    model, train = split_overrides(parse_overrides(items))
+    return replace(recipe, steps=steps or recipe.steps, model_overrides={**recipe.model_overrides, **model},
+                   train_overrides={**recipe.train_overrides, **train})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,7 @@ def test_default_generator_is_the_classic_256_512_1024():
     assert [m.out_features for m in linears] == [256, 512, 1024, 784]
 
 
-def test_configs_saved_before_g_layers_existed_rebuild_with_two_layers(tmp_path):
+def test_configs_saved_before_g_layers_existed_rebuild_with_two_layers():
     old = config_to_dict(ModelConfig(g_layers=2))
     del old["g_layers"]
     assert config_from_dict(ModelConfig, old).g_layers == 2
@@ -78,11 +78,15 @@ def test_shipped_checkpoints_still_load():
     from pathlib import Path
 
     models = Path(__file__).resolve().parents[2] / "models"
+    layers = {}
     for checkpoint in sorted(models.glob("*.safetensors")):
         generator, model_cfg, _, _ = load_generator(checkpoint)
         z = torch.randn(2, model_cfg.latent_dim)
         labels = torch.zeros(2, dtype=torch.long) if model_cfg.conditional else None
         assert generator(z, labels).shape == (2, 1, 28, 28)
+        layers[checkpoint.stem] = model_cfg.g_layers
+    # The conditional models were saved before g_layers existed: they must come back with two layers.
+    assert layers == {"fashion-mnist": 2, "mnist": 3, "mnist-conditional": 2}
 
 
 def test_linear_lr_decay_falls_to_zero_over_the_budget():

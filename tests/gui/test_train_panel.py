@@ -89,8 +89,8 @@ def test_defaults_come_from_the_core_configs(qtbot):
     m, t = ModelConfig(), TrainConfig()
     assert (model.arch, model.latent_dim, model.g_width, model.d_width, model.g_layers) == \
         (m.arch, m.latent_dim, m.g_width, m.d_width, m.g_layers)
-    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay, train.augment) == \
-        (t.loss, t.batch_size, t.g_lr, t.d_lr, t.ema_decay, t.augment)
+    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay, train.augment,
+            train.lr_decay) == (t.loss, t.batch_size, t.g_lr, t.d_lr, t.ema_decay, t.augment, t.lr_decay)
     assert train.minutes == 3.0 and train.steps == 0 and train.epochs == 0
     assert not form.gp_edit.isEnabled()  # gradient penalty only for WGAN-GP
     form.loss_combo.setCurrentIndex(form.loss_combo.findData("wgan-gp"))

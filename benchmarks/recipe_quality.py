@@ -44,7 +44,7 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
 
     @torch.no_grad()
     def sample(n: int) -> np.ndarray:
-        generator = trainer.sampling_generator()
+        generator = trainer.sampling_generator()  # calibrated by finish(), inside the training clock
         generator.eval()
         z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(123)).to(trainer.device)
         labels = (torch.arange(n) % model.num_classes).to(trainer.device) if model.conditional else None
@@ -52,17 +52,19 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
         trainer.generator.train()
         return ((images + 1) / 2).clip(0, 1)
 
-    return step, sample
+    return step, sample, trainer.calibrate_ema
 
 
 def _port_recipe(recipe, data):
     from ports import PortTrainer
 
     port = PortTrainer(recipe, data.images)
-    return port.train_step, port.sample
+    return port.train_step, port.sample, None
 
 
-def run_recipe(name: str, step, sample, minutes: float, eval_every: float, n: int, data_dir) -> dict:
+def run_recipe(name: str, step, sample, finish, minutes: float, eval_every: float, n: int, data_dir) -> dict:
+    """Train for `minutes`, measuring every `eval_every` training seconds. `finish` (optional) is what the app
+    does before it saves a model (the EMA's batch-norm calibration); it runs on the training clock."""
     from ganstudio.core.metrics import evaluate_generator_images
 
     curve, train_seconds, next_eval, steps = [], 0.0, eval_every, 0
@@ -72,6 +74,8 @@ def run_recipe(name: str, step, sample, minutes: float, eval_every: float, n: in
         while time.perf_counter() - start < next_eval - train_seconds:
             step()
             steps += 1
+        if finish is not None:
+            finish()
         train_seconds += time.perf_counter() - start
         report = evaluate_generator_images(sample(n), "mnist", data_dir=data_dir)
         point = {"seconds": round(train_seconds, 1), "steps": steps, "fid": report["fid"],
@@ -144,11 +148,11 @@ def main() -> None:
     for name in args.recipes:
         torch.manual_seed(0)
         if name == "ganstudio":
-            step, sample = _ganstudio_recipe(data, args.threads, overrides)
+            step, sample, finish = _ganstudio_recipe(data, args.threads, overrides)
         else:
-            step, sample = _port_recipe({"keras-mlp-gan": KERAS_MLP, "tf-dcgan-tutorial": TF_DCGAN}[name], data)
+            step, sample, finish = _port_recipe({"keras-mlp-gan": KERAS_MLP, "tf-dcgan-tutorial": TF_DCGAN}[name], data)
         minutes = args.minutes if name == "ganstudio" or args.peer_minutes is None else args.peer_minutes
-        results[name] = run_recipe(name, step, sample, minutes, args.eval_every, args.n, args.data_dir)
+        results[name] = run_recipe(name, step, sample, finish, minutes, args.eval_every, args.n, args.data_dir)
     for path in args.include:
         earlier = json.loads(Path(path).read_text())
         for name, r in earlier["results"].items():

@@ -6,6 +6,7 @@ Generators output tanh values in [-1, 1] with shape (B, C, H, W). Discriminators
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import torch
 from torch import nn
@@ -161,6 +162,32 @@ def init_weights(module: nn.Module) -> None:
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(generator: nn.Module, inputs: Iterable[tuple[torch.Tensor, torch.Tensor | None]]) -> int:
+    """Re-estimate every batch-norm layer's running statistics as the exact average over `inputs` (z, labels).
+
+    Returns the number of samples seen; a generator without batch norm is left untouched. Leaves it in eval mode.
+    """
+    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return 0
+    momenta = [m.momentum for m in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # None = cumulative average over all batches, not an exponential one
+    generator.train()
+    seen = 0
+    try:
+        for z, labels in inputs:
+            generator(z, labels)
+            seen += z.size(0)
+    finally:
+        for norm, momentum in zip(norms, momenta):
+            norm.momentum = momentum
+        generator.eval()
+    return seen
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -98,7 +98,7 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         onnx_path = out_dir / f"{recipe.name}.onnx"
         summary = {"step": str(trainer.step), "images_seen": str(trainer.images_seen),
                    "minutes": f"{seconds / 60:.1f}", "dataset_split": dataset.split, "shipped_model": recipe.name}
-        export_onnx(trainer.sampling_generator(), model_config, train_config, onnx_path, summary)
+        export_onnx(trainer.final_generator(), model_config, train_config, onnx_path, summary)
 
     backend = OnnxGenerator(onnx_path)
     report = evaluate_model(backend, n=eval_samples, seed=0, data_dir=data_dir, log=log)

@@ -152,3 +152,38 @@ def test_budget_by_epochs_and_progress():
     metrics = [e for e in trainer.run(export_on_finish=False) if isinstance(e, StepMetrics)]
     assert len(metrics) == 4 and metrics[-1].progress == 1.0
     assert metrics[1].eta_seconds is not None
+
+
+def test_batch_norm_recalibration_averages_the_given_batches_exactly():
+    from ganstudio.core.networks import build_generator, recalibrate_batch_norm
+
+    torch.manual_seed(0)
+    generator = build_generator(tiny_model())
+    batches = [(torch.randn(32, 8), None) for _ in range(3)]
+    first_linear, first_norm = generator.net[0], generator.net[1]
+    assert recalibrate_batch_norm(generator, iter(batches)) == 96
+    with torch.no_grad():
+        pre = [first_linear(z) for z, _ in batches]  # (32, hidden) each
+    torch.testing.assert_close(first_norm.running_mean, torch.cat(pre).mean(0))
+    torch.testing.assert_close(first_norm.running_var, torch.stack([p.var(0) for p in pre]).mean(0))
+    assert not generator.training and first_norm.momentum == 0.1  # eval mode, momentum restored
+
+
+def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_path):
+    from safetensors.torch import load_file
+
+    def run(run_dir):
+        trainer = Trainer(tiny_model(), tiny_train(steps=6, checkpoint_every=4), tiny_dataset(64), run_dir)
+        list(trainer.run(export_on_finish=False))
+        return trainer
+
+    saved, unsaved = run(tmp_path / "run"), run(None)
+    for a, b in zip(saved.generator.parameters(), unsaved.generator.parameters()):
+        assert torch.equal(a, b)  # the calibration at step 4 drew nothing from training's RNG
+    tensors = load_file(str(tmp_path / "run" / "checkpoint.safetensors"))
+    ema_mean, g_mean = tensors["G_ema.net.1.running_mean"], tensors["G.net.1.running_mean"]
+    assert not torch.allclose(ema_mean, g_mean)  # its own statistics, not G's
+    expected = saved.ema_generator.net[1].running_mean.clone()  # calibrated at the final save
+    torch.testing.assert_close(ema_mean, expected)
+    unsaved.calibrate_ema()
+    torch.testing.assert_close(unsaved.ema_generator.net[1].running_mean, expected)

@@ -40,7 +40,7 @@ RECIPES = {
     # from 1.19 to 0.94 (benchmarks/results/tuning/README.md). Each step costs more, which a model trained once
     # can afford and the 10-minute default cannot.
     "mnist": ShippedRecipe(
-        "mnist", "mnist", False, 60000,
+        "mnist", "mnist", False, 100000,
         "GAN Studio's default MNIST recipe (G 256-512-1024, hinge + spectral norm) with D 1024-512 and an EMA "
         "of 0.9999, trained longer.",
         model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999}),
@@ -56,9 +56,34 @@ RECIPES = {
 }
 
 
+# Fields a resumed run may change: they decide where and how fast it runs and what it writes, not what it learns.
+RESUMABLE_CHANGES = ("steps", "minutes", "threads", "device", "sample_every", "checkpoint_every")
+
+
+def _resumed_trainer(path: Path, model_config: ModelConfig, train_config: TrainConfig, dataset, run_dir: Path):
+    """A Trainer continuing `path`, refused unless the checkpoint is an earlier run of the very same recipe."""
+    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.training import Trainer
+
+    data = load_checkpoint(path)
+    if data.model_config != model_config:
+        raise ValueError(f"{path} is not a run of this recipe: its model config differs")
+    ignored = {name: getattr(train_config, name) for name in RESUMABLE_CHANGES}
+    if replace(data.train_config, **ignored) != train_config:
+        raise ValueError(f"{path} is not a run of this recipe: its training config differs beyond "
+                         f"{', '.join(RESUMABLE_CHANGES)}")
+    if int(data.state["step"]) >= train_config.steps:
+        raise ValueError(f"{path} is already at step {data.state['step']}, the recipe stops at {train_config.steps}")
+    return Trainer.from_checkpoint(path, dataset, run_dir, **ignored)
+
+
 def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, threads: int, device: str,
-                 eval_samples: int, log=print, minutes: float = 0.0) -> dict:
-    """Train, export, evaluate and write the card. `minutes` > 0 caps wall time (the card records the steps)."""
+                 eval_samples: int, log=print, minutes: float = 0.0, resume: Path | None = None) -> dict:
+    """Train, export, evaluate and write the card. `minutes` > 0 caps wall time (the card records the steps).
+
+    `resume`: continue a checkpoint of an earlier, shorter run of the same recipe (resuming is exact, so this is
+    the same computation as one uninterrupted run); the card's seconds then add the checkpoint's training time.
+    """
     import torch
 
     from ganstudio.core.data import load_dataset
@@ -77,7 +102,12 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"ganstudio-{recipe.name}-") as tmp:
         run_dir = Path(tmp) / "run"
-        trainer = Trainer(model_config, train_config, dataset, run_dir)
+        if resume is None:
+            trainer, earlier_seconds, resumed_step = Trainer(model_config, train_config, dataset, run_dir), 0.0, 0
+        else:
+            trainer = _resumed_trainer(resume, model_config, train_config, dataset, run_dir)
+            earlier_seconds, resumed_step = trainer.elapsed_seconds, trainer.step
+            log(f"{recipe.name}: resuming {resume} at step {resumed_step}")
         start = time.perf_counter()
         finished = None
         for event in trainer.run(export_on_finish=False):
@@ -86,7 +116,7 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
                     f"{event.images_per_second:,.0f} img/s")
             elif isinstance(event, TrainingFinished):
                 finished = event
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start + earlier_seconds
         if finished is None or finished.reason != "completed":
             raise RuntimeError(f"{recipe.name}: training did not complete: {finished and finished.message}")
         # The checkpoint and training facts are kept first, so a failed export or evaluation loses no training.
@@ -97,6 +127,8 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         training = {"steps": trainer.step, "images_seen": trainer.images_seen, "seconds": round(seconds, 1),
                     "device": trainer.device.type, "threads": torch.get_num_threads(),
                     "machine": _machine(trainer.device), "torch": torch.__version__}
+        if resume is not None:
+            training["resumed_at_step"] = resumed_step
         training_path = out_dir / f"{recipe.name}-training.json"  # until the card holds it
         training_path.write_text(json.dumps(training, indent=2), encoding="utf-8")
         onnx_path = out_dir / f"{recipe.name}.onnx"
@@ -193,12 +225,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=0.0, help="also stop after this much wall time")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override model or training fields of the recipe (for experiments)")
+    parser.add_argument("--resume", metavar="CHECKPOINT",
+                        help="continue an earlier, shorter run of the same recipe (e.g. one stopped by --steps)")
     args = parser.parse_args(argv)
+    if args.resume and len(args.names) != 1:
+        parser.error("--resume continues one model: name exactly one")
     for name in args.names:
         recipe = _with_overrides(RECIPES[name], args.steps, args.set)
         card = train_recipe(recipe, Path(args.out), args.data_dir, args.threads, args.device,
                             args.eval_samples, log=lambda s: print(s, file=sys.stderr, flush=True),
-                            minutes=args.minutes)
+                            minutes=args.minutes, resume=Path(args.resume) if args.resume else None)
         print(json.dumps({k: card[k] for k in ("name", "training", "render_batch1_ms_median")}, indent=2))
     return 0
 

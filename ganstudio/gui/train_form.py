@@ -156,7 +156,8 @@ class TrainForm(QWidget):
         self.d_steps_spin = _spin(0, 100, t.d_steps)
         self.gp_edit = _number_edit(t.gp_weight)
         self.ema_edit = _number_edit(t.ema_decay)
-        self.ema_edit.setToolTip("Average of G's weights used for samples and export; 0 turns it off")
+        self.ema_edit.setToolTip("Average of G's weights used for samples and export, with batch-norm statistics "
+                                 "re-estimated for it; 0 turns it off")
         self.lr_decay_combo = _combo(list(LR_DECAY_LABELS.items()), t.lr_decay)
         self.lr_decay_combo.setToolTip("Linear: both learning rates fall to 0 by the end of the budget "
                                        "(needs a budget, not 'until stopped')")

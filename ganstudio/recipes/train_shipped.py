@@ -36,23 +36,23 @@ class ShippedRecipe:
 
 
 RECIPES = {
-    # A discriminator twice as wide (1024-512) and a longer EMA than Start's default: at 20k steps they took FID
-    # from 1.19 to 0.94 (benchmarks/results/tuning/README.md). Each step costs more, which a model trained once
-    # can afford and the 10-minute default cannot.
+    # A discriminator twice as wide (1024-512) as Start's default: at 20k steps it took FID from 1.19 to 0.94
+    # (benchmarks/results/tuning/README.md). Each step costs more, which a model trained once can afford.
     "mnist": ShippedRecipe(
         "mnist", "mnist", False, 100000,
         "GAN Studio's default MNIST recipe (G 256-512-1024, hinge + spectral norm) with D 1024-512 and an EMA "
         "of 0.9999, trained longer.",
-        model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999}),
-    # The two conditional models were trained before G's third layer became the default; they keep two.
+        model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999}),  # 0.9999: now also the default
+    # The two conditional models were trained before G's third layer and the longer EMA became the default;
+    # they keep G 256-512 and EMA 0.999.
     "mnist-conditional": ShippedRecipe(
         "mnist-conditional", "mnist", True, 25000,
         "The default recipe with a label embedding in G and a projection discriminator (G 256-512).",
-        model_overrides={"g_layers": 2}),
+        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999}),
     "fashion-mnist": ShippedRecipe(
         "fashion-mnist", "fashion-mnist", True, 15000,
         "The default recipe, class-conditional, on the 60,000 Fashion-MNIST training images (G 256-512).",
-        model_overrides={"g_layers": 2}),
+        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999}),
 }
 
 

@@ -103,6 +103,12 @@ def main() -> None:
                 shutil.move(path, out_dir / path.name)
                 if path in before:
                     path.write_bytes(before[path])
+    earlier_path = out_dir / "all.json"
+    if not args.quick and earlier_path.is_file() and len(names) < len(BENCHMARKS):
+        # --only / --skip refresh part of a full run: keep the other benchmarks' last results beside them.
+        earlier = json.loads(earlier_path.read_text(encoding="utf-8"))
+        status = {**earlier.get("status", {}), **status}
+        collected = {**earlier.get("results", {}), **collected}
     summary = {"quick": args.quick, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "status": status,
                "results": collected}
     (out_dir / "all.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

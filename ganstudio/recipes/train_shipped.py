@@ -39,7 +39,7 @@ RECIPES = {
     # A discriminator twice as wide (1024-512) as Start's default: at 20k steps it took FID from 1.19 to 0.94
     # (benchmarks/results/tuning/README.md). Each step costs more, which a model trained once can afford.
     "mnist": ShippedRecipe(
-        "mnist", "mnist", False, 100000,
+        "mnist", "mnist", False, 140000,
         "GAN Studio's default MNIST recipe (G 256-512-1024, hinge + spectral norm) with D 1024-512 and an EMA "
         "of 0.9999, trained longer.",
         model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999}),  # 0.9999: now also the default

@@ -38,7 +38,7 @@ def main() -> None:
     from ganstudio.core.events import StepMetrics
     from ganstudio.core.inference import ModelInfo, TorchGenerator
     from ganstudio.core.metrics import evaluate_model
-    from ganstudio.core.networks import recalibrate_batch_norm
+    from ganstudio.core.networks import recalibrate_batch_norm, update_ema
     from ganstudio.core.training import Trainer
     from ganstudio.recipes.train_shipped import parse_overrides, split_overrides
 
@@ -71,12 +71,8 @@ def main() -> None:
         if not isinstance(event, StepMetrics):
             continue
         step = trainer.step
-        with torch.no_grad():
-            params = list(trainer.generator.parameters())
-            for decay, ema in emas.items():
-                torch._foreach_lerp_(list(ema.parameters()), params, 1.0 - min(decay, (1 + step) / (10 + step)))
-                for ema_buffer, buffer in zip(ema.buffers(), trainer.generator.buffers()):
-                    ema_buffer.copy_(buffer)
+        for decay, ema in emas.items():
+            update_ema(ema, trainer.generator, decay, step - 1)  # as the trainer does, before its step count
         if step % args.every == 0:
             point = {"step": step, "train_seconds": round(trainer.elapsed_seconds, 1),
                      "wall_seconds": round(time.time() - start, 1), "raw": measure(trainer.generator)}

@@ -165,6 +165,19 @@ def init_weights(module: nn.Module) -> None:
 
 
 @torch.no_grad()
+def update_ema(ema: nn.Module, source: nn.Module, decay: float, step: int) -> None:
+    """One EMA step of `source`'s weights into `ema` (buffers copied), at generator step `step` (0-based).
+
+    Warm-up: the decay is capped at (1 + step) / (10 + step), a short horizon early on, so the first previews
+    are not an average of random weights; later it averages about the last 11% of the steps up to `decay`.
+    """
+    effective = min(decay, (1 + step) / (10 + step))
+    torch._foreach_lerp_(list(ema.parameters()), list(source.parameters()), 1.0 - effective)
+    for ema_buffer, buffer in zip(ema.buffers(), source.buffers()):
+        ema_buffer.copy_(buffer)
+
+
+@torch.no_grad()
 def recalibrate_batch_norm(generator: nn.Module, inputs: Iterable[tuple[torch.Tensor, torch.Tensor | None]]) -> int:
     """Re-estimate every batch-norm layer's running statistics as the exact average over `inputs` (z, labels).
 

@@ -27,7 +27,8 @@ from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessag
                                    TrainEvent, TrainingFinished)
 from ganstudio.core.history import History
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
-from ganstudio.core.networks import build_discriminator, build_generator, init_weights, recalibrate_batch_norm
+from ganstudio.core.networks import (build_discriminator, build_generator, init_weights, recalibrate_batch_norm,
+                                     update_ema)
 
 PREVIEW_SAMPLES = 64
 # Samples used to re-estimate the EMA generator's batch-norm statistics before a save or export: with fewer than
@@ -264,23 +265,20 @@ class Trainer:
         real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
         return real, (self.labels[idx] if self.model_config.conditional else None)
 
-    def _generator_labels(self, n: int) -> torch.Tensor | None:
-        """Labels for generator updates, drawn from the data's own class frequencies."""
+    def _generator_labels(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor | None:
+        """Labels for generator passes, drawn from the data's own class frequencies (from `rng`, a CPU
+        generator, when given; else from the training RNG)."""
         if not self.model_config.conditional:
             return None
-        idx = torch.randint(len(self.labels), (n,), device=self.device)
+        if rng is None:
+            idx = torch.randint(len(self.labels), (n,), device=self.device)
+        else:
+            idx = torch.randint(len(self.labels), (n,), generator=rng).to(self.device)
         return self.labels[idx]
 
-    @torch.no_grad()
     def _update_ema(self) -> None:
-        if self.ema_generator is None:
-            return
-        # Warm-up: a short EMA horizon early on, so the first previews are not an average of random weights.
-        decay = min(self.train_config.ema_decay, (1 + self.step) / (10 + self.step))
-        ema_params = list(self.ema_generator.parameters())
-        torch._foreach_lerp_(ema_params, list(self.generator.parameters()), 1.0 - decay)
-        for ema_buffer, buffer in zip(self.ema_generator.buffers(), self.generator.buffers()):
-            ema_buffer.copy_(buffer)
+        if self.ema_generator is not None:
+            update_ema(self.ema_generator, self.generator, self.train_config.ema_decay, self.step)
 
     # ------------------------------------------------------------------------------------- bookkeeping
     @property
@@ -349,11 +347,7 @@ class Trainer:
                 if i >= 2 and time.perf_counter() > deadline:
                     return
                 z = torch.randn(CALIBRATION_BATCH, z_dim, generator=rng).to(self.device)
-                labels = None
-                if self.model_config.conditional:  # the data's own class frequencies, as in training
-                    labels = self.labels[torch.randint(len(self.labels), (CALIBRATION_BATCH,), generator=rng)
-                                         .to(self.device)]
-                yield z, labels
+                yield z, self._generator_labels(CALIBRATION_BATCH, rng)
 
         self._ema_calibration = (self.step, recalibrate_batch_norm(self.ema_generator, batches()))
 

@@ -3,7 +3,10 @@ checkpoint that loads on a CPU, resumes on the GPU, and exports an ONNX file tha
 generator; images/s at batch 64 per architecture; which onnxruntime providers exist and whether the app's
 backend renders on CUDA. Prints a table and writes benchmarks/results/gpu_check.json.
 
-    python benchmarks/gpu_check.py [--data-dir D] [--steps 200]
+    python benchmarks/gpu_check.py [--data-dir D] [--steps 200] [--batch-sizes 64,256,1024] [--name gpu_check]
+
+Also: images/s of unconditional BCE training per architecture at several batch sizes (the sizes a user with a big
+GPU would pick), and how long the EMA generator's batch-norm calibration (16k latents) takes there.
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
             finished = event
     assert finished is not None and finished.reason == "completed", finished
     assert next(trainer.generator.parameters()).device.type == device
+    trainer._ema_calibration = None
+    start = time.perf_counter()
+    trainer.calibrate_ema()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    calibrate_ms = (time.perf_counter() - start) * 1000
 
     # The checkpoint written on the GPU loads on the CPU and the exported ONNX matches the CUDA generator.
     cpu_generator, *_ = load_generator(run_dir / "checkpoint.safetensors")
@@ -70,7 +79,22 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
             "img_per_s": float(np.median(rates)),
             "cpu_vs_cuda": float((cpu_out - cuda_out).abs().max()),
             "onnx_vs_cuda": float(np.abs(onnx_out - (cuda_out.numpy() + 1) / 2).max()),  # ONNX gives [0, 1]
-            "resumed_to": resumed.step}
+            "resumed_to": resumed.step,
+            "calibrate_ms": calibrate_ms}
+
+
+def throughput(arch: str, batch_size: int, data, seconds: float, device: str) -> float:
+    """Median images/s of unconditional BCE training at one batch size, after a warm-up."""
+    from ganstudio.core.config import ModelConfig, TrainConfig
+    from ganstudio.core.events import StepMetrics
+    from ganstudio.core.training import Trainer
+
+    train = TrainConfig(batch_size=batch_size, steps=10**9, minutes=seconds / 60, device=device,
+                        sample_every=10**9, checkpoint_every=10**9)
+    trainer = Trainer(ModelConfig(arch=arch), train, data)
+    rates = [e.images_per_second for e in trainer.run(export_on_finish=False)
+             if isinstance(e, StepMetrics) and e.elapsed_seconds > seconds / 3]
+    return float(np.median(rates)) if rates else float("nan")
 
 
 def onnxruntime_gpu(model_path: Path) -> dict:
@@ -101,6 +125,9 @@ def main() -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--device", default="cuda", help="cuda; cpu only to test this script itself")
+    parser.add_argument("--batch-sizes", default="64,256,1024", help="for the throughput sweep; empty to skip")
+    parser.add_argument("--sweep-seconds", type=float, default=6.0, help="training seconds per sweep point")
+    parser.add_argument("--name", default="gpu_check", help="results file name (benchmarks/results/NAME.json)")
     args = parser.parse_args()
 
     import torch
@@ -124,13 +151,22 @@ def main() -> int:
                 r = {"case": case_name(arch, loss, conditional), "error": repr(exc)}
             results.append(r)
             rows.append((r["case"], f"{r.get('img_per_s', 0):,.0f}", f"{r.get('cpu_vs_cuda', float('nan')):.1e}",
-                         f"{r.get('onnx_vs_cuda', float('nan')):.1e}", str(r.get("resumed_to", r.get("error")))))
+                         f"{r.get('onnx_vs_cuda', float('nan')):.1e}", str(r.get("resumed_to", r.get("error"))),
+                         f"{r.get('calibrate_ms', float('nan')):.0f}"))
         ort_result = onnxruntime_gpu(Path(tmp) / "mlp-bce-uncond" / "generator.onnx")
     print_table(f"Training on {device_name}, batch 64", rows,
-                ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to"))
+                ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to", "calibrate ms"))
+    sweep, sweep_rows = {}, []
+    for batch_size in [int(b) for b in args.batch_sizes.split(",") if b.strip()]:
+        for arch in ("mlp", "dcgan"):
+            rate = throughput(arch, batch_size, data, args.sweep_seconds, args.device)
+            sweep[f"{arch}/{batch_size}"] = rate
+            sweep_rows.append((arch, str(batch_size), f"{rate:,.0f}"))
+    if sweep_rows:
+        print_table(f"Unconditional BCE training on {device_name}", sweep_rows, ("arch", "batch", "img/s"))
     print("onnxruntime:", ort_result)
-    write_results("gpu_check", {"device": device_name, "torch": torch.__version__,
-                                "cases": results, "onnxruntime": ort_result})
+    write_results(args.name, {"device": device_name, "torch": torch.__version__, "cases": results,
+                              "throughput": sweep, "onnxruntime": ort_result})
     return 1 if failures else 0
 
 

@@ -35,8 +35,9 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
     return ((grad.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
 
 
-def real_probability(kind: str, scores: torch.Tensor) -> float:
-    """The number shown as D(x) / D(G(z)): a probability for BCE, the mean raw score for hinge and WGAN."""
+def real_probability(kind: str, scores: torch.Tensor) -> torch.Tensor:
+    """The number shown as D(x) / D(G(z)): a probability for BCE, the mean raw score for hinge and WGAN. A 0-d
+    tensor on the scores' device, so the caller decides when to wait for it."""
     if kind == "bce":
-        return float(torch.sigmoid(scores).mean())
-    return float(scores.mean())
+        return torch.sigmoid(scores).mean()
+    return scores.mean()

@@ -22,6 +22,8 @@ def tiny_model(**changes) -> ModelConfig:
 
 
 def tiny_train(**changes) -> TrainConfig:
-    base = dict(dataset="tiny", batch_size=16, steps=6, sample_every=3, checkpoint_every=4, threads=1)
+    # On the CPU whatever the machine: the tests pin down logic and exact repeatability, which CUDA's atomics
+    # do not give; tests/core/test_cuda.py covers the GPU.
+    base = dict(dataset="tiny", batch_size=16, steps=6, sample_every=3, checkpoint_every=4, threads=1, device="cpu")
     base.update(changes)
     return TrainConfig(**base)

@@ -131,7 +131,9 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     def poisoned():
         calls["n"] += 1
         losses = original()
-        return (float("nan"), *losses[1:]) if calls["n"] == 5 else losses
+        if calls["n"] == 5:
+            losses[0] = float("nan")
+        return losses
 
     monkeypatch.setattr(trainer, "_train_step", poisoned)
     before = None
@@ -187,3 +189,46 @@ def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_pat
     torch.testing.assert_close(ema_mean, expected)
     unsaved.calibrate_ema()
     torch.testing.assert_close(unsaved.ema_generator.net[1].running_mean, expected)
+
+
+def test_reading_losses_in_windows_changes_nothing_but_the_reads(tmp_path):
+    """The accelerator path (losses read every few steps) gives the same steps, history, boundaries and weights."""
+    def run(steps_per_read: int, folder: str):
+        trainer = Trainer(tiny_model(), tiny_train(steps=11, sample_every=4, checkpoint_every=6), tiny_dataset(64),
+                          tmp_path / folder)
+        trainer.steps_per_read = steps_per_read
+        events = list(trainer.run(export_on_finish=False))
+        weights = torch.cat([p.flatten() for p in trainer.generator.parameters()])
+        return trainer, events, weights
+
+    every, every_events, every_weights = run(1, "every")
+    windowed, windowed_events, windowed_weights = run(5, "windowed")
+    assert torch.equal(every_weights, windowed_weights)
+    kinds = [(type(e).__name__, getattr(e, "step", None)) for e in windowed_events]
+    assert kinds == [(type(e).__name__, getattr(e, "step", None)) for e in every_events]
+    metrics = [e for e in windowed_events if isinstance(e, StepMetrics)]
+    assert [m.step for m in metrics] == list(range(1, 12))
+    assert [m.progress for m in metrics] == pytest.approx([s / 11 for s in range(1, 12)])
+    for name in ("step", "d_loss", "g_loss", "d_real", "d_fake"):
+        assert every.history.column(name) == pytest.approx(windowed.history.column(name))
+    seconds = windowed.history.column("seconds")
+    assert (seconds > 0).all() and (seconds[1:] >= seconds[:-1]).all()
+
+
+def test_a_nan_inside_a_read_window_ends_the_run_at_the_step_it_happened(monkeypatch):
+    trainer = Trainer(tiny_model(), tiny_train(steps=20), tiny_dataset(64))
+    trainer.steps_per_read = 8
+    original = trainer._train_step
+
+    def poisoned():
+        losses = original()
+        if trainer.step == 5:  # the sixth step
+            losses[1] = float("inf")
+        return losses
+
+    monkeypatch.setattr(trainer, "_train_step", poisoned)
+    events = list(trainer.run(export_on_finish=False))
+    assert [e.step for e in events if isinstance(e, StepMetrics)] == [1, 2, 3, 4, 5]
+    assert events[-1].reason == "diverged" and events[-1].step == 5
+    assert "step 6" in events[-1].message and "generator loss" in events[-1].message
+    assert len(trainer.history) == 5

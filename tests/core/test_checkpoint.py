@@ -1,3 +1,4 @@
+import math
 import pickle
 
 import pytest
@@ -112,3 +113,15 @@ def test_failed_save_leaves_previous_checkpoint_loadable(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert load_checkpoint(path).state["step"] == 3
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_checkpoint_from_a_plain_adam_resumes_with_the_fused_one(tmp_path, monkeypatch):
+    from ganstudio.core import training
+
+    with monkeypatch.context() as patch:  # what earlier versions saved: Adam without the fused kernel
+        patch.setattr(training, "_adam", lambda module, lr, betas: torch.optim.Adam(module.parameters(), lr, betas))
+        _train(tmp_path / "run", 3)
+    resumed = Trainer.from_checkpoint(tmp_path / "run", tiny_dataset(64), steps=5)
+    assert all(group["fused"] for opt in (resumed.opt_g, resumed.opt_d) for group in opt.param_groups)
+    metrics = [e for e in resumed.run(export_on_finish=False) if isinstance(e, StepMetrics)]
+    assert [m.step for m in metrics] == [4, 5] and all(math.isfinite(m.g_loss) for m in metrics)

@@ -59,3 +59,17 @@ def test_gpu_calibration_matches_the_same_calibration_on_the_cpu():
     assert gpu_stats
     for key, value in gpu_stats.items():
         assert torch.allclose(value, cpu_ema.state_dict()[key], rtol=1e-4, atol=1e-5), key
+
+
+def test_gpu_resume_of_a_plain_adam_checkpoint_runs_fused(tmp_path, monkeypatch):
+    from ganstudio.core import training
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "_adam", lambda module, lr, betas: torch.optim.Adam(module.parameters(), lr, betas))
+        first = Trainer(tiny_model(), tiny_train(steps=3, device="cuda"), tiny_dataset(64), tmp_path / "run")
+        list(first.run(export_on_finish=False))
+    resumed = Trainer.from_checkpoint(tmp_path / "run", tiny_dataset(64), steps=6)
+    assert all(group["fused"] for group in resumed.opt_g.param_groups)
+    metrics = [e for e in resumed.run(export_on_finish=False) if isinstance(e, StepMetrics)]
+    assert [m.step for m in metrics] == [4, 5, 6]
+    assert all(p.device.type == "cuda" for p in resumed.generator.parameters())

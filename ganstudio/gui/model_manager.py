@@ -206,9 +206,7 @@ class ModelInfoPanel(QWidget):
             classes = f"{info.num_classes}: {names}"
         else:
             classes = "unconditional"
-        summary = info.summary
-        training = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(summary.items())
-                             if k not in ("ganstudio_version",)) or "—"
+        training = describe_training(info.summary)
         values = {
             "name": Path(source).name if info.source else source,
             "backend": backend_text or info.backend,
@@ -225,3 +223,20 @@ class ModelInfoPanel(QWidget):
             self._values[key].setText(value)
         self._values["source"].setToolTip(source)
         self.setToolTip(info.describe())
+
+
+def describe_training(summary: dict[str, str]) -> str:
+    """A model's training summary for people: "step 140,000, 17.9 M images, 85.4 min, test split, ..."."""
+    def count(text: str) -> str:
+        try:
+            value = int(float(text))
+        except ValueError:
+            return text
+        return f"{value / 1e6:.1f} M" if value >= 1_000_000 else f"{value:,}"
+
+    shown = {"step": lambda v: f"step {count(v)}", "images_seen": lambda v: f"{count(v)} images",
+             "minutes": lambda v: f"{v} min", "dataset_split": lambda v: f"{v} split"}
+    parts = [shown[key](summary[key]) for key in shown if key in summary]
+    parts += [f"{key.replace('_', ' ')} {value}" for key, value in sorted(summary.items())
+              if key not in shown and key != "ganstudio_version"]
+    return ", ".join(parts) or "—"

@@ -260,3 +260,14 @@ def test_exploring_an_onnx_model_never_imports_torch(tiny_onnx):
     assert "TORCH False" in line and "PICTURE True" in line, line
     seconds = float(line.split("SECONDS")[1])
     assert seconds < 10, f"first picture after {seconds} s"  # < 2 s on a normal machine; CI shares cores
+
+
+def test_the_training_summary_reads_like_prose():
+    from ganstudio.gui.model_manager import describe_training
+
+    summary = {"step": "140000", "images_seen": "17920000", "minutes": "85.4", "dataset_split": "test",
+               "shipped_model": "mnist", "ganstudio_version": "0.1"}
+    assert describe_training(summary) == ("step 140,000, 17.9 M images, 85.4 min, test split, "
+                                          "shipped model mnist")
+    assert describe_training({"images_seen": "4096"}) == "4,096 images"
+    assert describe_training({}) == "—"

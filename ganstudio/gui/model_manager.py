@@ -232,10 +232,10 @@ def describe_training(summary: dict[str, str]) -> str:
             value = int(float(text))
         except ValueError:
             return text
-        return f"{value / 1e6:.1f} M" if value >= 1_000_000 else f"{value:,}"
+        return f"{value / 1e6:.1f}\u00a0M" if value >= 1_000_000 else f"{value:,}"  # no line break inside
 
     shown = {"step": lambda v: f"step {count(v)}", "images_seen": lambda v: f"{count(v)} images",
-             "minutes": lambda v: f"{v} min", "dataset_split": lambda v: f"{v} split"}
+             "minutes": lambda v: f"{v}\u00a0min", "dataset_split": lambda v: f"{v} split"}
     parts = [shown[key](summary[key]) for key in shown if key in summary]
     parts += [f"{key.replace('_', ' ')} {value}" for key, value in sorted(summary.items())
               if key not in shown and key != "ganstudio_version"]

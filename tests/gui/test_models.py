@@ -267,7 +267,7 @@ def test_the_training_summary_reads_like_prose():
 
     summary = {"step": "140000", "images_seen": "17920000", "minutes": "85.4", "dataset_split": "test",
                "shipped_model": "mnist", "ganstudio_version": "0.1"}
-    assert describe_training(summary) == ("step 140,000, 17.9 M images, 85.4 min, test split, "
-                                          "shipped model mnist")
+    assert describe_training(summary).replace("\u00a0", " ") == (
+        "step 140,000, 17.9 M images, 85.4 min, test split, shipped model mnist")
     assert describe_training({"images_seen": "4096"}) == "4,096 images"
     assert describe_training({}) == "—"

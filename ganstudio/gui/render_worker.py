@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
+import math
 import threading
 import time
 import weakref
@@ -112,6 +113,8 @@ class RenderWorker(QObject):
         self._jobs: deque[tuple[int, Callable[[], Any]]] = deque()
         self._scheduled = False
         self._stopping = False
+        self._min_interval = 0.0  # seconds between render starts; 0 = render as fast as requests come
+        self._last_render = -math.inf
         self._wake.connect(self._drain)  # queued once this object lives in the render thread
 
     def post(self, request: RenderRequest) -> None:
@@ -144,6 +147,10 @@ class RenderWorker(QObject):
         if wake:
             self._wake.emit()
 
+    def set_min_interval(self, seconds: float) -> None:
+        with self._lock:
+            self._min_interval = max(0.0, seconds)
+
     def stop(self) -> None:
         with self._lock:
             self._stopping = True
@@ -167,16 +174,27 @@ class RenderWorker(QObject):
                 return "render", self._pending.pop(channel)
         return None
 
+    def _pacing_wait_locked(self) -> float:
+        """Seconds to wait before the next render may start (jobs are never held back)."""
+        if self._min_interval <= 0 or self._stopping or self._jobs or not self._pending:
+            return 0.0
+        return self._last_render + self._min_interval - time.perf_counter()
+
     @Slot()
     def _drain(self) -> None:
         while True:
             with self._lock:
-                item = self._next_locked()
-                if item is None:
+                wait = self._pacing_wait_locked()
+                item = self._next_locked() if wait <= 0 else None
+                if wait <= 0 and item is None:
                     self._scheduled = False
                     return
+            if item is None:
+                time.sleep(wait)  # newer requests replace the pending one meanwhile: still latest-wins
+                continue
             kind, payload = item
             if kind == "render":
+                self._last_render = time.perf_counter()
                 self.result_ready.emit(render(payload))
                 continue
             job_id, fn = payload
@@ -226,6 +244,10 @@ class RenderService(QObject):
         if self._running:
             self._worker.post_job(job_id, fn)
         return job_id
+
+    def set_min_interval(self, seconds: float) -> None:
+        """Start renders at most once per `seconds` (0: no limit). Requests in between coalesce, latest wins."""
+        self._worker.set_min_interval(seconds)
 
     def invalidate(self) -> None:
         """Drop every result of a request made before now (e.g. the model changed)."""

@@ -311,3 +311,33 @@ def test_stale_results_are_dropped_and_errors_reported(service, qtbot):
     assert got[0].images is None and "negative" in got[0].error
     service.retire(backend)
     qtbot.waitUntil(lambda: backend.closed, timeout=5000)
+
+
+def test_paced_renders_start_at_most_once_per_interval_and_end_on_the_last_request(service, qtbot):
+    backend = SlowBackend(delay=0.0)
+    got = []
+    service.rendered.connect(got.append)
+    service.set_min_interval(0.05)
+    start = time.perf_counter()
+    for i in range(30):  # a 200 Hz drag for 150 ms
+        service.submit("current", backend, np.array([[i, 0]], np.float32))
+        qtbot.wait(5)
+    qtbot.waitUntil(lambda: bool(got) and got[-1].request.z[0, 0] == 29, timeout=5000)
+    elapsed = time.perf_counter() - start
+    assert len(backend.calls) <= elapsed / 0.05 + 1  # not one render per request
+    assert backend.calls == sorted(backend.calls)  # latest wins: never an older value after a newer one
+    service.set_min_interval(0.0)
+    got.clear()
+    service.submit("current", backend, np.array([[99, 0]], np.float32))
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+
+
+def test_the_main_window_paces_renders_only_while_training(make_window, monkeypatch):
+    window = make_window()
+    if window.train_panel is None:
+        pytest.skip("no training panel")
+    intervals = []
+    monkeypatch.setattr(window.renderer, "set_min_interval", intervals.append)
+    window.train_panel.running_changed.emit(True)
+    window.train_panel.running_changed.emit(False)
+    assert 0.002 <= intervals[0] <= 0.05 and intervals[1] == 0.0

@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
             self.train_panel.model_ready.connect(self._on_model_ready)
             self.train_panel.snapshot_ready.connect(self._on_snapshot)
             self.train_panel.status_message.connect(self.show_status)
-            self.train_panel.running_changed.connect(self._pace_renders)
+            self.train_panel.training_active_changed.connect(self._pace_renders)
 
     def _pace_renders(self, training: bool) -> None:
         """While training shares the CPU, render slider changes no faster than the screen shows them: a 120 Hz

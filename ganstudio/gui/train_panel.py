@@ -79,7 +79,7 @@ class TrainPanel(QWidget):
     model_ready = Signal(str)  # generator.onnx of the finished run, when the user asks to explore it
     snapshot_ready = Signal(object)  # the newest GeneratorSnapshot, for exploring the live generator
     status_message = Signal(str)  # one line for the main window's status bar
-    running_changed = Signal(bool)  # a run started (True) or its thread ended (False)
+    training_active_changed = Signal(bool)  # a run is training now (started or resumed) / no longer (paused, ended)
     training_finished = Signal(object)  # the TrainingFinished event
 
     def __init__(self, parent: QWidget | None = None, preview_seconds: float = 3.0) -> None:
@@ -87,7 +87,7 @@ class TrainPanel(QWidget):
         self.preview_seconds = preview_seconds  # seconds between live sample grids (and generator snapshots)
         self._thread: QThread | None = None
         self._worker: TrainWorker | None = None
-        self._was_running = False  # for running_changed
+        self._was_active = False  # for training_active_changed
         self._download: QProgressDialog | None = None
         self._onnx_path: str | None = None
         self._last_finished: TrainingFinished | None = None
@@ -306,11 +306,11 @@ class TrainPanel(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         running = self.is_running()
-        if running != self._was_running:
-            self._was_running = running
-            self.running_changed.emit(running)
         stopping = running and self._worker is not None and self._worker.stop_requested()
         paused = self.is_paused()
+        if (running and not paused) != self._was_active:
+            self._was_active = running and not paused
+            self.training_active_changed.emit(self._was_active)
         self.start_button.setEnabled(not running and self.form.is_valid())
         self.resume_run_button.setEnabled(not running)
         self.pause_button.setEnabled(running and not paused and not stopping)

@@ -338,6 +338,6 @@ def test_the_main_window_paces_renders_only_while_training(make_window, monkeypa
         pytest.skip("no training panel")
     intervals = []
     monkeypatch.setattr(window.renderer, "set_min_interval", intervals.append)
-    window.train_panel.running_changed.emit(True)
-    window.train_panel.running_changed.emit(False)
+    window.train_panel.training_active_changed.emit(True)
+    window.train_panel.training_active_changed.emit(False)
     assert 0.002 <= intervals[0] <= 0.05 and intervals[1] == 0.0

@@ -177,6 +177,8 @@ def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, im
 
 def test_pause_holds_the_step_count_and_resume_continues(panel, qtbot, tmp_path, image_folder):
     configure(panel.form, image_folder, tmp_path / "run", minutes=30)
+    active = []  # what the main window paces slider renders by
+    panel.training_active_changed.connect(active.append)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.current_step() >= 3, timeout=RUN_TIMEOUT_MS)
 
@@ -196,6 +198,7 @@ def test_pause_holds_the_step_count_and_resume_continues(panel, qtbot, tmp_path,
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, panel)
     assert panel.last_result().reason == "stopped"
+    assert active == [True, False, True, False]
 
 
 def test_stop_mid_run_saves_a_checkpoint(panel, qtbot, tmp_path, image_folder):

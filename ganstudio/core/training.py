@@ -256,32 +256,49 @@ class Trainer:
         training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
         cfg = self.train_config
         z_dim = self.model_config.latent_dim
-        for _ in range(cfg.d_steps):
+        for d_step in range(cfg.d_steps):
             real, labels = self._next_batch()
             z = torch.randn(real.size(0), z_dim, device=self.device)
-            with torch.no_grad():
+            # The last D step's fakes keep their graph and are the G step's fakes too (as in PyTorch's DCGAN
+            # example): one G forward per round instead of two, about 14% of a default MNIST step.
+            with torch.set_grad_enabled(d_step == cfg.d_steps - 1):
                 fake = self.generator(z, labels)
-            real_scores = self.discriminator(diff_augment(real, cfg.augment), labels)
-            fake_scores = self.discriminator(diff_augment(fake, cfg.augment), labels)
+            fake_for_d = fake.detach()
+            real_scores, fake_scores = self._score_real_and_fake(real, fake_for_d, labels)
             d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores)
             penalty = torch.full((), math.nan, device=self.device)
             if cfg.loss == "wgan-gp":
-                penalty = gradient_penalty(self.discriminator, real, fake, labels)
+                penalty = gradient_penalty(self.discriminator, real, fake_for_d, labels)
                 d_loss = d_loss + cfg.gp_weight * penalty
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
 
-        labels = self._generator_labels(cfg.batch_size)
-        z = torch.randn(cfg.batch_size, z_dim, device=self.device)
-        fake_scores_g = self.discriminator(diff_augment(self.generator(z, labels), cfg.augment), labels)
-        g_loss = generator_loss(cfg.loss, fake_scores_g)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        # D's weight gradients from this pass would be thrown away by its next zero_grad; not computing them
+        # skips a third of D's backward (and spectral norm's weight-sized backward ops).
+        self.discriminator.requires_grad_(False)
+        try:
+            fake_scores_g = self.discriminator(diff_augment(fake, cfg.augment), labels)
+            g_loss = generator_loss(cfg.loss, fake_scores_g)
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:
+            self.discriminator.requires_grad_(True)
         self.opt_g.step()
         self._update_ema()
         return torch.stack([d_loss.detach(), g_loss.detach(), real_probability(cfg.loss, real_scores.detach()),
                             real_probability(cfg.loss, fake_scores.detach()), penalty.detach()]).float()
+
+    def _score_real_and_fake(self, real: torch.Tensor, fake: torch.Tensor,
+                             labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """D's scores for both halves in one pass: neither discriminator has batch norm, so this equals two
+        passes, with one matrix product per layer instead of two and spectral norm's power iteration and
+        weight division done once per D step rather than twice."""
+        augment = self.train_config.augment
+        both = torch.cat([diff_augment(real, augment), diff_augment(fake, augment)])
+        both_labels = None if labels is None else torch.cat([labels, labels])
+        real_scores, fake_scores = self.discriminator(both, both_labels).split([real.size(0), fake.size(0)])
+        return real_scores, fake_scores
 
     def _apply_lr_schedule(self) -> None:
         if self.train_config.lr_decay != "linear":

@@ -232,3 +232,51 @@ def test_a_nan_inside_a_read_window_ends_the_run_at_the_step_it_happened(monkeyp
     assert events[-1].reason == "diverged" and events[-1].step == 5
     assert "step 6" in events[-1].message and "generator loss" in events[-1].message
     assert len(trainer.history) == 5
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+@pytest.mark.parametrize("conditional", [False, True])
+def test_one_discriminator_pass_scores_real_and_fake_as_two_passes_would(arch, conditional):
+    data = tiny_dataset(64)
+    trainer = Trainer(tiny_model(arch=arch, num_classes=10 if conditional else 0), tiny_train(), data)
+    trainer.discriminator.eval()  # spectral norm's power iteration would otherwise move between the two passes
+    real, labels = trainer._next_batch()
+    fake = trainer.generator(torch.randn(real.size(0), trainer.model_config.latent_dim), labels).detach()
+    with torch.no_grad():
+        real_scores, fake_scores = trainer._score_real_and_fake(real, fake, labels)
+        assert torch.allclose(real_scores, trainer.discriminator(real, labels), atol=1e-5)
+        assert torch.allclose(fake_scores, trainer.discriminator(fake, labels), atol=1e-5)
+
+
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_a_round_runs_the_generator_once_per_d_step_and_the_g_pass_leaves_d_gradients_alone(d_steps):
+    trainer = Trainer(tiny_model(), tiny_train(d_steps=d_steps), tiny_dataset(64))
+    forwards = []
+    trainer.generator.register_forward_hook(lambda module, args, output: forwards.append(torch.is_grad_enabled()))
+    d_grads_after_d_step = []
+    step_d = trainer.opt_d.step
+
+    def record_then_step(*args, **kwargs):
+        d_grads_after_d_step.append([p.grad.clone() for p in trainer.discriminator.parameters()])
+        return step_d(*args, **kwargs)
+
+    trainer.opt_d.step = record_then_step
+    trainer._train_step()
+    # The last D step's fakes keep their graph and feed the G step; earlier D steps need no graph.
+    assert forwards == [False] * (d_steps - 1) + [True]
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())
+    for grad, recorded in zip((p.grad for p in trainer.discriminator.parameters()), d_grads_after_d_step[-1]):
+        assert torch.equal(grad, recorded)  # the G pass added nothing to D's gradients
+    assert all(p.grad is not None for p in trainer.generator.parameters())
+
+
+def test_discriminator_is_trainable_again_after_a_failed_generator_pass(monkeypatch):
+    trainer = Trainer(tiny_model(), tiny_train(), tiny_dataset(64))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ganstudio.core.training.generator_loss", fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer._train_step()
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())

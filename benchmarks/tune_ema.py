@@ -6,8 +6,9 @@
 Every `--every` steps it measures (FID, classes, confidence on 5,000 samples) the raw generator and, for each
 decay, its EMA copy with G's borrowed batch-norm statistics and with statistics calibrated for the EMA weights
 (what the app saves since the calibration exists). The decays share one trajectory, so their differences are the
-averaging alone; each follows the trainer's warm-up, min(decay, (1 + step) / (10 + step)), so decays above
-1 - 9 / step are all the same until that step. Quality, not timing: it may share the machine.
+averaging alone; each follows the trainer's warm-up, min(decay, (1 + step) / (EMA_WARMUP + step)), so decays
+above 1 - (EMA_WARMUP - 1) / step are all the same until that step (the results in benchmarks/results/tuning were
+measured with EMA_WARMUP = 10). Quality, not timing: it may share the machine.
 """
 
 from __future__ import annotations

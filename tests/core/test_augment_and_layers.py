@@ -9,7 +9,7 @@ from ganstudio.core.augment import diff_augment, random_cutout, random_translate
 from ganstudio.core.checkpoint import load_generator
 from ganstudio.core.config import ConfigError, ModelConfig, config_from_dict, config_to_dict
 from ganstudio.core.events import TrainingFinished
-from ganstudio.core.networks import build_generator
+from ganstudio.core.networks import build_generator, update_ema
 from ganstudio.core.training import Trainer
 from tests.core.helpers import tiny_dataset, tiny_model, tiny_train
 
@@ -103,3 +103,15 @@ def test_linear_lr_decay_falls_to_zero_over_the_budget():
 def test_lr_decay_needs_a_budget():
     with pytest.raises(ConfigError, match="lr_decay"):
         tiny_train(steps=0, lr_decay="linear")
+
+
+@pytest.mark.parametrize("steps", [200, 2000])
+def test_ema_warm_up_averages_the_run_so_far_centred_at_three_quarters(steps):
+    """Feeding the step number as the weight, the EMA is the average step it weighs: 3/4 of the run (weights
+    in proportion to step squared) while the warm-up is the smaller decay, however long the run so far."""
+    ema, source = torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(ema.weight)
+    for step in range(steps):
+        source.weight.data.fill_(float(step))
+        update_ema(ema, source, 0.9999, step)
+    assert ema.weight.item() / steps == pytest.approx(0.75, abs=0.01)

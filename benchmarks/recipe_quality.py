@@ -134,6 +134,9 @@ def main() -> None:
                         help="override fields of the GAN Studio recipe (for tuning experiments)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every recipe (the default's TrainConfig.seed "
                         "and torch's global RNG for the ports)")
+    parser.add_argument("--ema-warmup", type=float, default=None,
+                        help="tuning only: the EMA warm-up constant K in (1 + step) / (K + step) "
+                             "(default: ganstudio.core.networks.EMA_WARMUP)")
     parser.add_argument("--tag", default="recipe_quality", help="results file name")
     parser.add_argument("--include", nargs="*", default=[], metavar="RESULTS.json",
                         help="earlier results of this script whose recipes join the table and the comparison "
@@ -144,10 +147,13 @@ def main() -> None:
 
     from ports import KERAS_MLP, TF_DCGAN
 
+    from ganstudio.core import networks
     from ganstudio.core.data import load_dataset
     from ganstudio.recipes.train_shipped import parse_overrides
 
     torch.set_num_threads(args.threads)
+    if args.ema_warmup is not None:
+        networks.EMA_WARMUP = args.ema_warmup  # read by update_ema at every step
     data = load_dataset("mnist", data_dir=args.data_dir)
     overrides = parse_overrides(args.set)
     if args.seed:
@@ -181,6 +187,7 @@ def main() -> None:
             print(f"GAN Studio default, {label}: {verdict}")
     write_results(args.tag, {"minutes": args.minutes, "peer_minutes": args.peer_minutes,
                              "eval_every": args.eval_every, "n": args.n, "threads": args.threads, "seed": args.seed,
+                             "ema_warmup": networks.EMA_WARMUP,
                              "overrides": overrides, "results": results})
 
 

@@ -291,9 +291,9 @@ class Trainer:
 
     def _score_real_and_fake(self, real: torch.Tensor, fake: torch.Tensor,
                              labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """D's scores for both halves in one pass: neither discriminator has batch norm, so this equals two
-        passes, with one matrix product per layer instead of two and spectral norm's power iteration and
-        weight division done once per D step rather than twice."""
+        """D's scores for both halves in one pass, one matrix product per layer instead of two. Neither
+        discriminator has batch norm, so the scores are those of two separate passes, except that spectral
+        norm's power iteration (and its weight division) runs once per D step rather than twice."""
         augment = self.train_config.augment
         both = torch.cat([diff_augment(real, augment), diff_augment(fake, augment)])
         both_labels = None if labels is None else torch.cat([labels, labels])

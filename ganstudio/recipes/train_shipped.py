@@ -42,17 +42,18 @@ RECIPES = {
         "mnist", "mnist", False, 140000,
         "GAN Studio's default MNIST recipe (G 256-512-1024, hinge + spectral norm) with D 1024-512 and an EMA "
         "of 0.9999, trained longer.",
-        model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999}),  # 0.9999: now also the default
+        model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999, "g_lr": 4e-4}),
     # The two conditional models were trained before G's third layer and the longer EMA became the default;
-    # they keep G 256-512 and EMA 0.999.
+    # they keep G 256-512 and EMA 0.999. All three were trained with G's learning rate at 4e-4 (the default
+    # before stop 10), which their recipes keep so that --resume accepts their checkpoints.
     "mnist-conditional": ShippedRecipe(
         "mnist-conditional", "mnist", True, 25000,
         "The default recipe with a label embedding in G and a projection discriminator (G 256-512).",
-        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999}),
+        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999, "g_lr": 4e-4}),
     "fashion-mnist": ShippedRecipe(
         "fashion-mnist", "fashion-mnist", True, 15000,
         "The default recipe, class-conditional, on the 60,000 Fashion-MNIST training images (G 256-512).",
-        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999}),
+        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999, "g_lr": 4e-4}),
 }
 
 

@@ -260,7 +260,7 @@ class Trainer:
             real, labels = self._next_batch()
             z = torch.randn(real.size(0), z_dim, device=self.device)
             # The last D step's fakes keep their graph and are the G step's fakes too (as in PyTorch's DCGAN
-            # example): one G forward per round instead of two, about 14% of a default MNIST step.
+            # example): one G forward per round instead of two, about 14% of a default MNIST step's multiply-adds.
             with torch.set_grad_enabled(d_step == cfg.d_steps - 1):
                 fake = self.generator(z, labels)
             fake_for_d = fake.detach()
@@ -322,15 +322,13 @@ class Trainer:
         real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
         return real, (self.labels[idx] if self.model_config.conditional else None)
 
-    def _generator_labels(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor | None:
-        """Labels for generator passes, drawn from the data's own class frequencies (from `rng`, a CPU
-        generator, when given; else from the training RNG)."""
+    def _calibration_labels(self, n: int, rng: torch.Generator) -> torch.Tensor | None:
+        """Labels for the EMA calibration's generator passes, drawn from the data's own class frequencies with
+        `rng`, a CPU generator, so that the training RNG is left alone. (Training passes use the labels of the
+        real batch, which come from the same frequencies.)"""
         if not self.model_config.conditional:
             return None
-        if rng is None:
-            idx = torch.randint(len(self.labels), (n,), device=self.device)
-        else:
-            idx = torch.randint(len(self.labels), (n,), generator=rng).to(self.device)
+        idx = torch.randint(len(self.labels), (n,), generator=rng).to(self.device)
         return self.labels[idx]
 
     def _update_ema(self) -> None:
@@ -404,7 +402,7 @@ class Trainer:
                 if i >= 2 and time.perf_counter() > deadline:
                     return
                 z = torch.randn(CALIBRATION_BATCH, z_dim, generator=rng).to(self.device)
-                yield z, self._generator_labels(CALIBRATION_BATCH, rng)
+                yield z, self._calibration_labels(CALIBRATION_BATCH, rng)
 
         self._ema_calibration = (self.step, recalibrate_batch_norm(self.ema_generator, batches()))
 

@@ -175,7 +175,8 @@ class RenderWorker(QObject):
         return None
 
     def _pacing_wait_locked(self) -> float:
-        """Seconds to wait before the next render may start (jobs are never held back)."""
+        """Seconds to wait before the next render may start; 0 when a job is queued (a job posted during a wait
+        runs when that wait ends, at most one interval later)."""
         if self._min_interval <= 0 or self._stopping or self._jobs or not self._pending:
             return 0.0
         return self._last_render + self._min_interval - time.perf_counter()
@@ -186,10 +187,10 @@ class RenderWorker(QObject):
             with self._lock:
                 wait = self._pacing_wait_locked()
                 item = self._next_locked() if wait <= 0 else None
-                if wait <= 0 and item is None:
+                if item is None and wait <= 0:
                     self._scheduled = False
                     return
-            if item is None:
+            if wait > 0:
                 time.sleep(wait)  # newer requests replace the pending one meanwhile: still latest-wins
                 continue
             kind, payload = item

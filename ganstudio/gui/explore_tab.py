@@ -38,6 +38,7 @@ class ExploreTab(QWidget):
     status_message = Signal(str)
     render_time = Signal(float)  # ms of the last "current" render
     keyframe_requested = Signal(str, object)  # role ("A", "B", "add"), LatentState
+    slider_moved = Signal()  # the user moved a latent, truncation or blend slider (background work may wait)
 
     def __init__(self, renderer: RenderService, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -276,6 +277,7 @@ class ExploreTab(QWidget):
             self._z[dim] = value
             self._update_caption(edited=True)
             self._request_current()
+            self.slider_moved.emit()
 
     def _on_seed(self, _seed: int) -> None:
         self._selected = None  # the grid now shows other samples; the current latent stays
@@ -287,6 +289,7 @@ class ExploreTab(QWidget):
         self.trunc_label.setText(f"{ticks / 100:.2f}")
         self._request_current()
         self._request_grid()
+        self.slider_moved.emit()
 
     def _on_class(self, index: int) -> None:
         self._label = max(0, index)
@@ -296,6 +299,7 @@ class ExploreTab(QWidget):
     def _on_blend(self, value: int) -> None:
         self.blend_value.setText(f"{value / 100:.2f}")
         self._request_current()
+        self.slider_moved.emit()
 
     def _grid_menu(self, index: int, where: QPoint) -> None:
         if self._grid_z is None:

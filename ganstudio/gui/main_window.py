@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             self.train_panel.snapshot_ready.connect(self._on_snapshot)
             self.train_panel.status_message.connect(self.show_status)
             self.train_panel.training_active_changed.connect(self._pace_renders)
+            self.explore.slider_moved.connect(self.train_panel.live_metrics.user_interacting)
 
     def _pace_renders(self, training: bool) -> None:
         """While training shares the CPU, render slider changes no faster than the screen shows them: a 120 Hz

@@ -9,17 +9,20 @@ Three pieces, from the bottom up:
   snapshot is evaluated, only the newest pending one is kept, so there is never more than one evaluation running
   or queued. It sends only plain data: the report dict, error strings, log lines.
 * `LiveMetrics`: the UI-thread side the Train tab talks to. It decides when a snapshot is worth measuring (at
-  least `min_seconds` of training AND `every_steps` steps since the last measurement, whichever comes later,
-  plus once when the run ends), owns the thread (started lazily, ended when the run is over and the last report
-  is in) and feeds a `MetricsView`.
+  least `min_seconds` of training AND `every_steps` steps since the last measurement, whichever comes later, not
+  while the user drags a slider, plus once when the run ends), owns the thread (started lazily, ended when the
+  run is over and the last report is in) and feeds a `MetricsView`.
 
 The evaluation competes with training for the CPU, so it stays small: 2,000 samples in batches of 500, the
-process-wide torch thread count is left as training set it, and the work runs at low thread priority.
+process-wide torch thread count is left as training set it, and the thread runs at low priority (nice 10 on Linux).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +42,14 @@ BATCH_SIZE = 500  # images per generator call
 SEED = 0  # latents (and label order) of every measurement: fixed, so numbers along a run are comparable
 MIN_SECONDS = 15.0  # at least this long between two measurements ...
 DEFAULT_EVERY_STEPS = 200  # ... and at least this many steps (whichever comes later)
+# A measurement that falls due while the user drags a slider waits until the sliders have been still this long:
+# on two cores it would take the CPU the drag and training share (slider_latency.py: training lost 30% during a
+# drag that overlapped a measurement, 12-18% otherwise) ...
+QUIET_SECONDS = 1.0
+MAX_DEFER_SECONDS = 60.0  # ... but never longer than this past its due time, so a long session still gets numbers
+# Nice value of the metrics thread on Linux: when the UI, rendering and training want both cores it gets about a
+# tenth of one (CFS weight 110 vs 1024), on an otherwise idle core it still runs at full speed.
+BACKGROUND_NICE = 10
 STOP_WAIT_MS = 30_000  # an evaluation cannot be interrupted inside onnxruntime; a few seconds at most
 
 
@@ -68,6 +79,22 @@ def unavailable_report(dataset: str) -> dict[str, Any] | None:
         return None
     # For these inputs the core answers before looking at the images: no reference data is loaded.
     return metrics.evaluate_generator_images(np.zeros((2, 1, 28, 28), np.float32), dataset)
+
+
+def lower_thread_priority(nice: int = BACKGROUND_NICE) -> None:
+    """Give the calling thread (and threads it starts later, which inherit it) a higher nice value.
+
+    Linux schedules each thread by its own nice value; QThread's LowPriority has no effect under its default
+    scheduler, so a measurement would take the CPU from a slider drag or from training as an equal. Elsewhere
+    this does nothing and QThread's priority is all there is.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+    except OSError:  # a sandbox may forbid it: then the thread simply keeps its priority
+        log.debug("could not lower the metrics thread's priority", exc_info=True)
 
 
 def spread_labels(n: int, num_classes: int, seed: int = SEED) -> np.ndarray:
@@ -223,38 +250,55 @@ class MetricsWorker(QObject):
 
 
 class MetricsSchedule:
-    """When a snapshot is worth measuring: `every_steps` steps AND `min_seconds` since the last measurement."""
+    """When a snapshot is worth measuring: `every_steps` steps AND `min_seconds` since the last measurement, and
+    the user not dragging a slider (`interacting()` in the last `quiet_seconds`; held at most `max_defer`)."""
 
     def __init__(self, every_steps: int = DEFAULT_EVERY_STEPS, min_seconds: float = MIN_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, quiet_seconds: float = QUIET_SECONDS,
+                 max_defer: float = MAX_DEFER_SECONDS) -> None:
         self.every_steps = every_steps  # 0 = never (live metrics off)
         self.min_seconds = min_seconds
+        self.quiet_seconds = quiet_seconds
+        self.max_defer = max_defer
         self.clock = clock
         self.last_step: int | None = None  # None: the first snapshot sets the base (a resumed run starts late)
         self.last_time = clock()
+        self.last_interaction = -math.inf
+        self.held_since: float | None = None  # when a due measurement was first held back for the user
 
     def restart(self, every_steps: int | None = None) -> None:
         if every_steps is not None:
             self.every_steps = every_steps
-        self.last_step, self.last_time = None, self.clock()
+        self.last_step, self.last_time, self.held_since = None, self.clock(), None
+
+    def interacting(self) -> None:
+        """The user moved a slider just now."""
+        self.last_interaction = self.clock()
 
     def due(self, step: int) -> bool:
         if self.every_steps <= 0:
             return False
         if self.last_step is None:
             self.last_step = step
-        return step - self.last_step >= self.every_steps and self.clock() - self.last_time >= self.min_seconds
+        now = self.clock()
+        if step - self.last_step < self.every_steps or now - self.last_time < self.min_seconds:
+            return False
+        if now - self.last_interaction >= self.quiet_seconds:
+            return True
+        if self.held_since is None:
+            self.held_since = now
+        return now - self.held_since >= self.max_defer
 
     def mark(self, step: int) -> None:
-        self.last_step, self.last_time = step, self.clock()
+        self.last_step, self.last_time, self.held_since = step, self.clock(), None
 
 
 class LiveMetrics(QObject):
     """Schedules measurements of a training run's snapshots and shows them in a MetricsView.
 
     Use: `start_run(dataset, every_steps)` when a run starts, `snapshot(s)` for every GeneratorSnapshot,
-    `finished(event)` once the training thread has ended, `shutdown()` before the app ends (also done on aboutToQuit and when
-    the window closes while no training runs).
+    `user_interacting()` whenever the user moves a slider, `finished(event)` once the training thread has ended,
+    `shutdown()` before the app ends (also done on aboutToQuit and when the window closes while no training runs).
     """
 
     report_ready = Signal(object)  # reports of the current run, after the view has shown them
@@ -319,6 +363,11 @@ class LiveMetrics(QObject):
         if self._worker is not None:
             self._worker.finish()
 
+    def user_interacting(self) -> None:
+        """The user is dragging a slider: a measurement falling due now waits until they pause (MetricsSchedule).
+        One already running goes on."""
+        self.schedule.interacting()
+
     def busy(self) -> bool:
         """The metrics thread exists (measuring, waiting for snapshots, or winding down)."""
         return self._thread is not None
@@ -365,6 +414,7 @@ class LiveMetrics(QObject):
         worker.failed.connect(self._on_failed)
         worker.evaluating.connect(self._on_evaluating)
         worker.log_message.connect(lambda text: self.log_message.emit(f"metrics: {text}"))
+        thread.started.connect(lower_thread_priority, Qt.ConnectionType.DirectConnection)  # runs in the new thread
         thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker

@@ -3,6 +3,7 @@ latest-wins render service underneath."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from pathlib import Path
@@ -341,3 +342,16 @@ def test_the_main_window_paces_renders_only_while_training(make_window, monkeypa
     window.train_panel.training_active_changed.emit(True)
     window.train_panel.training_active_changed.emit(False)
     assert 0.002 <= intervals[0] <= 0.05 and intervals[1] == 0.0
+
+
+def test_moving_an_explore_slider_holds_back_live_metrics(make_window):
+    window = make_window()
+    if window.train_panel is None:
+        pytest.skip("no training panel")
+    schedule = window.train_panel.live_metrics.schedule
+    assert schedule.last_interaction == -math.inf
+    window.explore.blend_slider.setValue(window.explore.blend_slider.value() + 7)
+    first = schedule.last_interaction
+    assert math.isfinite(first)
+    window.explore.trunc_slider.setValue(window.explore.trunc_slider.value() - 3)
+    assert schedule.last_interaction >= first

@@ -6,6 +6,8 @@ with one torch thread, so the file stays light on a shared 2-core machine.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 
 from tests.data_paths import shared_mnist
 
@@ -22,6 +24,7 @@ from PySide6.QtCore import Qt, QThread  # noqa: E402
 from ganstudio.core import metrics  # noqa: E402
 from ganstudio.gui.metrics_view import MetricsView, fid_text  # noqa: E402
 from ganstudio.gui.metrics_worker import (  # noqa: E402
+    BACKGROUND_NICE,
     LiveMetrics,
     MetricsJob,
     MetricsSchedule,
@@ -160,6 +163,28 @@ def test_schedule_waits_for_both_steps_and_seconds():
     assert not MetricsSchedule(every_steps=0, min_seconds=0).due(10_000)  # 0 = off
 
 
+
+def test_schedule_holds_a_due_measurement_while_the_user_drags_but_not_for_ever():
+    now = [0.0]
+    schedule = MetricsSchedule(every_steps=100, min_seconds=15.0, clock=lambda: now[0], quiet_seconds=1.0,
+                               max_defer=60.0)
+    assert not schedule.due(0)
+    now[0] = 20.0
+    schedule.interacting()
+    now[0] = 20.5
+    assert not schedule.due(200)  # due, but a slider moved half a second ago
+    now[0] = 21.5
+    assert schedule.due(210)  # the sliders have been still for a second
+    schedule.mark(210)
+    for t in range(40, 110, 3):  # a drag that never pauses: held from t=40 (due) until 60 s later
+        now[0] = float(t)
+        schedule.interacting()
+        if schedule.due(210 + 10 * t):
+            break
+    assert now[0] == 100.0
+    schedule.mark(1210)
+    assert schedule.held_since is None
+
 # ---------------------------------------------------------------------------------------------- the worker
 @needs_mnist
 def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, classifier_models, monkeypatch):
@@ -192,6 +217,26 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
         assert thread.wait(60_000)
     worker.deleteLater()
 
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_measurements_run_on_a_thread_with_a_lower_priority(qtbot, classifier_models):
+    from ganstudio.core.config import ModelConfig
+    from ganstudio.core.events import GeneratorSnapshot
+
+    seen = []
+
+    def evaluate(job, cancel, log):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    live = LiveMetrics(MetricsView(), min_seconds=0.0, evaluate=evaluate)
+    live.start_run("mnist", every_steps=1)
+    for step in (1, 2):  # the first sets the base, the second is due
+        live.snapshot(GeneratorSnapshot(step, ModelConfig(), {}))
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    live.shutdown()
+    assert seen[0] >= max(BACKGROUND_NICE, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    live.view.deleteLater()
 
 # ---------------------------------------------------------------------------------------------- the panel
 @needs_mnist

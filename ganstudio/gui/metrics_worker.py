@@ -66,6 +66,26 @@ class MetricsJob:
     seed: int = SEED
 
 
+@dataclass(frozen=True)
+class ReferenceJob:
+    """Compute the real images' reference statistics ahead of the first measurement (at the start of a run)."""
+
+    dataset: str
+    data_dir: str | None = None
+    image_size: int = 28
+    run: int = 0
+
+
+def prepare_reference(job: ReferenceJob) -> None:
+    """Load the classifier and the real reference into core.metrics' caches (the first measurement's cost: about
+    ten times a later one's, 10,000 real images through the classifier), so it is paid while the run starts up
+    rather than at some later moment the user may be dragging a slider."""
+    from ganstudio.core import metrics
+
+    if unavailable_report(job.dataset) is None:
+        metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
+
+
 def unavailable_report(dataset: str) -> dict[str, Any] | None:
     """The core's "unavailable" report when `dataset` has no shipped classifier (e.g. an image folder), else None.
 
@@ -103,8 +123,10 @@ def spread_labels(n: int, num_classes: int, seed: int = SEED) -> np.ndarray:
 
 
 def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: False,
-                      log: Callable[[str], None] = lambda _text: None) -> dict[str, Any] | None:
-    """Generate `job.samples` images from the snapshot and measure them; None when cancelled.
+                      log: Callable[[str], None] = lambda _text: None,
+                      pause: Callable[[], None] = lambda: None) -> dict[str, Any] | None:
+    """Generate `job.samples` images from the snapshot and measure them; None when cancelled. `pause` is called
+    between the steps (it may block while the user drags a slider).
 
     The report is core.metrics' dict plus "step", "run" and "samples". Raises MetricsError / ValueError for
     snapshots that cannot be measured (e.g. NaN images from a diverged run).
@@ -128,12 +150,14 @@ def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: Fals
     try:
         with torch.inference_mode():
             for i in range(0, job.samples, job.batch_size):
+                pause()
                 if cancel():
                     return None
                 chunk = None if labels is None else labels[i:i + job.batch_size]
                 parts.append(backend.generate(z[i:i + job.batch_size], chunk))  # (b, C, H, W) in [0, 1]
     finally:
         backend.close()
+    pause()
     if cancel():
         return None
     images = np.concatenate(parts)
@@ -169,11 +193,15 @@ class MetricsWorker(QObject):
     _wake = Signal()  # queued to this worker's thread
 
     def __init__(self, evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, prepare: Callable[[ReferenceJob], None] = prepare_reference,
+                 max_pause: float = MAX_DEFER_SECONDS) -> None:
         super().__init__(parent)
         self._evaluate = evaluate
+        self._prepare = prepare
+        self.max_pause = max_pause  # a measurement pauses for the user only this long after it started
+        self._hold_until = 0.0  # time.monotonic() before which a measurement pauses at its next step
         self._lock = threading.Lock()
-        self._pending: MetricsJob | None = None
+        self._pending: MetricsJob | ReferenceJob | None = None
         self._scheduled = False  # a _drain call is queued or running
         self._finishing = False
         self._stop = threading.Event()
@@ -181,8 +209,8 @@ class MetricsWorker(QObject):
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------- any thread
-    def submit(self, job: MetricsJob) -> None:
-        """Measure `job` next; replaces a job that is still waiting (latest wins)."""
+    def submit(self, job: MetricsJob | ReferenceJob) -> None:
+        """Measure `job` next (or prepare for it); replaces a job that is still waiting (latest wins)."""
         with self._lock:
             if self._stop.is_set():
                 return
@@ -212,6 +240,11 @@ class MetricsWorker(QObject):
         if wake:
             self._wake.emit()
 
+    def hold(self, seconds: float) -> None:
+        """A measurement in progress pauses at its next step until `seconds` from now (the user is dragging a
+        slider), but never past `max_pause` seconds after it started."""
+        self._hold_until = time.monotonic() + seconds  # one float, read by the worker thread: no lock needed
+
     def busy(self) -> bool:
         with self._lock:
             return self._scheduled
@@ -235,11 +268,23 @@ class MetricsWorker(QObject):
         if finishing:
             self.drained.emit()
 
-    def _run(self, job: MetricsJob) -> None:
+    def _run(self, job: MetricsJob | ReferenceJob) -> None:
+        if isinstance(job, ReferenceJob):
+            try:
+                self._prepare(job)
+            except Exception:  # noqa: BLE001 - only a head start: the measurement reports what is wrong
+                log.debug("preparing the live metrics' reference failed", exc_info=True)
+            return
         self.evaluations += 1
         self.evaluating.emit(job.snapshot.step, job.run)
+        deadline = time.monotonic() + self.max_pause
+
+        def pause() -> None:
+            while not self._stop.is_set() and time.monotonic() < min(self._hold_until, deadline):
+                time.sleep(0.02)
+
         try:
-            report = self._evaluate(job, cancel=self._stop.is_set, log=self.log_message.emit)
+            report = self._evaluate(job, cancel=self._stop.is_set, log=self.log_message.emit, pause=pause)
         except Exception as exc:  # noqa: BLE001 - a failed measurement must not end the thread
             log.debug("live metrics failed", exc_info=True)
             self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
@@ -305,12 +350,14 @@ class LiveMetrics(QObject):
     log_message = Signal(str)  # lines for the training log
 
     def __init__(self, view, parent: QObject | None = None, min_seconds: float = MIN_SECONDS,
-                 samples: int = SAMPLES, evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot) -> None:
+                 samples: int = SAMPLES, evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
+                 prepare: Callable[[ReferenceJob], None] = prepare_reference) -> None:
         super().__init__(parent)
         self.view = view
         self.samples = samples
         self.schedule = MetricsSchedule(0, min_seconds)
         self._evaluate = evaluate
+        self._prepare = prepare
         self._thread: QThread | None = None
         self._worker: MetricsWorker | None = None
         self._queued: MetricsJob | None = None  # waits for a thread that is winding down
@@ -326,7 +373,8 @@ class LiveMetrics(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ the run
-    def start_run(self, dataset: str, every_steps: int = DEFAULT_EVERY_STEPS, data_dir: str | None = None) -> None:
+    def start_run(self, dataset: str, every_steps: int = DEFAULT_EVERY_STEPS, data_dir: str | None = None,
+                  image_size: int = 28) -> None:
         self._run += 1
         self._dataset, self._data_dir = dataset, data_dir
         self._last_snapshot = None
@@ -344,6 +392,9 @@ class LiveMetrics(QObject):
         else:
             self.view.reset(f"Quality metrics appear after {self.schedule.min_seconds:.0f} s and "
                             f"{every_steps:,} steps of training")
+            if self._worker is None or not self._worker.finishing():  # else the previous run's thread is ending
+                self._ensure_thread()
+                self._worker.submit(ReferenceJob(dataset, data_dir, image_size, self._run))
 
     def snapshot(self, snapshot: GeneratorSnapshot) -> None:
         if not self._active:
@@ -365,8 +416,10 @@ class LiveMetrics(QObject):
 
     def user_interacting(self) -> None:
         """The user is dragging a slider: a measurement falling due now waits until they pause (MetricsSchedule).
-        One already running goes on."""
+        One already running pauses at its next step until they do."""
         self.schedule.interacting()
+        if self._worker is not None:
+            self._worker.hold(self.schedule.quiet_seconds)
 
     def busy(self) -> bool:
         """The metrics thread exists (measuring, waiting for snapshots, or winding down)."""
@@ -405,7 +458,7 @@ class LiveMetrics(QObject):
         if self._thread is not None:
             return
         self._watch_window()
-        worker = MetricsWorker(self._evaluate)
+        worker = MetricsWorker(self._evaluate, prepare=self._prepare)
         thread = QThread(self)
         thread.setObjectName("ganstudio-metrics")
         worker.moveToThread(thread)

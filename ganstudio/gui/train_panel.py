@@ -250,7 +250,8 @@ class TrainPanel(QWidget):
     # ------------------------------------------------------------------ running
     def _launch(self, request: TrainRequest, what: str, dataset: str) -> None:
         self.plots.clear()
-        self.live_metrics.start_run(dataset, self.form.metrics_every(), request.data_dir)
+        self.live_metrics.start_run(dataset, self.form.metrics_every(), request.data_dir,
+                                    request.model_config.image_size)
         self._samples = None
         self.sample_grid.set_images(None)
         self.sample_caption.setText("Samples")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 from tests.data_paths import shared_mnist
 
@@ -226,10 +227,10 @@ def test_measurements_run_on_a_thread_with_a_lower_priority(qtbot, classifier_mo
 
     seen = []
 
-    def evaluate(job, cancel, log):
+    def evaluate(job, cancel, log, pause):
         seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
-    live = LiveMetrics(MetricsView(), min_seconds=0.0, evaluate=evaluate)
+    live = LiveMetrics(MetricsView(), min_seconds=0.0, evaluate=evaluate, prepare=lambda job: None)
     live.start_run("mnist", every_steps=1)
     for step in (1, 2):  # the first sets the base, the second is due
         live.snapshot(GeneratorSnapshot(step, ModelConfig(), {}))
@@ -237,6 +238,65 @@ def test_measurements_run_on_a_thread_with_a_lower_priority(qtbot, classifier_mo
     live.shutdown()
     assert seen[0] >= max(BACKGROUND_NICE, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
     live.view.deleteLater()
+
+
+def test_a_run_prepares_the_reference_and_a_measurement_pauses_while_the_user_drags(qtbot, classifier_models):
+    from ganstudio.core.config import ModelConfig
+    from ganstudio.core.events import GeneratorSnapshot
+
+    prepared, paused = [], []
+    started, go = threading.Event(), threading.Event()
+
+    def evaluate(job, cancel, log, pause):
+        started.set()
+        go.wait(10)
+        begin = time.monotonic()
+        pause()
+        paused.append(time.monotonic() - begin)
+
+    live = LiveMetrics(MetricsView(), min_seconds=0.0, evaluate=evaluate, prepare=prepared.append)
+    try:
+        live.start_run("mnist", every_steps=1, image_size=32)
+        qtbot.waitUntil(lambda: bool(prepared), timeout=10_000)  # before any snapshot
+        assert (prepared[0].dataset, prepared[0].image_size) == ("mnist", 32)
+        for step in (1, 2):
+            live.snapshot(GeneratorSnapshot(step, ModelConfig(), {}))
+        assert started.wait(10)
+        live.user_interacting()  # the measurement is running: it waits for a quiet second at its next step
+        go.set()
+        qtbot.waitUntil(lambda: bool(paused), timeout=10_000)
+        assert 0.8 <= paused[0] <= 5.0
+    finally:
+        go.set()
+        live.shutdown()
+        live.view.deleteLater()
+
+
+def test_a_measurement_pauses_for_the_user_only_so_long(qtbot):
+    from ganstudio.core.config import ModelConfig
+    from ganstudio.core.events import GeneratorSnapshot
+
+    paused = []
+
+    def evaluate(job, cancel, log, pause):
+        begin = time.monotonic()
+        pause()
+        paused.append(time.monotonic() - begin)
+
+    worker = MetricsWorker(evaluate, max_pause=0.3)
+    thread = QThread()
+    worker.moveToThread(thread)
+    worker.drained.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    thread.start()
+    try:
+        worker.hold(60.0)  # a drag that goes on and on
+        worker.submit(MetricsJob(GeneratorSnapshot(1, ModelConfig(), {}), "mnist"))
+        qtbot.waitUntil(lambda: bool(paused), timeout=10_000)
+        assert 0.2 <= paused[0] <= 3.0
+    finally:
+        worker.finish()
+        assert thread.wait(10_000)
+    worker.deleteLater()
 
 # ---------------------------------------------------------------------------------------------- the panel
 @needs_mnist

@@ -14,15 +14,14 @@ Three pieces, from the bottom up:
   run is over and the last report is in) and feeds a `MetricsView`.
 
 The evaluation competes with training for the CPU, so it stays small: 2,000 samples in batches of 500, the
-process-wide torch thread count is left as training set it, and the thread runs at low priority (nice 10 on Linux).
+process-wide torch thread count is left as training set it, the thread runs at low priority (where the OS honours
+QThread's), and it gives way to the user: see `MetricsSchedule` and `MetricsWorker.hold`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -47,9 +46,6 @@ DEFAULT_EVERY_STEPS = 200  # ... and at least this many steps (whichever comes l
 # drag that overlapped a measurement, 12-18% otherwise) ...
 QUIET_SECONDS = 1.0
 MAX_DEFER_SECONDS = 60.0  # ... but never longer than this past its due time, so a long session still gets numbers
-# Nice value of the metrics thread on Linux: when the UI, rendering and training want both cores it gets about a
-# tenth of one (CFS weight 110 vs 1024), on an otherwise idle core it still runs at full speed.
-BACKGROUND_NICE = 10
 STOP_WAIT_MS = 30_000  # an evaluation cannot be interrupted inside onnxruntime; a few seconds at most
 
 
@@ -99,22 +95,6 @@ def unavailable_report(dataset: str) -> dict[str, Any] | None:
         return None
     # For these inputs the core answers before looking at the images: no reference data is loaded.
     return metrics.evaluate_generator_images(np.zeros((2, 1, 28, 28), np.float32), dataset)
-
-
-def lower_thread_priority(nice: int = BACKGROUND_NICE) -> None:
-    """Give the calling thread (and threads it starts later, which inherit it) a higher nice value.
-
-    Linux schedules each thread by its own nice value; QThread's LowPriority has no effect under its default
-    scheduler, so a measurement would take the CPU from a slider drag or from training as an equal. Elsewhere
-    this does nothing and QThread's priority is all there is.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
-    except OSError:  # a sandbox may forbid it: then the thread simply keeps its priority
-        log.debug("could not lower the metrics thread's priority", exc_info=True)
 
 
 def spread_labels(n: int, num_classes: int, seed: int = SEED) -> np.ndarray:
@@ -467,7 +447,6 @@ class LiveMetrics(QObject):
         worker.failed.connect(self._on_failed)
         worker.evaluating.connect(self._on_evaluating)
         worker.log_message.connect(lambda text: self.log_message.emit(f"metrics: {text}"))
-        thread.started.connect(lower_thread_priority, Qt.ConnectionType.DirectConnection)  # runs in the new thread
         thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker

@@ -6,7 +6,6 @@ with one torch thread, so the file stays light on a shared 2-core machine.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
@@ -25,7 +24,6 @@ from PySide6.QtCore import Qt, QThread  # noqa: E402
 from ganstudio.core import metrics  # noqa: E402
 from ganstudio.gui.metrics_view import MetricsView, fid_text  # noqa: E402
 from ganstudio.gui.metrics_worker import (  # noqa: E402
-    BACKGROUND_NICE,
     LiveMetrics,
     MetricsJob,
     MetricsSchedule,
@@ -218,26 +216,6 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
         assert thread.wait(60_000)
     worker.deleteLater()
 
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_measurements_run_on_a_thread_with_a_lower_priority(qtbot, classifier_models):
-    from ganstudio.core.config import ModelConfig
-    from ganstudio.core.events import GeneratorSnapshot
-
-    seen = []
-
-    def evaluate(job, cancel, log, pause):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    live = LiveMetrics(MetricsView(), min_seconds=0.0, evaluate=evaluate, prepare=lambda job: None)
-    live.start_run("mnist", every_steps=1)
-    for step in (1, 2):  # the first sets the base, the second is due
-        live.snapshot(GeneratorSnapshot(step, ModelConfig(), {}))
-    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
-    live.shutdown()
-    assert seen[0] >= max(BACKGROUND_NICE, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-    live.view.deleteLater()
 
 
 def test_a_run_prepares_the_reference_and_a_measurement_pauses_while_the_user_drags(qtbot, classifier_models):

@@ -10,8 +10,9 @@ Three pieces, from the bottom up:
   or queued. It sends only plain data: the report dict, error strings, log lines.
 * `LiveMetrics`: the UI-thread side the Train tab talks to. It decides when a snapshot is worth measuring (at
   least `min_seconds` of training AND `every_steps` steps since the last measurement, whichever comes later, not
-  while the user drags a slider, plus once when the run ends), owns the thread (started lazily, ended when the
-  run is over and the last report is in) and feeds a `MetricsView`.
+  while the user drags a slider, plus once when the run ends), owns the thread (started with a run that can be
+  measured, which it first spends preparing the real reference; ended when the run is over and the last report
+  is in) and feeds a `MetricsView`.
 
 The evaluation competes with training for the CPU, so it stays small: 2,000 samples in batches of 500, the
 process-wide torch thread count is left as training set it, the thread runs at low priority (where the OS honours
@@ -42,8 +43,8 @@ SEED = 0  # latents (and label order) of every measurement: fixed, so numbers al
 MIN_SECONDS = 15.0  # at least this long between two measurements ...
 DEFAULT_EVERY_STEPS = 200  # ... and at least this many steps (whichever comes later)
 # A measurement that falls due while the user drags a slider waits until the sliders have been still this long:
-# on two cores it would take the CPU the drag and training share (slider_latency.py: training lost 30% during a
-# drag that overlapped a measurement, 12-18% otherwise) ...
+# on two cores it would take the CPU the drag and training share (slider_latency.py: training lost 30-34% during
+# a drag that overlapped a measurement, 12-18% otherwise) ...
 QUIET_SECONDS = 1.0
 MAX_DEFER_SECONDS = 60.0  # ... but never longer than this past its due time, so a long session still gets numbers
 STOP_WAIT_MS = 30_000  # an evaluation cannot be interrupted inside onnxruntime; a few seconds at most
@@ -69,7 +70,6 @@ class ReferenceJob:
     dataset: str
     data_dir: str | None = None
     image_size: int = 28
-    run: int = 0
 
 
 def prepare_reference(job: ReferenceJob) -> None:
@@ -374,7 +374,7 @@ class LiveMetrics(QObject):
                             f"{every_steps:,} steps of training")
             if self._worker is None or not self._worker.finishing():  # else the previous run's thread is ending
                 self._ensure_thread()
-                self._worker.submit(ReferenceJob(dataset, data_dir, image_size, self._run))
+                self._worker.submit(ReferenceJob(dataset, data_dir, image_size))
 
     def snapshot(self, snapshot: GeneratorSnapshot) -> None:
         if not self._active:

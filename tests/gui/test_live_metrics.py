@@ -162,7 +162,6 @@ def test_schedule_waits_for_both_steps_and_seconds():
     assert not MetricsSchedule(every_steps=0, min_seconds=0).due(10_000)  # 0 = off
 
 
-
 def test_schedule_holds_a_due_measurement_while_the_user_drags_but_not_for_ever():
     now = [0.0]
     schedule = MetricsSchedule(every_steps=100, min_seconds=15.0, clock=lambda: now[0], quiet_seconds=1.0,

@@ -1,7 +1,8 @@
 """Live loss plots that stay smooth over hours of training.
 
 Following pyqtgraph's scrollingPlots example: every curve is created once; new rows go into a numpy buffer
-that doubles when full; a QTimer (~10 Hz) calls `setData` with views of the buffer, only when new data came.
+that doubles when full; a QTimer (1-4 Hz, see `LossPlots.refresh`) calls `setData` with views of the buffer,
+only when new data came.
 `setDownsampling(mode="peak")` and `setClipToView(True)` keep drawing cheap, and once the stored history
 passes `MAX_POINTS` every other row is dropped, so memory and redraw cost stay bounded for millions of steps.
 
@@ -27,7 +28,7 @@ STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
 SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
 MAX_POINTS = 100_000  # stored rows before the history is thinned by half (50x more than a plot's pixels)
 REFRESH_MS = 250  # 4 Hz while cheap: smooth enough to read, and leaves the GIL to training ...
-MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when the history is long
+MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when drawing is dear (a long history, a slow CPU)
 ANTIALIAS_BELOW = 3000  # smooth curves are antialiased while short (antialiasing long zigzags is slow)
 DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled samples per pixel (pyqtgraph's default of 5 draws 3x more)
 SMOOTHING = 0.05  # EMA weight of each new step in the bold curves
@@ -107,6 +108,20 @@ class MetricHistory:
         return self._data[:self._size, 5 + SERIES[name]]
 
 
+class TimedPlotView(pg.GraphicsLayoutWidget):
+    """A plot layout that adds up the milliseconds it spends painting (`paint_ms`), so the refresh rate can be
+    budgeted on what drawing really costs: one refresh can cost two paints (auto-range settles in a second one)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.paint_ms = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_ms += 1000 * (time.perf_counter() - started)
+
+
 class LossPlots(QWidget):
     """D/G losses, D(x)/D(G(z)) and (for WGAN-GP) the gradient penalty, against the step."""
 
@@ -115,7 +130,7 @@ class LossPlots(QWidget):
         self.history = MetricHistory()
         self._dirty = False
         self._show_gp = False
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = TimedPlotView()
         self.view.ci.layout.setSpacing(6)
         self.view.ci.setContentsMargins(2, 2, 2, 2)
         layout = QVBoxLayout(self)
@@ -197,8 +212,11 @@ class LossPlots(QWidget):
         return self._show_gp
 
     def refresh(self) -> None:
-        """Hand the buffers to the curves (timer-driven). Long histories refresh less often, so that redrawing
-        never takes more than ~1/16 of the UI thread."""
+        """Hand the buffers to the curves (timer-driven). Refreshes slow down (4 Hz to 1 Hz) as handing over the
+        data and painting it (measured: the paints since the last refresh) get dearer, so that drawing takes
+        about 1/16 of the UI thread: on a slow CPU painting the two plots once costs 25 ms, and the UI thread's
+        time is taken from training, which needs the GIL between its operations."""
+        painted_ms, self.view.paint_ms = self.view.paint_ms, 0.0
         if not self._dirty:
             return
         self._dirty = False
@@ -211,7 +229,7 @@ class LossPlots(QWidget):
             for name in plot.raw_curves:
                 plot.raw_curves[name].setData(steps, self.history.raw(name))
                 plot.smooth_curves[name].setData(steps, self.history.smoothed(name), antialias=antialias)
-        cost_ms = 1000 * (time.perf_counter() - started) * 2  # setData, and about as much again to paint
+        cost_ms = 1000 * (time.perf_counter() - started) + painted_ms
         self.timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 16 * cost_ms))))
 
     # ------------------------------------------------------------------ internals

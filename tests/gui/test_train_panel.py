@@ -376,6 +376,25 @@ def test_plot_history_is_bounded_and_gradient_penalty_shown_only_when_used(qtbot
     assert plots.gradient_penalty_visible() and len(plots.curve_data("gradient_penalty")[0]) == 20
 
 
+
+def test_plots_refresh_less_often_when_painting_them_is_dear(qtbot):
+    from ganstudio.gui.loss_plots import MAX_REFRESH_MS, REFRESH_MS
+
+    plots = LossPlots()
+    qtbot.addWidget(plots)
+    rows = lambda start: np.column_stack([np.arange(start, start + 10), np.ones((10, 4)), np.full(10, np.nan)])  # noqa: E731
+    plots.append(rows(1))
+    plots.view.paint_ms = 0.0
+    plots.refresh()
+    assert plots.timer.interval() < 2 * REFRESH_MS  # cheap: about 4 Hz
+    plots.show()
+    qtbot.waitUntil(lambda: plots.view.paint_ms > 0, timeout=5000)  # real paints are counted
+    plots.view.paint_ms = 50.0  # two 25 ms paints since the last refresh, as on a slow 2-core CPU
+    plots.append(rows(11))
+    plots.refresh()
+    assert plots.timer.interval() >= 800 and plots.timer.interval() <= MAX_REFRESH_MS
+    assert plots.view.paint_ms == 0.0  # counted from this refresh on
+
 def test_the_panel_does_not_import_torch():
     code = "import sys, ganstudio.gui.train_panel; sys.exit(1 if 'torch' in sys.modules else 0)"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import pyqtgraph as pg
@@ -116,7 +116,7 @@ class TimedPlotView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.paint_ms = 0.0
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         started = time.perf_counter()
         super().paintEvent(event)
         self.paint_ms += 1000 * (time.perf_counter() - started)

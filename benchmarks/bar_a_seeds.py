@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, write_results  # noqa: E402
+from recipe_quality import seconds_to  # noqa: E402
 
 SETTINGS = ("minutes", "peer_minutes", "eval_every", "n", "threads", "overrides", "ema_warmup")
 OURS = "ganstudio"
@@ -50,13 +51,9 @@ def load_runs(paths: list[Path]) -> list[dict]:
 
 
 def seconds_to_bar_a(run: dict, recipe: str) -> float | None:
-    """Seconds to bar A, or the recipe's budget when it never got there (then a lower bound); None if absent."""
+    """Seconds to bar A (the budget when never reached: recipe_quality.seconds_to); None if the run lacks it."""
     result = run["results"].get(recipe)
-    if result is None:
-        return None
-    if result["seconds_to_bar_a"] is not None:
-        return float(result["seconds_to_bar_a"])
-    return float(result.get("minutes") or 0.0) * 60.0
+    return None if result is None else float(seconds_to(result, "seconds_to_bar_a"))
 
 
 def summarise(runs: list[dict]) -> dict:

@@ -98,6 +98,12 @@ def run_recipe(name: str, step, sample, finish, minutes: float, eval_every: floa
             "floor": report["fid_floor"], "minutes": minutes}
 
 
+def seconds_to(result: dict, bar: str) -> float:
+    """When a recipe's result reached `bar` ("seconds_to_bar_a" / "seconds_to_bar_b"); one that never did counts as
+    reaching it at the end of its budget, so a ratio against it is a lower bound."""
+    return result[bar] if result[bar] is not None else result["minutes"] * 60
+
+
 def compare_to_peers(results: dict, bar: str) -> str | None:
     """How much sooner the default reached a bar than the better peer; a peer that never reached it within
     its budget counts as reaching it at the budget, so the ratio is then a lower bound ("> N x")."""
@@ -107,12 +113,8 @@ def compare_to_peers(results: dict, bar: str) -> str | None:
     ours = results["ganstudio"][bar]
     if ours is None:
         return f"not reached in {results['ganstudio']['minutes']:g} min"
-    # A peer that never got there is counted as getting there at the end of its budget: a lower bound.
-    def peer_time(name: str) -> float:
-        return peers[name] if peers[name] is not None else results[name]["minutes"] * 60
-
-    best_name = min(peers, key=peer_time)
-    best = peer_time(best_name)
+    best_name = min(peers, key=lambda name: seconds_to(results[name], bar))
+    best = seconds_to(results[best_name], bar)
     if peers[best_name] is not None:
         return f"{ours:.0f} s, {best / ours:.1f}x sooner than the better peer ({best_name}, {best:.0f} s)"
     return (f"{ours:.0f} s; no peer reached it ({best_name} trained {best / 60:g} min), so more than "

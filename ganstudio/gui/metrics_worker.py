@@ -75,11 +75,11 @@ class ReferenceJob:
 def prepare_reference(job: ReferenceJob) -> None:
     """Load the classifier and the real reference into core.metrics' caches (the first measurement's cost: about
     ten times a later one's, 10,000 real images through the classifier), so it is paid while the run starts up
-    rather than at some later moment the user may be dragging a slider."""
+    rather than at some later moment the user may be dragging a slider. Only submitted for datasets that have a
+    classifier (LiveMetrics.start_run checks)."""
     from ganstudio.core import metrics
 
-    if unavailable_report(job.dataset) is None:
-        metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
+    metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
 
 
 def unavailable_report(dataset: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from ganstudio.core.data import (
     load_named_dataset,
     locate_dataset,
     named,
+    read_split,
     resize_dataset,
     write_idx,
 )
@@ -163,13 +164,26 @@ def test_download_when_missing_goes_to_cache(monkeypatch: pytest.MonkeyPatch, is
     assert ds.split == "train" and "just downloaded" in lines[0]
 
 
+def _shared_has_train_split() -> bool:
+    return (SHARED_MNIST / "train-labels-idx1-ubyte.gz").exists()
+
+
 @needs_shared
-def test_real_shared_test_split() -> None:
+def test_real_shared_folder_prefers_the_train_split() -> None:
+    """Training uses the train split when the folder holds it, and the test split only when it is alone."""
     lines: list[str] = []
     ds = load_named_dataset("mnist", data_dir=SHARED_MNIST, log=lines.append)
+    expected = ("train", 60_000) if _shared_has_train_split() else ("test", 10_000)
+    assert (ds.split, len(ds)) == expected and ds.images.shape[1:] == (1, 28, 28)
+    assert set(np.unique(ds.labels).tolist()) == set(range(10))
+    assert lines[0].startswith(f"mnist: using the {expected[0]} split ({expected[1]:,} images) from ")
+
+
+@needs_shared
+def test_real_shared_test_split_reads_alone() -> None:
+    ds = read_split("mnist", SHARED_MNIST, "test")
     assert ds.split == "test" and ds.images.shape == (10_000, 1, 28, 28)
     assert set(np.unique(ds.labels).tolist()) == set(range(10))
-    assert lines[0].startswith("mnist: using the test split (10,000 images) from ")
 
 
 def _tiny(n: int = 3, c: int = 1, size: int = 28) -> ImageDataset:
@@ -219,7 +233,8 @@ def test_mnist_files_do_not_pass_for_fashion_mnist(tmp_path, monkeypatch):
     monkeypatch.setenv("GANSTUDIO_DATA", str(SHARED_MNIST))
     monkeypatch.setattr("ganstudio.core.data.named.SYSTEM_DIRS", {})
     monkeypatch.setattr("ganstudio.core.data.named.user_cache_root", lambda: tmp_path / "cache")
-    assert locate_dataset("mnist") == (SHARED_MNIST, "test")
+    expected_split = "train" if _shared_has_train_split() else "test"
+    assert locate_dataset("mnist") == (SHARED_MNIST, expected_split)
     assert locate_dataset("fashion-mnist") is None
     with pytest.raises(DataError, match="Fashion-MNIST was not found"):
         load_named_dataset("fashion-mnist")

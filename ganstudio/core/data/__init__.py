@@ -27,6 +27,7 @@ from ganstudio.core.data.named import (
     default_download_dir,
     load_named_dataset,
     locate_dataset,
+    read_split,
     resize_dataset,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "load_named_dataset",
     "locate_dataset",
     "read_idx",
+    "read_split",
     "resize_dataset",
     "write_idx",
 ]

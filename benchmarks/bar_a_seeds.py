@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_results  # noqa: E402
-from recipe_quality import seconds_to  # noqa: E402
+from common import print_table, write_results
+from recipe_quality import seconds_to
 
 SETTINGS = ("minutes", "peer_minutes", "eval_every", "n", "threads", "overrides", "ema_warmup")
 OURS = "ganstudio"
@@ -42,8 +42,10 @@ def load_runs(paths: list[Path]) -> list[dict]:
     for run in runs[1:]:
         for key in SETTINGS:
             if setting(run, key) != setting(first, key):
-                raise SystemExit(f"{run['path']} differs from {first['path']} in {key}: "
-                                 f"{setting(run, key)!r} vs {setting(first, key)!r}")
+                raise SystemExit(
+                    f"{run['path']} differs from {first['path']} in {key}: "
+                    f"{setting(run, key)!r} vs {setting(first, key)!r}"
+                )
     seeds = [run.get("seed") for run in runs]
     if len(set(seeds)) != len(seeds):
         raise SystemExit(f"the files repeat a seed: {seeds}")
@@ -67,15 +69,22 @@ def summarise(runs: list[dict]) -> dict:
         present = [row[p] for p in peers if row[p] is not None]
         row["ratio"] = min(present) / row[OURS] if present and row[OURS] else None
         per_seed.append(row)
-    medians = {name: statistics.median(values) for name in [OURS, *peers]
-               if (values := [row[name] for row in per_seed if row[name] is not None])}
+    medians = {
+        name: statistics.median(values)
+        for name in [OURS, *peers]
+        if (values := [row[name] for row in per_seed if row[name] is not None])
+    }
     best_peer = min((p for p in peers if p in medians), key=medians.get, default=None)
     ratios = [row["ratio"] for row in per_seed if row["ratio"] is not None]
-    return {"seeds": [row["seed"] for row in per_seed], "per_seed": per_seed, "median_seconds": medians,
-            "better_peer": best_peer,
-            "ratio_of_medians": medians[best_peer] / medians[OURS] if best_peer and medians.get(OURS) else None,
-            "median_ratio": statistics.median(ratios) if ratios else None,
-            "settings": {key: setting(runs[0], key) for key in SETTINGS}}
+    return {
+        "seeds": [row["seed"] for row in per_seed],
+        "per_seed": per_seed,
+        "median_seconds": medians,
+        "better_peer": best_peer,
+        "ratio_of_medians": medians[best_peer] / medians[OURS] if best_peer and medians.get(OURS) else None,
+        "median_ratio": statistics.median(ratios) if ratios else None,
+        "settings": {key: setting(runs[0], key) for key in SETTINGS},
+    }
 
 
 def main() -> None:
@@ -86,17 +95,35 @@ def main() -> None:
     summary = summarise(load_runs(args.files))
     peers = [name for name in summary["median_seconds"] if name != OURS]
     fmt = lambda s, reached=True: "-" if s is None else f"{s:.1f} s" + ("" if reached else " (never)")  # noqa: E731
-    rows = [(str(row["seed"]), fmt(row[OURS]), *(fmt(row[p], row[f"{p}_reached"]) for p in peers),
-             f"{row['ratio']:.2f}x" if row["ratio"] else "-") for row in summary["per_seed"]]
-    rows.append(("median", fmt(summary["median_seconds"].get(OURS)),
-                 *(fmt(summary["median_seconds"][p]) for p in peers),
-                 f"{summary['median_ratio']:.2f}x" if summary["median_ratio"] else "-"))
-    print_table("Seconds of training to bar A (10 classes, mean confidence >= 0.9); \"(never)\" = not within the "
-                "budget, counted at the budget", rows, ("seed", OURS, *peers, "ratio to the better peer"))
+    rows = [
+        (
+            str(row["seed"]),
+            fmt(row[OURS]),
+            *(fmt(row[p], row[f"{p}_reached"]) for p in peers),
+            f"{row['ratio']:.2f}x" if row["ratio"] else "-",
+        )
+        for row in summary["per_seed"]
+    ]
+    rows.append(
+        (
+            "median",
+            fmt(summary["median_seconds"].get(OURS)),
+            *(fmt(summary["median_seconds"][p]) for p in peers),
+            f"{summary['median_ratio']:.2f}x" if summary["median_ratio"] else "-",
+        )
+    )
+    print_table(
+        'Seconds of training to bar A (10 classes, mean confidence >= 0.9); "(never)" = not within the '
+        "budget, counted at the budget",
+        rows,
+        ("seed", OURS, *peers, "ratio to the better peer"),
+    )
     if summary["ratio_of_medians"]:
-        print(f"\nmedian {OURS} {summary['median_seconds'][OURS]:.1f} s vs median {summary['better_peer']} "
-              f"{summary['median_seconds'][summary['better_peer']]:.1f} s: {summary['ratio_of_medians']:.2f}x "
-              f"sooner (target >= 3x); median of the per-seed ratios {summary['median_ratio']:.2f}x")
+        print(
+            f"\nmedian {OURS} {summary['median_seconds'][OURS]:.1f} s vs median {summary['better_peer']} "
+            f"{summary['median_seconds'][summary['better_peer']]:.1f} s: {summary['ratio_of_medians']:.2f}x "
+            f"sooner (target >= 3x); median of the per-seed ratios {summary['median_ratio']:.2f}x"
+        )
     write_results(args.name, summary)
 
 

@@ -18,8 +18,13 @@ SHIPPED_MNIST = ROOT / "models" / "mnist.onnx"
 def machine() -> dict[str, str]:
     import torch
 
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": str(os.cpu_count()),
-            "torch": torch.__version__, "processor": platform.processor() or platform.machine()}
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": str(os.cpu_count()),
+        "torch": torch.__version__,
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 def time_calls(fn: Callable[[], object], repeats: int, warmup: int = 10) -> list[float]:
@@ -41,8 +46,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "p99": percentile(values, 99), "min": min(values),
-            "n": len(values)}
+    return {"median": statistics.median(values), "p99": percentile(values, 99), "min": min(values), "n": len(values)}
 
 
 def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:

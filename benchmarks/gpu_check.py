@@ -21,14 +21,22 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_results  # noqa: E402
+from common import print_table, write_results
+
 
 def case_name(arch: str, loss: str, conditional: bool) -> str:
     return f"{arch} {loss}{' conditional' if conditional else ''}"
 
 
-CASES = [("mlp", "bce", False), ("mlp", "hinge", False), ("mlp", "wgan-gp", False), ("mlp", "hinge", True),
-         ("dcgan", "bce", False), ("dcgan", "hinge", True), ("dcgan", "wgan-gp", False)]
+CASES = [
+    ("mlp", "bce", False),
+    ("mlp", "hinge", False),
+    ("mlp", "wgan-gp", False),
+    ("mlp", "hinge", True),
+    ("dcgan", "bce", False),
+    ("dcgan", "hinge", True),
+    ("dcgan", "wgan-gp", False),
+]
 
 
 def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdir: Path, device: str) -> dict:
@@ -41,10 +49,16 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     from ganstudio.core.training import Trainer
 
     run_dir = workdir / f"{arch}-{loss}-{'cond' if conditional else 'uncond'}"
-    model = ModelConfig(arch=arch, num_classes=data.num_classes if conditional else 0,
-                        class_names=data.class_names)
-    train = TrainConfig(loss=loss, batch_size=64, steps=steps, device=device, sample_every=steps,
-                        checkpoint_every=steps, augment="translate" if arch == "mlp" else "none")
+    model = ModelConfig(arch=arch, num_classes=data.num_classes if conditional else 0, class_names=data.class_names)
+    train = TrainConfig(
+        loss=loss,
+        batch_size=64,
+        steps=steps,
+        device=device,
+        sample_every=steps,
+        checkpoint_every=steps,
+        augment="translate" if arch == "mlp" else "none",
+    )
     trainer = Trainer(model, train, data, run_dir)
     rates, finished = [], None
     for event in trainer.run():
@@ -75,12 +89,14 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     resumed = Trainer.from_checkpoint(run_dir / "checkpoint.safetensors", data, steps=steps + 20)
     for _ in resumed.run(export_on_finish=False):
         pass
-    return {"case": case_name(arch, loss, conditional),
-            "img_per_s": float(np.median(rates)),
-            "cpu_vs_cuda": float((cpu_out - cuda_out).abs().max()),
-            "onnx_vs_cuda": float(np.abs(onnx_out - (cuda_out.numpy() + 1) / 2).max()),  # ONNX gives [0, 1]
-            "resumed_to": resumed.step,
-            "calibrate_ms": calibrate_ms}
+    return {
+        "case": case_name(arch, loss, conditional),
+        "img_per_s": float(np.median(rates)),
+        "cpu_vs_cuda": float((cpu_out - cuda_out).abs().max()),
+        "onnx_vs_cuda": float(np.abs(onnx_out - (cuda_out.numpy() + 1) / 2).max()),  # ONNX gives [0, 1]
+        "resumed_to": resumed.step,
+        "calibrate_ms": calibrate_ms,
+    }
 
 
 def throughput(arch: str, batch_size: int, data, seconds: float, device: str) -> float:
@@ -89,11 +105,20 @@ def throughput(arch: str, batch_size: int, data, seconds: float, device: str) ->
     from ganstudio.core.events import StepMetrics
     from ganstudio.core.training import Trainer
 
-    train = TrainConfig(batch_size=batch_size, steps=10**9, minutes=seconds / 60, device=device,
-                        sample_every=10**9, checkpoint_every=10**9)
+    train = TrainConfig(
+        batch_size=batch_size,
+        steps=10**9,
+        minutes=seconds / 60,
+        device=device,
+        sample_every=10**9,
+        checkpoint_every=10**9,
+    )
     trainer = Trainer(ModelConfig(arch=arch), train, data)
-    rates = [e.images_per_second for e in trainer.run(export_on_finish=False)
-             if isinstance(e, StepMetrics) and e.elapsed_seconds > seconds / 3]
+    rates = [
+        e.images_per_second
+        for e in trainer.run(export_on_finish=False)
+        if isinstance(e, StepMetrics) and e.elapsed_seconds > seconds / 3
+    ]
     return float(np.median(rates)) if rates else float("nan")
 
 
@@ -114,9 +139,11 @@ def onnxruntime_gpu(model_path: Path) -> dict:
     start = time.perf_counter()
     for _ in range(100):
         out = backend.generate(z, None)
-    result["cuda_render"] = {"grid64_ms": (time.perf_counter() - start) * 10,
-                             "max_abs_vs_cpu": float(np.abs(out - reference).max()),
-                             "session_providers": backend.providers}
+    result["cuda_render"] = {
+        "grid64_ms": (time.perf_counter() - start) * 10,
+        "max_abs_vs_cpu": float(np.abs(out - reference).max()),
+        "session_providers": backend.providers,
+    }
     return result
 
 
@@ -150,12 +177,22 @@ def main() -> int:
                 traceback.print_exc()
                 r = {"case": case_name(arch, loss, conditional), "error": repr(exc)}
             results.append(r)
-            rows.append((r["case"], f"{r.get('img_per_s', 0):,.0f}", f"{r.get('cpu_vs_cuda', float('nan')):.1e}",
-                         f"{r.get('onnx_vs_cuda', float('nan')):.1e}", str(r.get("resumed_to", r.get("error"))),
-                         f"{r.get('calibrate_ms', float('nan')):.0f}"))
+            rows.append(
+                (
+                    r["case"],
+                    f"{r.get('img_per_s', 0):,.0f}",
+                    f"{r.get('cpu_vs_cuda', float('nan')):.1e}",
+                    f"{r.get('onnx_vs_cuda', float('nan')):.1e}",
+                    str(r.get("resumed_to", r.get("error"))),
+                    f"{r.get('calibrate_ms', float('nan')):.0f}",
+                )
+            )
         ort_result = onnxruntime_gpu(Path(tmp) / "mlp-bce-uncond" / "generator.onnx")
-    print_table(f"Training on {device_name}, batch 64", rows,
-                ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to", "calibrate ms"))
+    print_table(
+        f"Training on {device_name}, batch 64",
+        rows,
+        ("case", "img/s", "|cpu - cuda|", "|onnx - cuda|", "resumed to", "calibrate ms"),
+    )
     sweep, sweep_rows = {}, []
     for batch_size in [int(b) for b in args.batch_sizes.split(",") if b.strip()]:
         for arch in ("mlp", "dcgan"):
@@ -165,8 +202,16 @@ def main() -> int:
     if sweep_rows:
         print_table(f"Unconditional BCE training on {device_name}", sweep_rows, ("arch", "batch", "img/s"))
     print("onnxruntime:", ort_result)
-    write_results(args.name, {"device": device_name, "torch": torch.__version__, "cases": results,
-                              "throughput": sweep, "onnxruntime": ort_result})
+    write_results(
+        args.name,
+        {
+            "device": device_name,
+            "torch": torch.__version__,
+            "cases": results,
+            "throughput": sweep,
+            "onnxruntime": ort_result,
+        },
+    )
     return 1 if failures else 0
 
 

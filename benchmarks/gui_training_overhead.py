@@ -22,9 +22,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHIPPED_MNIST, print_table, write_results  # noqa: E402
-from slider_latency import (  # noqa: E402
-    GuiSession, StepRate, cpu_share, format_cores, measure_rate, metrics_note, parse_form_values, prepare_environment,
+from common import SHIPPED_MNIST, print_table, write_results
+from slider_latency import (
+    GuiSession,
+    StepRate,
+    cpu_share,
+    format_cores,
+    measure_rate,
+    metrics_note,
+    parse_form_values,
+    prepare_environment,
     thread_cpu,
 )
 
@@ -47,8 +54,11 @@ def bare_rate(model_cfg, train_cfg, dataset, warmup: float, seconds: float, prev
             if t0 is None and now - started >= warmup:
                 t0, step0, cpu0 = now, event.step, thread_cpu()
             elif t0 is not None and now - t0 >= seconds:
-                return {"steps_per_second": (event.step - step0) / (now - t0), "torch_threads": torch.get_num_threads(),
-                        "cores_busy": cpu_share(cpu0, thread_cpu(), now - t0)}
+                return {
+                    "steps_per_second": (event.step - step0) / (now - t0),
+                    "torch_threads": torch.get_num_threads(),
+                    "cores_busy": cpu_share(cpu0, thread_cpu(), now - t0),
+                }
     finally:
         events.close()
     raise RuntimeError("the bare training loop ended early")
@@ -68,8 +78,13 @@ def main() -> None:
     parser.add_argument("--model", default=str(SHIPPED_MNIST), help="the generator the Explore tab shows")
     parser.add_argument("--seconds", type=float, default=20.0, help="timed seconds per condition")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of training before timing")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Train form field, e.g. threads=1 or metrics_every=0 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Train form field, e.g. threads=1 or metrics_every=0 (repeatable)",
+    )
     parser.add_argument("--data-dir", help="MNIST folder (sets GANSTUDIO_DATA)")
     parser.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM unless already set")
     args = parser.parse_args()
@@ -112,32 +127,59 @@ def main() -> None:
             bare = []
             threads = gui_threads
         print("bare loop again ...", flush=True)
-        bare.append(bare_rate(model_cfg, with_changes(train_cfg, threads=threads), dataset, args.warmup,
-                              args.seconds, preview))
+        bare.append(
+            bare_rate(model_cfg, with_changes(train_cfg, threads=threads), dataset, args.warmup, args.seconds, preview)
+        )
     finally:
         if session is not None:
             session.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
     reference = statistics.fmean(b["steps_per_second"] for b in bare)
-    rows = [(f"bare core loop (run {i + 1})", f"{b['steps_per_second']:.2f}", "", format_cores(b["cores_busy"]))
-            for i, b in enumerate(bare)]
-    rows += [("app, Train tab in front (live plots)", f"{train_tab:.2f}", f"{100 * (1 - train_tab / reference):.1f} %",
-              format_cores(train_tab_cpu)),
-             ("app, Explore tab in front (idle)", f"{explore:.2f}", f"{100 * (1 - explore / reference):.1f} %",
-              format_cores(explore_cpu))]
-    print_table(f"Training throughput, default recipe, {threads or 'default'} torch threads (generator steps/s; "
-                f"overhead vs the mean bare rate {reference:.2f})", rows,
-                ("condition", "steps/s", "overhead", "cores busy per thread"))
+    rows = [
+        (f"bare core loop (run {i + 1})", f"{b['steps_per_second']:.2f}", "", format_cores(b["cores_busy"]))
+        for i, b in enumerate(bare)
+    ]
+    rows += [
+        (
+            "app, Train tab in front (live plots)",
+            f"{train_tab:.2f}",
+            f"{100 * (1 - train_tab / reference):.1f} %",
+            format_cores(train_tab_cpu),
+        ),
+        (
+            "app, Explore tab in front (idle)",
+            f"{explore:.2f}",
+            f"{100 * (1 - explore / reference):.1f} %",
+            format_cores(explore_cpu),
+        ),
+    ]
+    print_table(
+        f"Training throughput, default recipe, {threads or 'default'} torch threads (generator steps/s; "
+        f"overhead vs the mean bare rate {reference:.2f})",
+        rows,
+        ("condition", "steps/s", "overhead", "cores busy per thread"),
+    )
     print('("ui" is the main thread: in the bare runs it is the one training)')
     note = metrics_note(train_tab_cpu, explore_cpu)
     if note:
         print(note)
-    write_results("gui_training_overhead", {
-        "seconds": args.seconds, "torch_threads": threads, "form_values": form_values, "bare": bare,
-        "bare_mean": reference, "train_tab": train_tab, "train_tab_cores_busy": train_tab_cpu, "explore": explore,
-        "explore_cores_busy": explore_cpu, "overhead_train_tab": 1 - train_tab / reference,
-        "overhead_explore": 1 - explore / reference})
+    write_results(
+        "gui_training_overhead",
+        {
+            "seconds": args.seconds,
+            "torch_threads": threads,
+            "form_values": form_values,
+            "bare": bare,
+            "bare_mean": reference,
+            "train_tab": train_tab,
+            "train_tab_cores_busy": train_tab_cpu,
+            "explore": explore,
+            "explore_cores_busy": explore_cpu,
+            "overhead_train_tab": 1 - train_tab / reference,
+            "overhead_explore": 1 - explore / reference,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -24,10 +24,18 @@ class KerasMLPGenerator(nn.Module):
         super().__init__()
         # Keras BatchNormalization(momentum=0.8) keeps 80% of the old running stats: torch momentum 0.2.
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, 256), nn.LeakyReLU(0.2), nn.BatchNorm1d(256, momentum=0.2),
-            nn.Linear(256, 512), nn.LeakyReLU(0.2), nn.BatchNorm1d(512, momentum=0.2),
-            nn.Linear(512, 1024), nn.LeakyReLU(0.2), nn.BatchNorm1d(1024, momentum=0.2),
-            nn.Linear(1024, 784), nn.Tanh())
+            nn.Linear(latent_dim, 256),
+            nn.LeakyReLU(0.2),
+            nn.BatchNorm1d(256, momentum=0.2),
+            nn.Linear(256, 512),
+            nn.LeakyReLU(0.2),
+            nn.BatchNorm1d(512, momentum=0.2),
+            nn.Linear(512, 1024),
+            nn.LeakyReLU(0.2),
+            nn.BatchNorm1d(1024, momentum=0.2),
+            nn.Linear(1024, 784),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z).view(-1, 1, 28, 28)
@@ -36,8 +44,14 @@ class KerasMLPGenerator(nn.Module):
 class KerasMLPDiscriminator(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2),
-                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(784, 512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 256),
+            nn.LeakyReLU(0.2),
+            nn.Linear(256, 1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)  # logits; the sigmoid lives in the BCE
@@ -46,13 +60,19 @@ class KerasMLPDiscriminator(nn.Module):
 class TFDCGANGenerator(nn.Module):
     def __init__(self, latent_dim: int = 100) -> None:
         super().__init__()
-        self.dense = nn.Sequential(nn.Linear(latent_dim, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256),
-                                   nn.LeakyReLU(0.3))
+        self.dense = nn.Sequential(
+            nn.Linear(latent_dim, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(0.3)
+        )
         self.convs = nn.Sequential(
-            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.3),
-            nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False), nn.BatchNorm2d(64),
+            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False),
+            nn.BatchNorm2d(128),
             nn.LeakyReLU(0.3),
-            nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1, bias=False), nn.Tanh())
+            nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(0.3),
+            nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2, output_padding=1, bias=False),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.convs(self.dense(z).view(-1, 256, 7, 7))
@@ -62,9 +82,15 @@ class TFDCGANDiscriminator(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
-            nn.Conv2d(64, 128, 5, stride=2, padding=2), nn.LeakyReLU(0.3), nn.Dropout(0.3),
-            nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+            nn.Conv2d(1, 64, 5, stride=2, padding=2),
+            nn.LeakyReLU(0.3),
+            nn.Dropout(0.3),
+            nn.Conv2d(64, 128, 5, stride=2, padding=2),
+            nn.LeakyReLU(0.3),
+            nn.Dropout(0.3),
+            nn.Flatten(),
+            nn.Linear(128 * 7 * 7, 1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)
@@ -115,8 +141,9 @@ class PortTrainer:
                 self.opt_d.step()
         else:
             real_logits, fake_logits = self.discriminator(real), self.discriminator(fake.detach())
-            d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                      + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+            d_loss = F.binary_cross_entropy_with_logits(
+                real_logits, torch.ones_like(real_logits)
+            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()

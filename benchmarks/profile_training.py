@@ -43,8 +43,10 @@ def main() -> None:
         return (time.perf_counter() - start) * 1000 / n
 
     steps(20)
-    print(f"{args.arch} {args.loss} batch {args.batch} on {trainer.device}: {steps(args.steps):.2f} ms/step "
-          "(losses read once)")
+    print(
+        f"{args.arch} {args.loss} batch {args.batch} on {trainer.device}: {steps(args.steps):.2f} ms/step "
+        "(losses read once)"
+    )
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as prof:
         steps(args.steps)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_results  # noqa: E402
+from common import print_table, write_results
 
 
 def _ganstudio_recipe(data, threads: int, overrides: dict):
@@ -31,8 +31,9 @@ def _ganstudio_recipe(data, threads: int, overrides: dict):
 
     conditional = bool(overrides.get("conditional", False))
     model_fields, train_fields = split_overrides({k: v for k, v in overrides.items() if k != "conditional"})
-    model = ModelConfig(num_classes=data.num_classes if conditional else 0, class_names=data.class_names,
-                        **model_fields)
+    model = ModelConfig(
+        num_classes=data.num_classes if conditional else 0, class_names=data.class_names, **model_fields
+    )
     train = TrainConfig(threads=threads, **train_fields)
     trainer = Trainer(model, train, data)
     trainer.generator.train()
@@ -82,20 +83,34 @@ def run_recipe(name: str, step, sample, finish, minutes: float, eval_every: floa
             finish()
             finish_seconds = time.perf_counter() - finish_start
         report = evaluate_generator_images(sample(n), "mnist", data_dir=data_dir)
-        point = {"seconds": round(train_seconds + finish_seconds, 1), "steps": steps, "fid": report["fid"],
-                 "fid_ratio": report["fid_ratio"], "classes": report["classes_covered"],
-                 "confidence": report["mean_confidence"], "kl": report["kl_class"]}
+        point = {
+            "seconds": round(train_seconds + finish_seconds, 1),
+            "steps": steps,
+            "fid": report["fid"],
+            "fid_ratio": report["fid_ratio"],
+            "classes": report["classes_covered"],
+            "confidence": report["mean_confidence"],
+            "kl": report["kl_class"],
+        }
         curve.append(point)
         if bar_a is None and point["classes"] == 10 and point["confidence"] >= 0.9:
             bar_a = point["seconds"]
         if bar_b is None and point["fid_ratio"] <= 5.0:
             bar_b = point["seconds"]
-        print(f"  {name:22s} {point['seconds']:6.0f}s step {steps:6d}  FID {point['fid']:7.2f} "
-              f"({point['fid_ratio']:5.1f}x floor)  classes {point['classes']:2d}  conf {point['confidence']:.3f}  "
-              f"KL {point['kl']:.3f}", flush=True)
+        print(
+            f"  {name:22s} {point['seconds']:6.0f}s step {steps:6d}  FID {point['fid']:7.2f} "
+            f"({point['fid_ratio']:5.1f}x floor)  classes {point['classes']:2d}  conf {point['confidence']:.3f}  "
+            f"KL {point['kl']:.3f}",
+            flush=True,
+        )
         next_eval += eval_every
-    return {"curve": curve, "seconds_to_bar_a": bar_a, "seconds_to_bar_b": bar_b,
-            "floor": report["fid_floor"], "minutes": minutes}
+    return {
+        "curve": curve,
+        "seconds_to_bar_a": bar_a,
+        "seconds_to_bar_b": bar_b,
+        "floor": report["fid_floor"],
+        "minutes": minutes,
+    }
 
 
 def seconds_to(result: dict, bar: str) -> float:
@@ -117,41 +132,63 @@ def compare_to_peers(results: dict, bar: str) -> str | None:
     best = seconds_to(results[best_name], bar)
     if peers[best_name] is not None:
         return f"{ours:.0f} s, {best / ours:.1f}x sooner than the better peer ({best_name}, {best:.0f} s)"
-    return (f"{ours:.0f} s; no peer reached it ({best_name} trained {best / 60:g} min), so more than "
-            f"{best / ours:.1f}x sooner than the better peer")
+    return (
+        f"{ours:.0f} s; no peer reached it ({best_name} trained {best / 60:g} min), so more than "
+        f"{best / ours:.1f}x sooner than the better peer"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="training minutes per recipe")
-    parser.add_argument("--peer-minutes", type=float, default=None,
-                        help="training minutes for the two ports (default: --minutes); longer shows whether a "
-                             "peer gets there at all")
+    parser.add_argument(
+        "--peer-minutes",
+        type=float,
+        default=None,
+        help="training minutes for the two ports (default: --minutes); longer shows whether a peer gets there at all",
+    )
     parser.add_argument("--eval-every", type=float, default=30.0, help="training seconds between evaluations")
     parser.add_argument("--n", type=int, default=5000, help="samples per evaluation")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for every recipe")
     parser.add_argument("--data-dir", default=None, help="MNIST IDX folder (default: the usual search)")
     parser.add_argument("--recipes", nargs="+", default=["ganstudio", "keras-mlp-gan", "tf-dcgan-tutorial"])
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="override fields of the GAN Studio recipe (for tuning experiments)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every recipe (the default's TrainConfig.seed "
-                        "and torch's global RNG for the ports)")
-    parser.add_argument("--ema-warmup", type=float, default=None,
-                        help="tuning only: the EMA warm-up constant K in (1 + step) / (K + step) "
-                             "(default: ganstudio.core.networks.EMA_WARMUP)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override fields of the GAN Studio recipe (for tuning experiments)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of every recipe (the default's TrainConfig.seed and torch's global RNG for the ports)",
+    )
+    parser.add_argument(
+        "--ema-warmup",
+        type=float,
+        default=None,
+        help="tuning only: the EMA warm-up constant K in (1 + step) / (K + step) "
+        "(default: ganstudio.core.networks.EMA_WARMUP)",
+    )
     parser.add_argument("--tag", default="recipe_quality", help="results file name")
-    parser.add_argument("--include", nargs="*", default=[], metavar="RESULTS.json",
-                        help="earlier results of this script whose recipes join the table and the comparison "
-                             "without being trained again (same machine, same settings only)")
+    parser.add_argument(
+        "--include",
+        nargs="*",
+        default=[],
+        metavar="RESULTS.json",
+        help="earlier results of this script whose recipes join the table and the comparison "
+        "without being trained again (same machine, same settings only)",
+    )
     args = parser.parse_args()
 
     import torch
 
-    from ports import KERAS_MLP, TF_DCGAN
-
     from ganstudio.core import networks
     from ganstudio.core.data import load_dataset
     from ganstudio.recipes.train_shipped import parse_overrides
+    from ports import KERAS_MLP, TF_DCGAN
 
     torch.set_num_threads(args.threads)
     if args.ema_warmup is not None:
@@ -178,19 +215,41 @@ def main() -> None:
     for name, r in results.items():
         last = r["curve"][-1]
         fmt = lambda s: f"{s:.0f} s" if s is not None else "not reached"  # noqa: E731
-        rows.append((name, fmt(r["seconds_to_bar_a"]), fmt(r["seconds_to_bar_b"]), f"{last['fid']:.2f}",
-                     f"{last['fid_ratio']:.1f}x", str(last["classes"]), f"{last['confidence']:.3f}"))
-    print_table(f"Time to quality on {len(data):,} MNIST digits, {args.threads} threads (floor FID "
-                f"{next(iter(results.values()))['floor']:.2f})", rows,
-                ("recipe", "10 classes & conf>=0.9", "FID <= 5x floor", "final FID", "ratio", "classes", "conf"))
+        rows.append(
+            (
+                name,
+                fmt(r["seconds_to_bar_a"]),
+                fmt(r["seconds_to_bar_b"]),
+                f"{last['fid']:.2f}",
+                f"{last['fid_ratio']:.1f}x",
+                str(last["classes"]),
+                f"{last['confidence']:.3f}",
+            )
+        )
+    print_table(
+        f"Time to quality on {len(data):,} MNIST digits, {args.threads} threads (floor FID "
+        f"{next(iter(results.values()))['floor']:.2f})",
+        rows,
+        ("recipe", "10 classes & conf>=0.9", "FID <= 5x floor", "final FID", "ratio", "classes", "conf"),
+    )
     for bar, label in (("seconds_to_bar_a", "bar A"), ("seconds_to_bar_b", "bar B")):
         verdict = compare_to_peers(results, bar)
         if verdict:
             print(f"GAN Studio default, {label}: {verdict}")
-    write_results(args.tag, {"minutes": args.minutes, "peer_minutes": args.peer_minutes,
-                             "eval_every": args.eval_every, "n": args.n, "threads": args.threads, "seed": args.seed,
-                             "ema_warmup": networks.EMA_WARMUP,
-                             "overrides": overrides, "results": results})
+    write_results(
+        args.tag,
+        {
+            "minutes": args.minutes,
+            "peer_minutes": args.peer_minutes,
+            "eval_every": args.eval_every,
+            "n": args.n,
+            "threads": args.threads,
+            "seed": args.seed,
+            "ema_warmup": networks.EMA_WARMUP,
+            "overrides": overrides,
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,24 @@ def weight_read_floor(model_path: str, repeats: int, rounds: int) -> float | Non
     from onnx import numpy_helper
 
     graph = onnx.load(model_path).graph
-    if any(node.op_type not in ("Gemm", "MatMul", "LeakyRelu", "Relu", "Tanh", "Reshape", "Add", "Mul", "Clip",
-                                "BatchNormalization", "Constant", "Identity") for node in graph.node):
+    if any(
+        node.op_type
+        not in (
+            "Gemm",
+            "MatMul",
+            "LeakyRelu",
+            "Relu",
+            "Tanh",
+            "Reshape",
+            "Add",
+            "Mul",
+            "Clip",
+            "BatchNormalization",
+            "Constant",
+            "Identity",
+        )
+        for node in graph.node
+    ):
         return None
     initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     matrices = []
@@ -89,16 +105,32 @@ def main() -> None:
     floor_ms = weight_read_floor(args.model, args.repeats, args.rounds)
     ratio = stats["torch_1"]["median"] / stats["onnx_1"]["median"]
     rows = [(k.replace("_", " batch "), f"{s['median']:.3f}", f"{s['p99']:.3f}", str(s["n"])) for k, s in stats.items()]
-    print_table(f"Render path ({info.arch}, latent {info.latent_dim}, {Path(args.model).name}); max |onnx - torch| "
-                f"= {diff:.2e}", rows, ("backend", "median ms", "p99 ms", "calls"))
-    print(f"\nonnxruntime is {ratio:.2f}x faster than eager torch at batch 1 (target >= 2x, < 1 ms); "
-          f"64-sample grid {stats['onnx_64']['median']:.2f} ms (target < 15 ms)")
+    print_table(
+        f"Render path ({info.arch}, latent {info.latent_dim}, {Path(args.model).name}); max |onnx - torch| "
+        f"= {diff:.2e}",
+        rows,
+        ("backend", "median ms", "p99 ms", "calls"),
+    )
+    print(
+        f"\nonnxruntime is {ratio:.2f}x faster than eager torch at batch 1 (target >= 2x, < 1 ms); "
+        f"64-sample grid {stats['onnx_64']['median']:.2f} ms (target < 15 ms)"
+    )
     if floor_ms is not None:
-        print(f"weight-read floor (the same matrix-vector products in plain numpy): {floor_ms:.3f} ms, so "
-              f"onnxruntime spends {stats['onnx_1']['median'] - floor_ms:+.3f} ms beyond reading the weights and "
-              f"torch {stats['torch_1']['median'] - floor_ms:+.3f} ms")
-    write_results("render", {"model": args.model, "stats_ms": stats, "speedup_batch1": ratio, "max_abs_diff": diff,
-                             "weight_read_floor_ms": floor_ms})
+        print(
+            f"weight-read floor (the same matrix-vector products in plain numpy): {floor_ms:.3f} ms, so "
+            f"onnxruntime spends {stats['onnx_1']['median'] - floor_ms:+.3f} ms beyond reading the weights and "
+            f"torch {stats['torch_1']['median'] - floor_ms:+.3f} ms"
+        )
+    write_results(
+        "render",
+        {
+            "model": args.model,
+            "stats_ms": stats,
+            "speedup_batch1": ratio,
+            "max_abs_diff": diff,
+            "weight_read_floor_ms": floor_ms,
+        },
+    )
 
 
 if __name__ == "__main__":

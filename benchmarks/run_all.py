@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SHIPPED_MNIST  # noqa: E402
+from common import RESULTS, ROOT, SHIPPED_MNIST
 
 HERE = Path(__file__).resolve().parent
 NOISE = ("This plugin does not support propagateSizeHints()",)  # Qt's offscreen platform, once per window
@@ -31,15 +31,32 @@ NOISE = ("This plugin does not support propagateSizeHints()",)  # Qt's offscreen
 # name: (script, full-length arguments, --quick arguments, takes --model, takes --data-dir, result files)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str], bool, bool, tuple[str, ...]]] = {
     "render": ("render.py", [], ["--repeats", "200", "--rounds", "2"], True, False, ("render",)),
-    "startup": ("startup.py", [], ["--launches", "2", "--warmup", "1", "--explore-seconds", "3"], True, False,
-                ("startup",)),
-    "slider_latency": ("slider_latency.py", [], ["--seconds", "3", "--warmup", "2"], True, True,
-                       ("slider_latency",)),
+    "startup": (
+        "startup.py",
+        [],
+        ["--launches", "2", "--warmup", "1", "--explore-seconds", "3"],
+        True,
+        False,
+        ("startup",),
+    ),
+    "slider_latency": ("slider_latency.py", [], ["--seconds", "3", "--warmup", "2"], True, True, ("slider_latency",)),
     "training_speed": ("training_speed.py", [], ["--seconds", "1"], False, True, ("training_speed",)),
-    "gui_training_overhead": ("gui_training_overhead.py", [], ["--seconds", "4", "--warmup", "2"], True, True,
-                              ("gui_training_overhead",)),
-    "recipe_quality": ("recipe_quality.py", ["--peer-minutes", "20", "--eval-every", "10"],
-                       ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"], False, True, ("recipe_quality",)),
+    "gui_training_overhead": (
+        "gui_training_overhead.py",
+        [],
+        ["--seconds", "4", "--warmup", "2"],
+        True,
+        True,
+        ("gui_training_overhead",),
+    ),
+    "recipe_quality": (
+        "recipe_quality.py",
+        ["--peer-minutes", "20", "--eval-every", "10"],
+        ["--minutes", "0.5", "--eval-every", "15", "--n", "1000"],
+        False,
+        True,
+        ("recipe_quality",),
+    ),
 }
 
 
@@ -57,12 +74,16 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         cmd += ["--model", args.model]
     if takes_data and args.data_dir:
         cmd += ["--data-dir", args.data_dir]
-    print(f"\n{'=' * 100}\n{name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}\n{'=' * 100}",
-          flush=True)
+    print(
+        f"\n{'=' * 100}\n{name}: {' '.join(Path(c).name if i < 2 else c for i, c in enumerate(cmd))}\n{'=' * 100}",
+        flush=True,
+    )
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
-    pumps = [threading.Thread(target=_pump, args=(proc.stdout, sys.stdout)),
-             threading.Thread(target=_pump, args=(proc.stderr, sys.stderr))]
+    pumps = [
+        threading.Thread(target=_pump, args=(proc.stdout, sys.stdout)),
+        threading.Thread(target=_pump, args=(proc.stderr, sys.stderr)),
+    ]
     for pump in pumps:
         pump.start()
     code = proc.wait()
@@ -78,8 +99,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorten every benchmark (smoke test)")
     parser.add_argument("--model", default=str(SHIPPED_MNIST), help="generator for render/startup/slider/gui")
-    parser.add_argument("--data-dir", help="MNIST folder for the training benchmarks (else GANSTUDIO_DATA / the "
-                                           "usual search)")
+    parser.add_argument(
+        "--data-dir", help="MNIST folder for the training benchmarks (else GANSTUDIO_DATA / the usual search)"
+    )
     parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run just these")
     parser.add_argument("--skip", nargs="+", choices=list(BENCHMARKS), default=[], help="leave these out")
     args = parser.parse_args()
@@ -110,14 +132,15 @@ def main() -> None:
         earlier = json.loads(earlier_path.read_text(encoding="utf-8"))
         status = {**earlier.get("status", {}), **status}
         collected = {**earlier.get("results", {}), **collected}
-    summary = {"quick": args.quick, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "status": status,
-               "results": collected}
+    summary = {"quick": args.quick, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "status": status, "results": collected}
     (out_dir / "all.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
     print(f"\n{'=' * 100}\nSummary{' (quick run: indicative only)' if args.quick else ''}")
     for name, s in ran.items():
-        print(f"  {name:24s} {'ok' if s['exit_code'] == 0 else 'FAILED (exit ' + str(s['exit_code']) + ')':18s} "
-              f"{s['seconds']:7.0f} s")
+        print(
+            f"  {name:24s} {'ok' if s['exit_code'] == 0 else 'FAILED (exit ' + str(s['exit_code']) + ')':18s} "
+            f"{s['seconds']:7.0f} s"
+        )
     print(f"results: {(out_dir / 'all.json').relative_to(ROOT)}")
     sys.exit(1 if any(s["exit_code"] for s in ran.values()) else 0)
 

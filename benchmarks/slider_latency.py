@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHIPPED_MNIST, percentile, print_table, write_results  # noqa: E402
+from common import SHIPPED_MNIST, percentile, print_table, write_results
 
 # -- environment and the window ---------------------------------------------------------------------------
 
@@ -211,8 +211,10 @@ def metrics_note(*windows: dict[str, float]) -> str | None:
     if max(busy) < 0.02:
         return None
     shares = ", ".join(f"{b:.2f}" for b in busy)
-    return (f"note: the Train tab's live-metrics thread was busy in these windows ({shares} cores), so they did "
-            f"not train alike; --set metrics_every=0 turns it off")
+    return (
+        f"note: the Train tab's live-metrics thread was busy in these windows ({shares} cores), so they did "
+        f"not train alike; --set metrics_every=0 turns it off"
+    )
 
 
 # -- the drag ---------------------------------------------------------------------------------------------
@@ -221,8 +223,9 @@ def metrics_note(*windows: dict[str, float]) -> str | None:
 class SliderDrag:
     """Drags latent slider `dim` at `hz` for `seconds`, matching each value change to the paint of its pixels."""
 
-    def __init__(self, session: GuiSession, dim: int = 0, hz: float = 120.0, amplitude: int = 250,
-                 step: int = 9) -> None:
+    def __init__(
+        self, session: GuiSession, dim: int = 0, hz: float = 120.0, amplitude: int = 250, step: int = 9
+    ) -> None:
         from PySide6.QtCore import QEvent, QObject, Qt
 
         self.session = session
@@ -249,7 +252,7 @@ class SliderDrag:
         drag = self
 
         class PaintProbe(QObject):
-            def eventFilter(self, watched, event) -> bool:  # noqa: N802
+            def eventFilter(self, watched, event) -> bool:
                 if watched is drag.view and event.type() == drag._paint_type:
                     start = time.perf_counter()
                     watched.paintEvent(event)  # paint now, so the time below is after the pixels are drawn
@@ -319,8 +322,9 @@ class SliderDrag:
             self.session.wait_until(lambda: not self._timer.isActive(), seconds + 30, "end of the drag")
             self.cpu = cpu_share(cpu_before, thread_cpu(), seconds)
             last = max(self.sent) if self.sent else 0
-            self.session.wait_until(lambda: last in self.painted or time.perf_counter() > self._end + settle,
-                                    settle + 5, "last frame")
+            self.session.wait_until(
+                lambda: last in self.painted or time.perf_counter() > self._end + settle, settle + 5, "last frame"
+            )
         finally:
             self.view.removeEventFilter(self._probe)
             self.renderer.rendered.disconnect(self._on_rendered)
@@ -342,16 +346,19 @@ class SliderDrag:
         def dist(values: list[float]) -> dict:
             if not values:
                 return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
-            return {"p50": percentile(values, 50), "p99": percentile(values, 99), "max": max(values),
-                    "n": len(values)}
+            return {"p50": percentile(values, 50), "p99": percentile(values, 99), "max": max(values), "n": len(values)}
 
         return {
-            "value_changes": len(self.sent), "change_hz": len(self.sent) / seconds,
-            "rendered": len(self.delivered), "painted": len(self.painted),
+            "value_changes": len(self.sent),
+            "change_hz": len(self.sent) / seconds,
+            "rendered": len(self.delivered),
+            "painted": len(self.painted),
             "coalesced_before_render": len(self.sent) - len(self.delivered),
             "replaced_before_paint": len(self.delivered) - len(self.painted),
-            "stale_paints": self.stale, "last_value_painted": last is not None and last in self.painted,
-            "latency_ms": dist(latencies), "lag_every_change_ms": dist(lags),
+            "stale_paints": self.stale,
+            "last_value_painted": last is not None and last in self.painted,
+            "latency_ms": dist(latencies),
+            "lag_every_change_ms": dist(lags),
             "render_ms_median": statistics.median(self.render_ms) if self.render_ms else float("nan"),
             "max_tick_gap_ms": max(gaps) if gaps else float("nan"),
             "set_value_ms_median": statistics.median(self.set_value_ms) if self.set_value_ms else float("nan"),
@@ -365,10 +372,18 @@ class SliderDrag:
 
 def _row(name: str, s: dict, target: str) -> tuple[str, ...]:
     lat, lag = s["latency_ms"], s["lag_every_change_ms"]
-    return (name, f"{s['value_changes']} ({s['change_hz']:.0f} Hz)", str(s["painted"]),
-            f"{s['coalesced_before_render']}+{s['replaced_before_paint']}", str(s["stale_paints"]),
-            f"{lat['p50']:.1f}", f"{lat['p99']:.1f}", f"{lat['max']:.1f}", f"{lag['p50']:.1f} / {lag['p99']:.1f}",
-            target)
+    return (
+        name,
+        f"{s['value_changes']} ({s['change_hz']:.0f} Hz)",
+        str(s["painted"]),
+        f"{s['coalesced_before_render']}+{s['replaced_before_paint']}",
+        str(s["stale_paints"]),
+        f"{lat['p50']:.1f}",
+        f"{lat['p99']:.1f}",
+        f"{lat['max']:.1f}",
+        f"{lag['p50']:.1f} / {lag['p99']:.1f}",
+        target,
+    )
 
 
 def format_cores(cores: dict[str, float]) -> str:
@@ -378,8 +393,14 @@ def format_cores(cores: dict[str, float]) -> str:
 
 
 def _cost_row(name: str, s: dict) -> tuple[str, ...]:
-    return (name, f"{s['set_value_ms_median']:.2f}", f"{s['render_ms_median']:.2f}", f"{s['paint_ms_median']:.2f}",
-            f"{s['max_tick_gap_ms']:.0f}", format_cores(s["cores_busy"]))
+    return (
+        name,
+        f"{s['set_value_ms_median']:.2f}",
+        f"{s['render_ms_median']:.2f}",
+        f"{s['paint_ms_median']:.2f}",
+        f"{s['max_tick_gap_ms']:.0f}",
+        format_cores(s["cores_busy"]),
+    )
 
 
 def run(args: argparse.Namespace, tmp: Path) -> dict:
@@ -387,10 +408,15 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
     try:
         idle = SliderDrag(session, args.dim, args.hz).run(args.seconds)
         session.wait(0.5)
-        results: dict = {"model": args.model, "seconds": args.seconds, "hz": args.hz,
-                         "platform": os.environ["QT_QPA_PLATFORM"], "idle": idle,
-                         "peak_rss_mb_exploring": proc_status_mb("VmHWM"),
-                         "torch_imported_exploring": "torch" in sys.modules}
+        results: dict = {
+            "model": args.model,
+            "seconds": args.seconds,
+            "hz": args.hz,
+            "platform": os.environ["QT_QPA_PLATFORM"],
+            "idle": idle,
+            "peak_rss_mb_exploring": proc_status_mb("VmHWM"),
+            "torch_imported_exploring": "torch" in sys.modules,
+        }
         if args.no_training:
             return results
         session.start_training(tmp / "run", parse_form_values(args.set))
@@ -405,10 +431,19 @@ def run(args: argparse.Namespace, tmp: Path) -> dict:
         import torch  # the training thread imported it
 
         idle_rate = statistics.fmean([before, after])
-        results.update(training=busy, training_idle_cores_busy=before_cpu, training_idle_after_cores_busy=after_cpu,
-                       training_steps_per_second={
-            "idle_before": before, "during_drag": during, "idle_after": after, "drop": 1.0 - during / idle_rate,
-            "torch_threads": torch.get_num_threads(), "form_values": parse_form_values(args.set)})
+        results.update(
+            training=busy,
+            training_idle_cores_busy=before_cpu,
+            training_idle_after_cores_busy=after_cpu,
+            training_steps_per_second={
+                "idle_before": before,
+                "during_drag": during,
+                "idle_after": after,
+                "drop": 1.0 - during / idle_rate,
+                "torch_threads": torch.get_num_threads(),
+                "form_values": parse_form_values(args.set),
+            },
+        )
         return results
     finally:
         session.close()
@@ -423,33 +458,58 @@ def report(results: dict) -> None:
         costs.append(_cost_row("training running", results["training"]))
         costs.append(("training, idle before", "", "", "", "", format_cores(results["training_idle_cores_busy"])))
         costs.append(("training, idle after", "", "", "", "", format_cores(results["training_idle_after_cores_busy"])))
-    print_table(f"Slider to pixels: {name}, one slider dragged at {hz:.0f} Hz for {seconds:.0f} s "
-                f"({results['platform']} platform); ms from valueChanged to the end of the paint of that request",
-                rows, ("condition", "value changes", "painted", "coalesced", "stale", "p50", "p99", "max",
-                       "lag p50 / p99", "target"))
-    print("coalesced = replaced before rendering + rendered but replaced before a paint (latest wins); stale = "
-          "painted after a newer frame;\nlag = from every value change until it or a newer value is painted")
-    print_table("Where the time goes during the drag (medians per frame; cores busy = CPU seconds per second)",
-                costs, ("condition", "setValue ms", "render ms", "paint ms", "max tick gap ms",
-                        "cores busy per thread"))
+    print_table(
+        f"Slider to pixels: {name}, one slider dragged at {hz:.0f} Hz for {seconds:.0f} s "
+        f"({results['platform']} platform); ms from valueChanged to the end of the paint of that request",
+        rows,
+        ("condition", "value changes", "painted", "coalesced", "stale", "p50", "p99", "max", "lag p50 / p99", "target"),
+    )
+    print(
+        "coalesced = replaced before rendering + rendered but replaced before a paint (latest wins); stale = "
+        "painted after a newer frame;\nlag = from every value change until it or a newer value is painted"
+    )
+    print_table(
+        "Where the time goes during the drag (medians per frame; cores busy = CPU seconds per second)",
+        costs,
+        ("condition", "setValue ms", "render ms", "paint ms", "max tick gap ms", "cores busy per thread"),
+    )
     idle = results["idle"]["latency_ms"]
     verdicts = [("idle: p50 < 8 ms and p99 < 16 ms", idle["p50"] < 8 and idle["p99"] < 16)]
     if "training" in results:
         verdicts.append(("training: p99 < 33 ms", results["training"]["latency_ms"]["p99"] < 33))
     drags = [results[k] for k in ("idle", "training") if k in results]
-    verdicts.append(("latest wins: no stale frame painted, every drag ends on its last value",
-                     all(d["stale_paints"] == 0 and d["last_value_painted"] for d in drags)))
-    print(f"\npeak RSS after exploring (VmHWM): {results['peak_rss_mb_exploring']:.0f} MB"
-          f"{' (torch was imported!)' if results['torch_imported_exploring'] else ''}")
+    verdicts.append(
+        (
+            "latest wins: no stale frame painted, every drag ends on its last value",
+            all(d["stale_paints"] == 0 and d["last_value_painted"] for d in drags),
+        )
+    )
+    print(
+        f"\npeak RSS after exploring (VmHWM): {results['peak_rss_mb_exploring']:.0f} MB"
+        f"{' (torch was imported!)' if results['torch_imported_exploring'] else ''}"
+    )
     rate = results.get("training_steps_per_second")
     if rate is not None:
-        print_table("Training throughput (generator steps/s of the Train tab's run, default recipe)", [(
-            f"{rate['idle_before']:.2f}", f"{rate['during_drag']:.2f}", f"{rate['idle_after']:.2f}",
-            f"{100 * rate['drop']:.1f} %", str(rate["torch_threads"]), "drop <= 25 %")],
-            ("window idle (before)", "during drag", "window idle (after)", "drop", "torch threads", "target"))
+        print_table(
+            "Training throughput (generator steps/s of the Train tab's run, default recipe)",
+            [
+                (
+                    f"{rate['idle_before']:.2f}",
+                    f"{rate['during_drag']:.2f}",
+                    f"{rate['idle_after']:.2f}",
+                    f"{100 * rate['drop']:.1f} %",
+                    str(rate["torch_threads"]),
+                    "drop <= 25 %",
+                )
+            ],
+            ("window idle (before)", "during drag", "window idle (after)", "drop", "torch threads", "target"),
+        )
         verdicts.append(("training throughput drop <= 25 %", rate["drop"] <= 0.25))
-        note = metrics_note(results["training_idle_cores_busy"], results["training"]["cores_busy"],
-                            results["training_idle_after_cores_busy"])
+        note = metrics_note(
+            results["training_idle_cores_busy"],
+            results["training"]["cores_busy"],
+            results["training_idle_after_cores_busy"],
+        )
         if note:
             print(note)
     print("\n" + "\n".join(f"{'PASS' if ok else 'MISS'}  {what}" for what, ok in verdicts))
@@ -463,9 +523,14 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=0, help="the latent dimension whose slider is dragged")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of training before measuring")
     parser.add_argument("--no-training", action="store_true", help="only the idle-window pass")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Train form field for the background run, e.g. threads=1 or metrics_every=0 "
-                             "(repeatable; default: the form's defaults)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Train form field for the background run, e.g. threads=1 or metrics_every=0 "
+        "(repeatable; default: the form's defaults)",
+    )
     parser.add_argument("--data-dir", help="MNIST folder for the training run (sets GANSTUDIO_DATA)")
     parser.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM unless already set")
     parser.add_argument("--name", default="slider_latency", help="results file name (benchmarks/results/NAME.json)")

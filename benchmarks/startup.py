@@ -27,11 +27,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHIPPED_MNIST, print_table, write_results  # noqa: E402
+from common import SHIPPED_MNIST, print_table, write_results
 
-PHASES = (("imports", None, "t_imports"), ("window", "t_imports", "t_window"),
-          ("model load", "t_window", "t_model_loaded"), ("first render", "t_model_loaded", "t_first_render"),
-          ("paint", "t_first_render", "t_first_paint"))
+PHASES = (
+    ("imports", None, "t_imports"),
+    ("window", "t_imports", "t_window"),
+    ("model load", "t_window", "t_model_loaded"),
+    ("first render", "t_model_loaded", "t_first_render"),
+    ("paint", "t_first_render", "t_first_paint"),
+)
 
 
 def _entry_point() -> list[str]:
@@ -59,8 +63,9 @@ def launch(model: str, platform: str, timeout: float, importtime: bool = False) 
         spawned = time.monotonic()
         proc = subprocess.run([*_entry_point(), model], env=env, timeout=timeout, capture_output=True, text=True)
         if not report_path.is_file():
-            raise RuntimeError(f"the app wrote no startup report (exit code {proc.returncode}):\n"
-                               f"{proc.stderr.strip()[-2000:]}")
+            raise RuntimeError(
+                f"the app wrote no startup report (exit code {proc.returncode}):\n{proc.stderr.strip()[-2000:]}"
+            )
         report = json.loads(report_path.read_text(encoding="utf-8"))
         report["spawn"] = report["monotonic"]["t_first_paint"] - spawned
         report["exit_code"] = proc.returncode
@@ -101,12 +106,21 @@ def explore_peak(model: str, platform: str, seconds: float, timeout: float) -> d
     tmp = Path(tempfile.mkdtemp(prefix="ganstudio-explore-"))
     try:
         out = tmp / "explore.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--explore-child", str(out), "--model", model,
-               "--explore-seconds", str(seconds)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--explore-child",
+            str(out),
+            "--model",
+            model,
+            "--explore-seconds",
+            str(seconds),
+        ]
         proc = subprocess.run(cmd, env=_child_env(tmp, platform), timeout=timeout, capture_output=True, text=True)
         if not out.is_file():
-            raise RuntimeError(f"the exploring app reported nothing (exit code {proc.returncode}):\n"
-                               f"{proc.stderr.strip()[-2000:]}")
+            raise RuntimeError(
+                f"the exploring app reported nothing (exit code {proc.returncode}):\n{proc.stderr.strip()[-2000:]}"
+            )
         return json.loads(out.read_text(encoding="utf-8"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -147,9 +161,14 @@ def explore_child(model: str, seconds: float, out: Path) -> None:
         session.wait(0.05)
         actions += 1
     session.wait(0.3)
-    report = {"peak_rss_mb": proc_status_mb("VmHWM"), "rss_mb": proc_status_mb("VmRSS"),
-              "rss_at_first_paint_mb": rss_at_first_paint, "seconds": seconds, "rounds": actions,
-              "torch_imported": "torch" in sys.modules}
+    report = {
+        "peak_rss_mb": proc_status_mb("VmHWM"),
+        "rss_mb": proc_status_mb("VmRSS"),
+        "rss_at_first_paint_mb": rss_at_first_paint,
+        "seconds": seconds,
+        "rounds": actions,
+        "torch_imported": "torch" in sys.modules,
+    }
     session.close()
     out.write_text(json.dumps(report), encoding="utf-8")
 
@@ -178,37 +197,70 @@ def main() -> None:
 
     rows = []
     for i, r in enumerate(reports, 1):
-        rows.append((str(i), *(f"{ms(r, a, b):.0f}" for _, a, b in PHASES), f"{1000 * r['t_first_paint']:.0f}",
-                     f"{1000 * r['spawn']:.0f}", f"{r['rss_mb']:.0f}"))
+        rows.append(
+            (
+                str(i),
+                *(f"{ms(r, a, b):.0f}" for _, a, b in PHASES),
+                f"{1000 * r['t_first_paint']:.0f}",
+                f"{1000 * r['spawn']:.0f}",
+                f"{r['rss_mb']:.0f}",
+            )
+        )
     medians = {name: statistics.median(ms(r, a, b) for r in reports) for name, a, b in PHASES}
     total = statistics.median(1000 * r["t_first_paint"] for r in reports)
     spawn = statistics.median(1000 * r["spawn"] for r in reports)
-    rows.append(("median", *(f"{medians[name]:.0f}" for name, _, _ in PHASES), f"{total:.0f}", f"{spawn:.0f}",
-                 f"{statistics.median(r['rss_mb'] for r in reports):.0f}"))
-    print_table(f"Startup to the first generated digit on screen: `{' '.join(Path(c).name for c in _entry_point())} "
-                f"{Path(args.model).name}`, {args.launches} launches after {args.warmup} warm-up, ms since the "
-                f"process started", rows, ("launch", *(name for name, _, _ in PHASES), "total", "spawn", "RSS MB"))
-    print("imports = interpreter, CLI, onnxruntime, Qt, pyqtgraph and the GUI modules; window = building and "
-          "showing MainWindow;\nmodel load = opening the .onnx in the render thread; first render = generating "
-          "the sample and handing it over;\npaint = until its paintEvent ended. spawn = measured by the parent "
-          "from just before spawning the process. Target: total < 2000 ms")
+    rows.append(
+        (
+            "median",
+            *(f"{medians[name]:.0f}" for name, _, _ in PHASES),
+            f"{total:.0f}",
+            f"{spawn:.0f}",
+            f"{statistics.median(r['rss_mb'] for r in reports):.0f}",
+        )
+    )
+    print_table(
+        f"Startup to the first generated digit on screen: `{' '.join(Path(c).name for c in _entry_point())} "
+        f"{Path(args.model).name}`, {args.launches} launches after {args.warmup} warm-up, ms since the "
+        f"process started",
+        rows,
+        ("launch", *(name for name, _, _ in PHASES), "total", "spawn", "RSS MB"),
+    )
+    print(
+        "imports = interpreter, CLI, onnxruntime, Qt, pyqtgraph and the GUI modules; window = building and "
+        "showing MainWindow;\nmodel load = opening the .onnx in the render thread; first render = generating "
+        "the sample and handing it over;\npaint = until its paintEvent ended. spawn = measured by the parent "
+        "from just before spawning the process. Target: total < 2000 ms"
+    )
 
     profile = launch(args.model, args.platform, args.timeout, importtime=True)["imports_ms"]
-    print("\nSlowest imports, two outer levels (one more launch under -X importtime, which inflates them a little):\n  "
-          + ", ".join(f"{name} {ms_:.0f} ms" for name, ms_ in profile.items()))
+    print(
+        "\nSlowest imports, two outer levels (one more launch under -X importtime, which inflates them a little):\n  "
+        + ", ".join(f"{name} {ms_:.0f} ms" for name, ms_ in profile.items())
+    )
 
     explore = explore_peak(args.model, args.platform, args.explore_seconds, args.timeout + args.explore_seconds)
-    print(f"\nPeak RSS while exploring for {args.explore_seconds:.0f} s ({explore['rounds']} rounds of slider drags, "
-          f"grid reseeds and clicks, randomize, truncation, Interpolate tab): {explore['peak_rss_mb']:.0f} MB "
-          f"(target < 300 MB; {explore['rss_at_first_paint_mb']:.0f} MB at the first sample; torch imported: "
-          f"{explore['torch_imported']})")
+    print(
+        f"\nPeak RSS while exploring for {args.explore_seconds:.0f} s ({explore['rounds']} rounds of slider drags, "
+        f"grid reseeds and clicks, randomize, truncation, Interpolate tab): {explore['peak_rss_mb']:.0f} MB "
+        f"(target < 300 MB; {explore['rss_at_first_paint_mb']:.0f} MB at the first sample; torch imported: "
+        f"{explore['torch_imported']})"
+    )
     peak = explore["peak_rss_mb"]
-    print(f"\n{'PASS' if total < 2000 else 'MISS'}  startup median {total:.0f} ms < 2000 ms\n"
-          f"{'PASS' if peak < 300 else 'MISS'}  peak RSS while exploring {peak:.0f} MB < 300 MB")
-    write_results("startup", {"model": args.model, "launches": reports,
-                              "median_ms": {**medians, "total": total, "spawn": spawn}, "explore": explore,
-                              "slowest_imports_ms": profile,
-                              "platform": os.environ.get("QT_QPA_PLATFORM", args.platform)})
+    print(
+        f"\n{'PASS' if total < 2000 else 'MISS'}  startup median {total:.0f} ms < 2000 ms\n"
+        f"{'PASS' if peak < 300 else 'MISS'}  peak RSS while exploring {peak:.0f} MB < 300 MB"
+    )
+    write_results(
+        "startup",
+        {
+            "model": args.model,
+            "launches": reports,
+            "median_ms": {**medians, "total": total, "spawn": spawn},
+            "explore": explore,
+            "slowest_imports_ms": profile,
+            "platform": os.environ.get("QT_QPA_PLATFORM", args.platform),
+        },
+    )
 
 
 if __name__ == "__main__":

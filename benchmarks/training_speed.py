@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_results  # noqa: E402
+from common import print_table, write_results
 
 
 def _median_rate(step, images_per_step: int, seconds: float, windows: int = 5) -> float:
@@ -32,11 +32,10 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
 
-    from ports import KERAS_MLP, TF_DCGAN, PortTrainer
-
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.data import load_dataset
     from ganstudio.core.training import Trainer
+    from ports import KERAS_MLP, TF_DCGAN, PortTrainer
 
     data = load_dataset("mnist", data_dir=args.data_dir)
     defaults = ModelConfig()
@@ -57,8 +56,9 @@ def main() -> None:
         rate = _median_rate(port.train_step, recipe.batch_size, args.seconds)
         results[recipe.name] = rate
         rows.append((recipe.name, "bce", str(recipe.batch_size), f"{rate:,.0f}"))
-    print_table("Training throughput (real images per second shown to D)", rows,
-                ("architecture", "loss", "batch", "images/s"))
+    print_table(
+        "Training throughput (real images per second shown to D)", rows, ("architecture", "loss", "batch", "images/s")
+    )
     write_results("training_speed", {"images_per_second": results, "seconds_per_config": args.seconds})
 
 

@@ -46,8 +46,15 @@ def main() -> None:
     model_fields, train_fields = split_overrides(parse_overrides(args.set))
     data = load_dataset("mnist", data_dir=args.data_dir)
     model_config = ModelConfig(num_classes=0, class_names=data.class_names, **model_fields)
-    train_config = TrainConfig(dataset="mnist", steps=args.steps, threads=args.threads, device="cpu",
-                               sample_every=10 ** 9, checkpoint_every=10 ** 9, **train_fields)
+    train_config = TrainConfig(
+        dataset="mnist",
+        steps=args.steps,
+        threads=args.threads,
+        device="cpu",
+        sample_every=10**9,
+        checkpoint_every=10**9,
+        **train_fields,
+    )
     trainer = Trainer(model_config, train_config, data)
     decays = [float(d) for d in args.decays.split(",")]
     emas = {d: copy.deepcopy(trainer.generator).eval() for d in decays}
@@ -56,14 +63,17 @@ def main() -> None:
     def calibrated(module: torch.nn.Module) -> torch.nn.Module:
         module = copy.deepcopy(module)
         rng = torch.Generator().manual_seed(123)
-        batches = ((torch.randn(128, model_config.latent_dim, generator=rng), None)
-                   for _ in range(args.calibration_samples // 128))
+        batches = (
+            (torch.randn(128, model_config.latent_dim, generator=rng), None)
+            for _ in range(args.calibration_samples // 128)
+        )
         recalibrate_batch_norm(module, batches)
         return module
 
     def measure(module: torch.nn.Module) -> list:
-        report = evaluate_model(TorchGenerator(copy.deepcopy(module), info), n=5000, seed=0, data_dir=args.data_dir,
-                                log=lambda _: None)
+        report = evaluate_model(
+            TorchGenerator(copy.deepcopy(module), info), n=5000, seed=0, data_dir=args.data_dir, log=lambda _: None
+        )
         return [round(report["fid"], 3), report["classes_covered"], round(report["mean_confidence"], 3)]
 
     log = {"overrides": args.set, "decays": decays, "columns": ["fid", "classes", "confidence"], "points": []}
@@ -75,8 +85,12 @@ def main() -> None:
         for decay, ema in emas.items():
             update_ema(ema, trainer.generator, decay, step - 1)  # as the trainer does, before its step count
         if step % args.every == 0:
-            point = {"step": step, "train_seconds": round(trainer.elapsed_seconds, 1),
-                     "wall_seconds": round(time.time() - start, 1), "raw": measure(trainer.generator)}
+            point = {
+                "step": step,
+                "train_seconds": round(trainer.elapsed_seconds, 1),
+                "wall_seconds": round(time.time() - start, 1),
+                "raw": measure(trainer.generator),
+            }
             for decay, ema in emas.items():
                 point[f"ema{decay}"] = measure(ema)
                 point[f"ema{decay}_calibrated"] = measure(calibrated(ema))

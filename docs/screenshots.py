@@ -31,14 +31,20 @@ XVFB_MARK = "GANSTUDIO_SCREENSHOTS_XVFB"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", default=os.environ.get("GANSTUDIO_DATA", ""),
-                        help="folder holding MNIST (default: $GANSTUDIO_DATA, else the app's usual search)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("GANSTUDIO_DATA", ""),
+        help="folder holding MNIST (default: $GANSTUDIO_DATA, else the app's usual search)",
+    )
     parser.add_argument("--model", default="", help="model for Explore/Interpolate (default: the shipped one)")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="where the PNGs go (default: docs/)")
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training time before train.png")
-    parser.add_argument("--metrics-every", type=int, default=50,
-                        help="steps between live quality measurements (the app's default is 200; each is also at "
-                             "least 15 s apart)")
+    parser.add_argument(
+        "--metrics-every",
+        type=int,
+        default=50,
+        help="steps between live quality measurements (the app's default is 200; each is also at least 15 s apart)",
+    )
     return parser.parse_args(argv)
 
 
@@ -97,15 +103,19 @@ def main(argv: list[str]) -> int:
     window.resize(*SIZE)
     window.show()
     model = Path(args.model) if args.model else default_model()
-    print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}",
-          flush=True)
+    print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}", flush=True)
 
     def explore_and_interpolate(path: Path) -> None:
         window.tabs.setCurrentWidget(window.explore)
         window.open_path(path)
         explore = window.explore
-        wait_until(lambda: window.backend() is not None and explore.grid.count() == 64
-                   and explore.current_picture() is not None, 60, "the model")
+        wait_until(
+            lambda: (
+                window.backend() is not None and explore.grid.count() == 64 and explore.current_picture() is not None
+            ),
+            60,
+            "the model",
+        )
         explore.select_cell(9)
         grab("explore.png")
 

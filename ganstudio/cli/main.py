@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganstudio",
         description="Train GANs on small image datasets and explore what they learned. "
-                    "Run without a command to open the desktop app.")
+        "Run without a command to open the desktop app.",
+    )
     parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -36,8 +37,9 @@ def _launch_gui(model: str | None) -> int:
     try:
         from ganstudio.gui.app import run_app
     except ImportError as exc:
-        raise CliError(f"the desktop app is not available ({exc}); the headless commands still work "
-                       "(see `ganstudio --help`)") from exc
+        raise CliError(
+            f"the desktop app is not available ({exc}); the headless commands still work (see `ganstudio --help`)"
+        ) from exc
     return run_app(sys.argv[:1], model)
 
 
@@ -63,8 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: BaseException) -> str:
-    known = ("CliError", "ConfigError", "DataError", "DownloadCancelled", "CheckpointError", "ModelLoadError",
-             "ExportError", "MetricsError")
+    known = (
+        "CliError",
+        "ConfigError",
+        "DataError",
+        "DownloadCancelled",
+        "CheckpointError",
+        "ModelLoadError",
+        "ExportError",
+        "MetricsError",
+    )
     text = str(exc) or type(exc).__name__
     if type(exc).__name__ in known or isinstance(exc, (ValueError, FileNotFoundError)):
         return text

@@ -133,8 +133,10 @@ def run_interpolate(args: argparse.Namespace) -> int:
 
 
 def _generate_batched(backend, z: np.ndarray, labels: np.ndarray | None, batch: int = 256) -> np.ndarray:
-    parts = [backend.generate(z[i:i + batch], None if labels is None else labels[i:i + batch])
-             for i in range(0, len(z), batch)]
+    parts = [
+        backend.generate(z[i : i + batch], None if labels is None else labels[i : i + batch])
+        for i in range(0, len(z), batch)
+    ]
     return np.concatenate(parts)
 
 
@@ -150,8 +152,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ganstudio.core.metrics import evaluate_model, format_report
 
     backend = _open(args.model)
-    report = evaluate_model(backend, n=args.n, seed=args.seed, dataset=args.dataset,
-                            data_dir=args.data_dir, log=lambda s: print(s, file=sys.stderr))
+    report = evaluate_model(
+        backend,
+        n=args.n,
+        seed=args.seed,
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        log=lambda s: print(s, file=sys.stderr),
+    )
     print(format_report(report))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")

@@ -37,9 +37,11 @@ class ProgressLine:
             filled = int(m.progress * 20)
             bar = f"[{'#' * filled}{'.' * (20 - filled)}] {m.progress * 100:5.1f}% "
         gp = f" gp {m.gradient_penalty:.3f}" if m.gradient_penalty == m.gradient_penalty else ""
-        text = (f"{bar}epoch {m.epoch:.2f} step {m.step} | D {m.d_loss:.3f} G {m.g_loss:.3f} "
-                f"D(x) {m.d_real:.2f} D(G(z)) {m.d_fake:.2f}{gp} | {m.images_per_second:,.0f} img/s "
-                f"| ETA {format_duration(m.eta_seconds)}")
+        text = (
+            f"{bar}epoch {m.epoch:.2f} step {m.step} | D {m.d_loss:.3f} G {m.g_loss:.3f} "
+            f"D(x) {m.d_real:.2f} D(G(z)) {m.d_fake:.2f}{gp} | {m.images_per_second:,.0f} img/s "
+            f"| ETA {format_duration(m.eta_seconds)}"
+        )
         if self.interactive:
             width = shutil.get_terminal_size((120, 20)).columns - 1
             self.stream.write("\r" + text[:width].ljust(width))

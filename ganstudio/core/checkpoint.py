@@ -45,7 +45,7 @@ class CheckpointData:
         return {k[cut:]: v for k, v in self.tensors.items() if k.startswith(prefix + ".")}
 
     def history(self) -> dict[str, np.ndarray]:
-        return {k[len("history."):]: v.numpy() for k, v in self.tensors.items() if k.startswith("history.")}
+        return {k[len("history.") :]: v.numpy() for k, v in self.tensors.items() if k.startswith("history.")}
 
 
 def resolve_checkpoint_path(path: Path) -> Path:
@@ -57,8 +57,13 @@ def resolve_checkpoint_path(path: Path) -> Path:
     return path
 
 
-def save_checkpoint(path: Path, model_config: ModelConfig, train_config: TrainConfig, state: dict[str, Any],
-                    tensors: dict[str, torch.Tensor]) -> None:
+def save_checkpoint(
+    path: Path,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    state: dict[str, Any],
+    tensors: dict[str, torch.Tensor],
+) -> None:
     """Atomically write a checkpoint. An error (disk full, permissions) leaves any previous file intact."""
     from safetensors.torch import save_file
 
@@ -91,7 +96,8 @@ def _refuse_pickle(path: Path) -> None:
     if head.startswith(_PICKLE_SIGNATURES):
         raise CheckpointError(
             f"{path} is a pickled PyTorch file; GAN Studio never loads pickles because they can run code. "
-            "Use a GAN Studio .safetensors checkpoint or an .onnx model.")
+            "Use a GAN Studio .safetensors checkpoint or an .onnx model."
+        )
 
 
 def load_checkpoint(path: Path) -> CheckpointData:
@@ -128,7 +134,8 @@ def load_module_state(module: nn.Module, state: dict[str, torch.Tensor], what: s
     except RuntimeError as exc:
         first = str(exc).splitlines()[0]
         raise CheckpointError(
-            f"{source}: the {what} weights do not fit the architecture in its config ({first})") from exc
+            f"{source}: the {what} weights do not fit the architecture in its config ({first})"
+        ) from exc
 
 
 def load_generator(path: Path, prefer_ema: bool = True) -> tuple[nn.Module, ModelConfig, TrainConfig, dict[str, str]]:
@@ -151,8 +158,13 @@ def summary_from_state(state: dict[str, Any]) -> dict[str, str]:
     return summary
 
 
-def write_run_summary(run_dir: Path, model_config: ModelConfig, train_config: TrainConfig,
-                      state: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+def write_run_summary(
+    run_dir: Path,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    state: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """A human-readable run.json next to the checkpoint (the checkpoint itself stays the source of truth)."""
     from ganstudio.core.imaging import atomic_write
 

@@ -29,8 +29,14 @@ from ganstudio.core.data.dataset import ImageDataset
 from ganstudio.core.metrics import FEATURE_DIM, held_out_split  # numpy-only helpers shared with the metrics
 
 __all__ = [
-    "Augment", "DigitClassifier", "FEATURE_DIM", "evaluate_accuracy", "export_classifier_onnx",
-    "held_out_split", "predict", "train_classifier",
+    "FEATURE_DIM",
+    "Augment",
+    "DigitClassifier",
+    "evaluate_accuracy",
+    "export_classifier_onnx",
+    "held_out_split",
+    "predict",
+    "train_classifier",
 ]
 
 IMAGE_SIZE = 28
@@ -55,19 +61,23 @@ class DigitClassifier(nn.Module):
         self.feature_dim = feature_dim
 
         def block(c_in: int, c_out: int, kernel: int, stride: int, padding: int) -> list[nn.Module]:
-            return [nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
-                    nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+            return [
+                nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+                nn.BatchNorm2d(c_out),
+                nn.ReLU(inplace=True),
+            ]
 
         self.body = nn.Sequential(
-            *block(1, 32, 4, 2, 1),    # (B, 32, 14, 14)
-            *block(32, 64, 4, 2, 1),   # (B, 64, 7, 7)
+            *block(1, 32, 4, 2, 1),  # (B, 32, 14, 14)
+            *block(32, 64, 4, 2, 1),  # (B, 64, 7, 7)
             *block(64, 128, 3, 1, 0),  # (B, 128, 5, 5)
-            nn.MaxPool2d(2),           # (B, 128, 2, 2)
-            nn.Flatten(),              # (B, 512)
+            nn.MaxPool2d(2),  # (B, 128, 2, 2)
+            nn.Flatten(),  # (B, 512)
             nn.Dropout(dropout),
         )
-        self.fc = nn.Sequential(nn.Linear(512, feature_dim, bias=False), nn.BatchNorm1d(feature_dim),
-                                nn.ReLU(inplace=True))  # (B, 256): the FID feature space
+        self.fc = nn.Sequential(
+            nn.Linear(512, feature_dim, bias=False), nn.BatchNorm1d(feature_dim), nn.ReLU(inplace=True)
+        )  # (B, 256): the FID feature space
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(feature_dim, num_classes)  # (B, 10)
 
@@ -141,7 +151,7 @@ def _check_dataset(ds: ImageDataset, what: str) -> None:
 def predict(model: nn.Module, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """uint8 (N, 1, 28, 28) -> predicted class (N,) int64."""
     model.eval()
-    out = [model(_as_unit(images[i:i + batch_size])).argmax(1) for i in range(0, len(images), batch_size)]
+    out = [model(_as_unit(images[i : i + batch_size])).argmax(1) for i in range(0, len(images), batch_size)]
     return torch.cat(out).numpy().astype(np.int64)
 
 
@@ -149,8 +159,10 @@ def evaluate_accuracy(model: nn.Module, ds: ImageDataset) -> tuple[float, list[f
     """Overall accuracy and per-class accuracy (NaN for a class absent from `ds`)."""
     pred = predict(model, ds.images)
     correct = pred == ds.labels
-    per_class = [float(correct[ds.labels == c].mean()) if (ds.labels == c).any() else float("nan")
-                 for c in range(max(ds.num_classes, int(ds.labels.max()) + 1))]
+    per_class = [
+        float(correct[ds.labels == c].mean()) if (ds.labels == c).any() else float("nan")
+        for c in range(max(ds.num_classes, int(ds.labels.max()) + 1))
+    ]
     return float(correct.mean()), per_class
 
 
@@ -199,7 +211,7 @@ def train_classifier(
         for i in range(steps_per_epoch):
             if step >= total_steps:
                 break
-            idx = order[i * batch_size:(i + 1) * batch_size]
+            idx = order[i * batch_size : (i + 1) * batch_size]
             x = augment_batch(x_all[idx], aug, gen)  # (B, 1, 28, 28)
             loss = F.cross_entropy(model(x), y_all[idx])
             opt.zero_grad(set_to_none=True)
@@ -210,8 +222,10 @@ def train_classifier(
             loss_sum += float(loss.detach()) * len(idx)
             seen += len(idx)
         acc, _ = evaluate_accuracy(model, held_out)
-        log(f"epoch {epoch + 1}/{epochs}: loss {loss_sum / max(seen, 1):.4f}, held-out accuracy {acc:.4f} "
-            f"({time.perf_counter() - start:.0f} s)")
+        log(
+            f"epoch {epoch + 1}/{epochs}: loss {loss_sum / max(seen, 1):.4f}, held-out accuracy {acc:.4f} "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
         if step >= total_steps:
             break
     model.eval()
@@ -227,8 +241,7 @@ def _export_proto(model: DigitClassifier):  # -> (onnx.ModelProto, wrapper)
     return export_proto(wrapper, example, ["image"], ["logits", "features"], _MAX_EXPORT_BATCH), wrapper
 
 
-def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[str, str],
-                           atol: float = 1e-4) -> Path:
+def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[str, str], atol: float = 1e-4) -> Path:
     """Write `model` as one self-contained .onnx file (see the module docstring) after an onnxruntime check.
 
     The check runs batch sizes 1 and 7 and compares both outputs with PyTorch within `atol`.
@@ -243,8 +256,10 @@ def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[st
     del proto.metadata_props[:]
     for key, value in metadata.items():
         proto.metadata_props.add(key=str(key), value=str(value))
-    proto.doc_string = ("GAN Studio classifier: image [N, 1, 28, 28] float32 in [0, 1] -> "
-                        "logits [N, 10], features [N, 256] (penultimate activations)")
+    proto.doc_string = (
+        "GAN Studio classifier: image [N, 1, 28, 28] float32 in [0, 1] -> "
+        "logits [N, 10], features [N, 256] (penultimate activations)"
+    )
     onnx.checker.check_model(proto)
     data = proto.SerializeToString()
 
@@ -269,8 +284,9 @@ def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[st
     return path
 
 
-def classifier_metadata(dataset: str, class_names: tuple[str, ...], held_out_accuracy: float, split: dict,
-                        seed: int, epochs: int) -> dict[str, str]:
+def classifier_metadata(
+    dataset: str, class_names: tuple[str, ...], held_out_accuracy: float, split: dict, seed: int, epochs: int
+) -> dict[str, str]:
     """The metadata_props of a shipped classifier file."""
     return {
         "format": "ganstudio-classifier-1",

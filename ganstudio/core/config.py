@@ -43,13 +43,19 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
         _check(1 <= self.latent_dim <= 1024, f"latent_dim must be in 1..1024, got {self.latent_dim}")
-        _check(self.image_size in IMAGE_SIZES,
-               f"image_size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}")
+        _check(
+            self.image_size in IMAGE_SIZES,
+            f"image_size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}",
+        )
         _check(self.channels in (1, 3), f"channels must be 1 or 3, got {self.channels}")
-        _check(self.num_classes >= 0 and self.num_classes != 1,
-               f"num_classes must be 0 (unconditional) or at least 2, got {self.num_classes}")
-        _check(not self.num_classes or len(self.class_names) in (0, self.num_classes),
-               f"{len(self.class_names)} class names given for {self.num_classes} classes")
+        _check(
+            self.num_classes >= 0 and self.num_classes != 1,
+            f"num_classes must be 0 (unconditional) or at least 2, got {self.num_classes}",
+        )
+        _check(
+            not self.num_classes or len(self.class_names) in (0, self.num_classes),
+            f"{len(self.class_names)} class names given for {self.num_classes} classes",
+        )
         _check(4 <= self.g_width <= 1024, f"g_width must be in 4..1024, got {self.g_width}")
         _check(4 <= self.d_width <= 1024, f"d_width must be in 4..1024, got {self.d_width}")
         _check(1 <= self.g_layers <= 4, f"g_layers must be in 1..4, got {self.g_layers}")
@@ -105,10 +111,11 @@ class TrainConfig:
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 <= value < 1, f"{name} must be in [0, 1), got {value}")
         _check(self.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {self.augment!r}")
-        _check(self.lr_decay in LR_DECAYS,
-               f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
-        _check(self.lr_decay == "none" or self.has_budget,
-               "lr_decay 'linear' needs a budget (steps, epochs or minutes) to decay over")
+        _check(self.lr_decay in LR_DECAYS, f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
+        _check(
+            self.lr_decay == "none" or self.has_budget,
+            "lr_decay 'linear' needs a budget (steps, epochs or minutes) to decay over",
+        )
         _check(1 <= self.d_steps <= 20, f"d_steps must be in 1..20, got {self.d_steps}")
         _check(math.isfinite(self.gp_weight) and self.gp_weight >= 0, f"gp_weight must be >= 0, got {self.gp_weight}")
         _check(0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}")
@@ -123,8 +130,18 @@ class TrainConfig:
         return bool(self.epochs or self.steps or self.minutes)
 
 
-_FLOAT_FIELDS = ("g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2", "gp_weight", "ema_decay", "epochs",
-                 "minutes")
+_FLOAT_FIELDS = (
+    "g_lr",
+    "d_lr",
+    "g_beta1",
+    "g_beta2",
+    "d_beta1",
+    "d_beta2",
+    "gp_weight",
+    "ema_decay",
+    "epochs",
+    "minutes",
+)
 
 
 def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:

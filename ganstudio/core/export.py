@@ -30,10 +30,22 @@ from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
 from ganstudio.core.imaging import atomic_write
 
 # Metadata keys the exporter owns; extra_metadata may not overwrite them (it would break the contract).
-RESERVED_KEYS = frozenset({
-    "latent_dim", "num_classes", "class_names", "image_size", "channels", "dataset", "arch", "loss",
-    "model_config", "train_config", "ganstudio_version", "format",
-})
+RESERVED_KEYS = frozenset(
+    {
+        "latent_dim",
+        "num_classes",
+        "class_names",
+        "image_size",
+        "channels",
+        "dataset",
+        "arch",
+        "loss",
+        "model_config",
+        "train_config",
+        "ganstudio_version",
+        "format",
+    }
+)
 FORMAT_TAG = "ganstudio-generator"
 _MAX_BATCH = 65536  # upper bound for the symbolic batch size; torch.export wants a finite range
 _TRACE_BATCH = 2  # torch.export specialises sizes 0 and 1, so tracing with 1 would freeze the batch axis
@@ -61,8 +73,9 @@ class _ConditionalUnitRange(_UnitRange):
         return ((self.generator(z, label) + 1.0) * 0.5).clamp(0.0, 1.0)  # (N, C, H, W)
 
 
-def build_metadata(model_cfg: ModelConfig, train_cfg: TrainConfig | None,
-                   extra_metadata: dict[str, str] | None = None) -> dict[str, str]:
+def build_metadata(
+    model_cfg: ModelConfig, train_cfg: TrainConfig | None, extra_metadata: dict[str, str] | None = None
+) -> dict[str, str]:
     """The metadata_props of an exported model (all values are strings, as ONNX requires)."""
     extra = {str(k): str(v) for k, v in (extra_metadata or {}).items()}
     clash = sorted(RESERVED_KEYS & extra.keys())
@@ -112,8 +125,13 @@ def _to_onnx_proto(wrapper: nn.Module, model_cfg: ModelConfig):  # -> onnx.Model
     return export_proto(wrapper, _example_inputs(model_cfg, _TRACE_BATCH, seed=0), names, ["image"])
 
 
-def export_proto(module: nn.Module, example_inputs: tuple, input_names: list[str], output_names: list[str],
-                 max_batch: int = _MAX_BATCH):  # -> onnx.ModelProto
+def export_proto(
+    module: nn.Module,
+    example_inputs: tuple,
+    input_names: list[str],
+    output_names: list[str],
+    max_batch: int = _MAX_BATCH,
+):  # -> onnx.ModelProto
     """torch.export-based ONNX export with the weights inside the file and a dynamic batch axis on every input.
 
     Shared by the generator and classifier exports. The example batch must be >= 2: torch.export fixes a
@@ -130,8 +148,18 @@ def export_proto(module: nn.Module, example_inputs: tuple, input_names: list[str
         with warnings.catch_warnings(), torch.inference_mode(False), torch.enable_grad():
             warnings.simplefilter("ignore")
             program = torch.onnx.export(
-                module, example_inputs, None, dynamo=True, external_data=False, optimize=True, verbose=False,
-                report=False, input_names=input_names, output_names=output_names, dynamic_shapes=dynamic_shapes)
+                module,
+                example_inputs,
+                None,
+                dynamo=True,
+                external_data=False,
+                optimize=True,
+                verbose=False,
+                report=False,
+                input_names=input_names,
+                output_names=output_names,
+                dynamic_shapes=dynamic_shapes,
+            )
         return program.model_proto
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -159,21 +187,28 @@ def _self_check(wrapper: nn.Module, model_bytes: bytes, model_cfg: ModelConfig, 
         with torch.inference_mode():
             reference = wrapper(*inputs).numpy()  # (N, C, H, W)
         if not np.isfinite(reference).all():
-            raise ExportError("the generator outputs NaN or infinite values (training diverged?); "
-                              "refusing to export a broken model")
+            raise ExportError(
+                "the generator outputs NaN or infinite values (training diverged?); refusing to export a broken model"
+            )
         feeds = dict(zip(["z", "label"], (t.numpy() for t in inputs)))
         try:
             result = np.asarray(_run_onnxruntime(model_bytes, feeds))
         except Exception as exc:
-            raise ExportError(f"onnxruntime could not run the exported model at batch size {batch}: "
-                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}") from exc
+            raise ExportError(
+                f"onnxruntime could not run the exported model at batch size {batch}: "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
+            ) from exc
         if result.shape != (batch, *expected_shape):
-            raise ExportError(f"the exported model gives shape {result.shape} at batch size {batch}, "
-                              f"expected {(batch, *expected_shape)}")
+            raise ExportError(
+                f"the exported model gives shape {result.shape} at batch size {batch}, "
+                f"expected {(batch, *expected_shape)}"
+            )
         diff = float(np.max(np.abs(result.astype(np.float64) - reference)))
         if not diff <= atol:  # also catches NaN from onnxruntime
-            raise ExportError(f"onnxruntime and PyTorch disagree by {diff:.3g} at batch size {batch} "
-                              f"(tolerance {atol:g}); the exported model was not written")
+            raise ExportError(
+                f"onnxruntime and PyTorch disagree by {diff:.3g} at batch size {batch} "
+                f"(tolerance {atol:g}); the exported model was not written"
+            )
 
 
 def _write_bytes(tmp: Path, data: bytes) -> None:
@@ -183,8 +218,14 @@ def _write_bytes(tmp: Path, data: bytes) -> None:
         os.fsync(handle.fileno())  # the rename must not publish a file whose bytes are still in the page cache
 
 
-def export_onnx(generator: nn.Module, model_cfg: ModelConfig, train_cfg: TrainConfig | None, path: Path,
-                extra_metadata: dict[str, str] | None = None, atol: float = 1e-4) -> Path:
+def export_onnx(
+    generator: nn.Module,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig | None,
+    path: Path,
+    extra_metadata: dict[str, str] | None = None,
+    atol: float = 1e-4,
+) -> Path:
     """Export `generator` (tanh output, as built by networks.build_generator) to one .onnx file at `path`.
 
     Returns the path written. Raises ExportError; an existing file at `path` is left intact on any failure.

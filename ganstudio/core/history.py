@@ -15,15 +15,23 @@ class History:
     def __len__(self) -> int:
         return self._size
 
-    def append(self, step: int, seconds: float, d_loss: float, g_loss: float, d_real: float, d_fake: float,
-               gradient_penalty: float) -> None:
+    def append(
+        self,
+        step: int,
+        seconds: float,
+        d_loss: float,
+        g_loss: float,
+        d_real: float,
+        d_fake: float,
+        gradient_penalty: float,
+    ) -> None:
         if self._size == len(self._data):
             self._data = np.concatenate([self._data, np.zeros_like(self._data)])  # double when full
         self._data[self._size] = (step, seconds, d_loss, g_loss, d_real, d_fake, gradient_penalty)
         self._size += 1
 
     def column(self, name: str) -> np.ndarray:
-        return self._data[:self._size, COLUMNS.index(name)]
+        return self._data[: self._size, COLUMNS.index(name)]
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: self.column(name).copy() for name in COLUMNS}

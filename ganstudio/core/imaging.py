@@ -26,7 +26,7 @@ def make_grid(images: np.ndarray, columns: int | None = None, padding: int = 2, 
     for i in range(n):
         r, k = divmod(i, cols)
         y, x = padding + r * (h + padding), padding + k * (w + padding)
-        grid[y:y + h, x:x + w] = tiles[i]
+        grid[y : y + h, x : x + w] = tiles[i]
     return grid
 
 
@@ -65,5 +65,9 @@ def save_gif(frames: list[np.ndarray], path: Path, fps: float = 12.0, scale: int
         raise ValueError("an animation needs at least one frame")
     images = [_pil_image(upscale(f, scale)) for f in frames]
     duration = max(20, int(round(1000.0 / fps)))
-    atomic_write(Path(path), lambda tmp: images[0].save(
-        tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0 if loop else 1))
+    atomic_write(
+        Path(path),
+        lambda tmp: images[0].save(
+            tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0 if loop else 1
+        ),
+    )

@@ -26,10 +26,21 @@ if TYPE_CHECKING:  # only for annotations; importing torch here would defeat the
 BACKENDS = ("auto", "onnxruntime", "torch")
 ONNX_NAME = "generator.onnx"  # the exported model inside a run folder (same name as checkpoint.ONNX_NAME)
 # Metadata keys that ModelInfo has fields for; every other key lands in ModelInfo.summary.
-_STRUCTURAL_KEYS = frozenset({
-    "latent_dim", "num_classes", "class_names", "image_size", "channels", "dataset", "arch", "loss",
-    "model_config", "train_config", "format",
-})
+_STRUCTURAL_KEYS = frozenset(
+    {
+        "latent_dim",
+        "num_classes",
+        "class_names",
+        "image_size",
+        "channels",
+        "dataset",
+        "arch",
+        "loss",
+        "model_config",
+        "train_config",
+        "format",
+    }
+)
 _CONTRACT = "GAN Studio models take z [N, latent_dim] and optionally label [N]"
 
 
@@ -63,15 +74,29 @@ class ModelInfo:
         return self.class_names[index] if 0 <= index < len(self.class_names) else str(index)
 
     @classmethod
-    def from_configs(cls, model_cfg: ModelConfig, train_cfg: TrainConfig | None, source: str = "",
-                     backend: str = "torch", summary: dict[str, str] | None = None) -> ModelInfo:
+    def from_configs(
+        cls,
+        model_cfg: ModelConfig,
+        train_cfg: TrainConfig | None,
+        source: str = "",
+        backend: str = "torch",
+        summary: dict[str, str] | None = None,
+    ) -> ModelInfo:
         return cls(
-            latent_dim=model_cfg.latent_dim, num_classes=model_cfg.num_classes,
-            class_names=tuple(model_cfg.class_names), image_size=model_cfg.image_size,
-            channels=model_cfg.channels, dataset=train_cfg.dataset if train_cfg else "", arch=model_cfg.arch,
-            loss=train_cfg.loss if train_cfg else "", source=str(source), backend=backend,
-            model_config=config_to_dict(model_cfg), train_config=config_to_dict(train_cfg) if train_cfg else None,
-            summary={str(k): str(v) for k, v in (summary or {}).items()})
+            latent_dim=model_cfg.latent_dim,
+            num_classes=model_cfg.num_classes,
+            class_names=tuple(model_cfg.class_names),
+            image_size=model_cfg.image_size,
+            channels=model_cfg.channels,
+            dataset=train_cfg.dataset if train_cfg else "",
+            arch=model_cfg.arch,
+            loss=train_cfg.loss if train_cfg else "",
+            source=str(source),
+            backend=backend,
+            model_config=config_to_dict(model_cfg),
+            train_config=config_to_dict(train_cfg) if train_cfg else None,
+            summary={str(k): str(v) for k, v in (summary or {}).items()},
+        )
 
     def describe(self) -> str:
         """Multi-line human summary for `ganstudio info` and the GUI's model panel."""
@@ -107,8 +132,7 @@ class GeneratorBackend(Protocol):
         """(N, latent_dim) latents (+ (N,) labels when conditional) -> float32 (N, C, H, W) in [0, 1]."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def check_inputs(info: ModelInfo, z: Any, labels: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -268,19 +292,23 @@ class OnnxGenerator:
 
         latent_meta, latent_shape = _int_meta(meta, "latent_dim", source), _static(z_in.shape[1])
         if latent_meta is not None and latent_shape is not None and latent_meta != latent_shape:
-            raise ModelLoadError(f"{source}: metadata says latent_dim={latent_meta} but input 'z' takes "
-                                 f"[N, {latent_shape}]")
+            raise ModelLoadError(
+                f"{source}: metadata says latent_dim={latent_meta} but input 'z' takes [N, {latent_shape}]"
+            )
         latent_dim = latent_meta or latent_shape
         if not latent_dim or latent_dim < 1:
-            raise ModelLoadError(f"{source}: cannot tell the latent size (no latent_dim metadata and z's "
-                                 "second dimension is not fixed)")
+            raise ModelLoadError(
+                f"{source}: cannot tell the latent size (no latent_dim metadata and z's second dimension is not fixed)"
+            )
 
         num_classes = _int_meta(meta, "num_classes", source)
         if label_in is None and num_classes:
             raise ModelLoadError(f"{source}: metadata says {num_classes} classes but the model has no 'label' input")
         if label_in is not None and not num_classes:
-            raise ModelLoadError(f"{source}: the model takes a 'label' input but its metadata does not say how "
-                                 "many classes it has (num_classes)")
+            raise ModelLoadError(
+                f"{source}: the model takes a 'label' input but its metadata does not say how "
+                "many classes it has (num_classes)"
+            )
         num_classes = num_classes or 0
         names = _json_meta(meta, "class_names")
         class_names = tuple(str(n) for n in names) if isinstance(names, list) else ()
@@ -290,8 +318,9 @@ class OnnxGenerator:
         _, c_shape, h_shape, w_shape = (_static(d) for d in out.shape)
         if c_shape is None or h_shape is None or w_shape is None:
             # Dynamic image dims: one tiny run tells us what the model really produces.
-            probe = self._run(np.zeros((1, latent_dim), np.float32),
-                              np.zeros(1, np.int64) if label_in is not None else None)
+            probe = self._run(
+                np.zeros((1, latent_dim), np.float32), np.zeros(1, np.int64) if label_in is not None else None
+            )
             if probe.ndim != 4:
                 raise ModelLoadError(f"output '{out.name}' must have shape [N, C, H, W], got {probe.shape}")
             _, c_shape, h_shape, w_shape = probe.shape
@@ -304,12 +333,20 @@ class OnnxGenerator:
 
         model_config, train_config = _json_meta(meta, "model_config"), _json_meta(meta, "train_config")
         return ModelInfo(
-            latent_dim=int(latent_dim), num_classes=int(num_classes), class_names=class_names,
-            image_size=int(h_shape), channels=int(c_shape), dataset=meta.get("dataset", ""),
-            arch=meta.get("arch", ""), loss=meta.get("loss", ""), source=source, backend="onnxruntime",
+            latent_dim=int(latent_dim),
+            num_classes=int(num_classes),
+            class_names=class_names,
+            image_size=int(h_shape),
+            channels=int(c_shape),
+            dataset=meta.get("dataset", ""),
+            arch=meta.get("arch", ""),
+            loss=meta.get("loss", ""),
+            source=source,
+            backend="onnxruntime",
             model_config=model_config if isinstance(model_config, dict) else None,
             train_config=train_config if isinstance(train_config, dict) else None,
-            summary={k: v for k, v in meta.items() if k not in _STRUCTURAL_KEYS})
+            summary={k: v for k, v in meta.items() if k not in _STRUCTURAL_KEYS},
+        )
 
     def _run(self, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
         if self._session is None:
@@ -454,12 +491,24 @@ def generator_from_snapshot(snapshot: Any, source: str = "", backend: str = "tor
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0]
         raise ValueError(f"the training snapshot does not match its model config: {first}") from exc
-    info = ModelInfo.from_configs(cfg, None, source=source or f"training step {snapshot.step}", backend=backend,
-                                  summary={"step": str(snapshot.step)})
+    info = ModelInfo.from_configs(
+        cfg,
+        None,
+        source=source or f"training step {snapshot.step}",
+        backend=backend,
+        summary={"step": str(snapshot.step)},
+    )
     return TorchGenerator(module, info)
 
 
 __all__ = [
-    "BACKENDS", "GeneratorBackend", "ModelInfo", "ModelLoadError", "OnnxGenerator", "TorchGenerator",
-    "check_inputs", "generator_from_snapshot", "open_generator",
+    "BACKENDS",
+    "GeneratorBackend",
+    "ModelInfo",
+    "ModelLoadError",
+    "OnnxGenerator",
+    "TorchGenerator",
+    "check_inputs",
+    "generator_from_snapshot",
+    "open_generator",
 ]

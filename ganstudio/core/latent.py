@@ -50,8 +50,9 @@ def interpolate(a: np.ndarray, b: np.ndarray, steps: int, spherical: bool = Fals
     return slerp(a, b, t) if spherical else lerp(a, b, t.astype(np.float32))
 
 
-def keyframe_path(keyframes: np.ndarray, steps_per_segment: int, spherical: bool = False,
-                  closed: bool = False) -> np.ndarray:
+def keyframe_path(
+    keyframes: np.ndarray, steps_per_segment: int, spherical: bool = False, closed: bool = False
+) -> np.ndarray:
     """Latents through keyframes (K, dim) in order; each keyframe appears once. closed=True returns to the start."""
     keys = np.asarray(keyframes, np.float32)
     if keys.ndim != 2 or len(keys) < 2:

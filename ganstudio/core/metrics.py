@@ -45,10 +45,26 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "CLASSIFIER_SIZE", "COVERAGE_THRESHOLD", "FEATURE_DIM", "FeatureExtractor", "MetricsError", "MODELS_ENV_VAR",
-    "RealReference", "classifier_path", "evaluate_generator_images", "evaluate_images", "evaluate_model",
-    "feature_stats", "format_report", "frechet_distance", "get_extractor", "get_reference", "held_out_split",
-    "models_dir", "prepare_images", "unavailable",
+    "CLASSIFIER_SIZE",
+    "COVERAGE_THRESHOLD",
+    "FEATURE_DIM",
+    "MODELS_ENV_VAR",
+    "FeatureExtractor",
+    "MetricsError",
+    "RealReference",
+    "classifier_path",
+    "evaluate_generator_images",
+    "evaluate_images",
+    "evaluate_model",
+    "feature_stats",
+    "format_report",
+    "frechet_distance",
+    "get_extractor",
+    "get_reference",
+    "held_out_split",
+    "models_dir",
+    "prepare_images",
+    "unavailable",
 ]
 
 FEATURE_DIM = 256  # width of the classifier's penultimate layer (the FID feature space)
@@ -191,8 +207,10 @@ def prepare_images(images: np.ndarray) -> np.ndarray:
             raise MetricsError("images contain NaN or infinite values (did training diverge?)")
         lo, hi = float(x.min()), float(x.max())
         if lo < -0.01 or hi > 1.01:
-            raise MetricsError(f"float images must be in [0, 1], these span [{lo:.3g}, {hi:.3g}]"
-                               + ("; convert tanh output with (x + 1) / 2" if lo < -0.01 and hi <= 1.01 else ""))
+            raise MetricsError(
+                f"float images must be in [0, 1], these span [{lo:.3g}, {hi:.3g}]"
+                + ("; convert tanh output with (x + 1) / 2" if lo < -0.01 and hi <= 1.01 else "")
+            )
         x = np.clip(x, 0.0, 1.0)
     else:
         raise MetricsError(f"images must be uint8 or float, got {arr.dtype}")
@@ -221,7 +239,7 @@ def models_dir() -> Path:
 
 
 def _canonical(name: str) -> str | None:
-    """"mnist" / "fashion-mnist" for the built-in datasets (any accepted spelling), None for anything else."""
+    """ "mnist" / "fashion-mnist" for the built-in datasets (any accepted spelling), None for anything else."""
     from ganstudio.core.data.download import canonical_name, is_named_dataset
 
     if not name or "/" in name or "\\" in name or not is_named_dataset(name):
@@ -241,20 +259,24 @@ class FeatureExtractor:
     concurrent training run keeps its cores.
     """
 
-    def __init__(self, dataset_name: str, models_path: Path | None = None, threads: int = 2,
-                 batch_size: int = _BATCH) -> None:
+    def __init__(
+        self, dataset_name: str, models_path: Path | None = None, threads: int = 2, batch_size: int = _BATCH
+    ) -> None:
         import onnxruntime as ort
 
         name = _canonical(dataset_name)
         if name is None:
-            raise MetricsError(f"no classifier for {dataset_name!r}: GAN Studio ships classifiers for MNIST "
-                               "and Fashion-MNIST only")
+            raise MetricsError(
+                f"no classifier for {dataset_name!r}: GAN Studio ships classifiers for MNIST and Fashion-MNIST only"
+            )
         self.dataset = name
         self.path = classifier_path(name, models_path)
         if not self.path.is_file():
-            raise MetricsError(f"the {name} classifier {self.path} is missing; create it with "
-                               f"`python -m ganstudio.recipes.train_classifier {name}` or point "
-                               f"{MODELS_ENV_VAR} at the folder holding it")
+            raise MetricsError(
+                f"the {name} classifier {self.path} is missing; create it with "
+                f"`python -m ganstudio.recipes.train_classifier {name}` or point "
+                f"{MODELS_ENV_VAR} at the folder holding it"
+            )
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
@@ -292,7 +314,7 @@ class FeatureExtractor:
         x = prepare_images(images)
         probs, feats = [], []
         for i in range(0, len(x), self.batch_size):
-            logits, features = self._session.run(["logits", "features"], {"image": x[i:i + self.batch_size]})
+            logits, features = self._session.run(["logits", "features"], {"image": x[i : i + self.batch_size]})
             probs.append(_softmax(logits))
             feats.append(features)
         return np.concatenate(probs), np.concatenate(feats).astype(np.float32, copy=False)
@@ -374,7 +396,7 @@ class RealReference:
         if not 2 <= m <= self.n // 2:
             raise MetricsError(f"halves of {m} images need 2 <= m <= {self.n // 2}")
         order = self._order(k)
-        return order[:m], order[m:2 * m]
+        return order[:m], order[m : 2 * m]
 
     def stats(self, m: int | None = None, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(mu, cov) of half A of split k with m images, or of all N images when m is None."""
@@ -388,9 +410,13 @@ class RealReference:
 
     def floor_values(self, m: int) -> tuple[float, ...]:
         """FID(B, A) of every split with m images per half: what a perfect generator scores at n = m."""
+
         def compute() -> tuple[float, ...]:
-            return tuple(frechet_distance(*feature_stats(self.features[self.halves(m, k)[1]]), *self.stats(m, k))
-                         for k in range(self.splits))
+            return tuple(
+                frechet_distance(*feature_stats(self.features[self.halves(m, k)[1]]), *self.stats(m, k))
+                for k in range(self.splits)
+            )
+
         return self._cached(("floor", m), compute)
 
     def floor(self, m: int) -> float:
@@ -408,7 +434,7 @@ class RealReference:
         members = order[self.labels[order] == c]
         if not 2 <= m <= len(members) // 2:
             raise MetricsError(f"class {c} has {len(members)} reference images; halves of {m} do not fit")
-        return members[:m], members[m:2 * m]
+        return members[:m], members[m : 2 * m]
 
     def class_stats(self, c: int, m: int, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
         return self._cached(("cA", c, m, k), lambda: feature_stats(self.features[self.class_halves(c, m, k)[0]]))
@@ -418,10 +444,17 @@ class RealReference:
 
     def class_floor(self, c: int, m: int) -> float:
         def compute() -> float:
-            return float(np.mean([
-                frechet_distance(*feature_stats(self.features[self.class_halves(c, m, k)[1]]),
-                                 *self.class_stats(c, m, k))
-                for k in range(self.splits)]))
+            return float(
+                np.mean(
+                    [
+                        frechet_distance(
+                            *feature_stats(self.features[self.class_halves(c, m, k)[1]]), *self.class_stats(c, m, k)
+                        )
+                        for k in range(self.splits)
+                    ]
+                )
+            )
+
         return self._cached(("cfloor", c, m), compute)
 
 
@@ -439,8 +472,13 @@ def _load_real(name: str, data_dir: Path | None, log: Callable[[str], None]):  #
     return dataset, str(located[0]) if located else ""
 
 
-def get_reference(dataset: str, image_size: int = CLASSIFIER_SIZE, data_dir: Path | str | None = None,
-                  extractor: FeatureExtractor | None = None, log: Callable[[str], None] = _ignore) -> RealReference:
+def get_reference(
+    dataset: str,
+    image_size: int = CLASSIFIER_SIZE,
+    data_dir: Path | str | None = None,
+    extractor: FeatureExtractor | None = None,
+    log: Callable[[str], None] = _ignore,
+) -> RealReference:
     """The cached RealReference of a built-in dataset, as seen by a model producing `image_size` images.
 
     For image_size != 28 the real images first take the path the training data took (bicubic resize to
@@ -466,8 +504,9 @@ def get_reference(dataset: str, image_size: int = CLASSIFIER_SIZE, data_dir: Pat
 
             images = resize_dataset(real, image_size).images
         probs, feats = extractor.run(images)
-        ref = RealReference(name, real.split, source, int(image_size), feats, probs, real.labels.copy(),
-                            extractor.class_names)
+        ref = RealReference(
+            name, real.split, source, int(image_size), feats, probs, real.labels.copy(), extractor.class_names
+        )
         log(f"{name}: real reference features of {ref.n:,} images in {time.perf_counter() - start:.1f} s")
         _references[key] = ref
         return ref
@@ -491,11 +530,15 @@ def unavailable(reason: str, dataset: str = "") -> dict[str, Any]:
 
 def _folder_reason(dataset: str) -> str:
     if not dataset:
-        return ("the model does not record which dataset it was trained on; pass the dataset to compare with "
-                "(mnist or fashion-mnist)")
-    return (f"{dataset!r} is not MNIST or Fashion-MNIST, and these metrics need a classifier trained on the real "
-            "images (GAN Studio ships one for those two datasets only). A digit classifier's features say "
-            "nothing about arbitrary images, so an FID computed with them would be meaningless")
+        return (
+            "the model does not record which dataset it was trained on; pass the dataset to compare with "
+            "(mnist or fashion-mnist)"
+        )
+    return (
+        f"{dataset!r} is not MNIST or Fashion-MNIST, and these metrics need a classifier trained on the real "
+        "images (GAN Studio ships one for those two datasets only). A digit classifier's features say "
+        "nothing about arbitrary images, so an FID computed with them would be meaningless"
+    )
 
 
 def _scores(probs: np.ndarray, fid: float, real_class_hist: np.ndarray) -> dict[str, Any]:
@@ -503,7 +546,7 @@ def _scores(probs: np.ndarray, fid: float, real_class_hist: np.ndarray) -> dict[
     hist = _class_histogram(probs, num_classes)
     return {
         "available": True,
-        "n": int(len(probs)),
+        "n": len(probs),
         "fid": fid,
         "classes_covered": int((hist >= COVERAGE_THRESHOLD).sum()),
         "class_histogram": [float(v) for v in hist],
@@ -513,9 +556,12 @@ def _scores(probs: np.ndarray, fid: float, real_class_hist: np.ndarray) -> dict[
     }
 
 
-def evaluate_images(images: np.ndarray, extractor: FeatureExtractor,
-                    real_stats: tuple[np.ndarray, np.ndarray] | RealReference,
-                    real_class_hist: np.ndarray | None = None) -> dict[str, Any]:
+def evaluate_images(
+    images: np.ndarray,
+    extractor: FeatureExtractor,
+    real_stats: tuple[np.ndarray, np.ndarray] | RealReference,
+    real_class_hist: np.ndarray | None = None,
+) -> dict[str, Any]:
     """Score a batch of images (N >= 2, see prepare_images) against real statistics.
 
     real_stats: (mu, cov) of the real features, or a RealReference (then its full-data stats and class
@@ -534,9 +580,14 @@ def evaluate_images(images: np.ndarray, extractor: FeatureExtractor,
     return _scores(probs, fid, np.asarray(real_class_hist, np.float64))
 
 
-def evaluate_generator_images(images: np.ndarray, dataset_name: str, labels: np.ndarray | None = None,
-                              data_dir: Path | str | None = None, models_path: Path | None = None,
-                              log: Callable[[str], None] = _ignore) -> dict[str, Any]:
+def evaluate_generator_images(
+    images: np.ndarray,
+    dataset_name: str,
+    labels: np.ndarray | None = None,
+    data_dir: Path | str | None = None,
+    models_path: Path | None = None,
+    log: Callable[[str], None] = _ignore,
+) -> dict[str, Any]:
     """Full metrics of generated images against the real dataset, floor and ratio included.
 
     For the GUI's live metrics (called from a worker thread with a few thousand samples of a generator
@@ -567,40 +618,50 @@ def evaluate_generator_images(images: np.ndarray, dataset_name: str, labels: np.
     report = _scores(probs, ref.fid(*feature_stats(feats), m), ref.class_histogram)
     floors = ref.floor_values(m)
     floor = float(np.mean(floors))
-    report.update({
-        "dataset": name,
-        "fid_floor": floor,
-        "fid_floor_std": float(np.std(floors, ddof=1)) if len(floors) > 1 else 0.0,
-        "floor_n": m,
-        "floor_splits": len(floors),
-        "fid_ratio": report["fid"] / floor if floor > 0 else None,
-        "num_classes": extractor.num_classes,
-        "class_names": list(extractor.class_names),
-        "real_class_histogram": [float(v) for v in ref.class_histogram],
-        "inception_score_real": ref.inception_score(m),
-        "classifier": extractor.path.name,
-        "classifier_accuracy": extractor.held_out_accuracy,
-        "reference": {"split": ref.split, "n": ref.n, "source": ref.source, "image_size": ref.image_size,
-                      "seed": ref.seed},
-        "conditional_accuracy": None,
-        "per_class_accuracy": None,
-        "per_class_fid": None,
-        "per_class_fid_floor": None,
-    })
+    report.update(
+        {
+            "dataset": name,
+            "fid_floor": floor,
+            "fid_floor_std": float(np.std(floors, ddof=1)) if len(floors) > 1 else 0.0,
+            "floor_n": m,
+            "floor_splits": len(floors),
+            "fid_ratio": report["fid"] / floor if floor > 0 else None,
+            "num_classes": extractor.num_classes,
+            "class_names": list(extractor.class_names),
+            "real_class_histogram": [float(v) for v in ref.class_histogram],
+            "inception_score_real": ref.inception_score(m),
+            "classifier": extractor.path.name,
+            "classifier_accuracy": extractor.held_out_accuracy,
+            "reference": {
+                "split": ref.split,
+                "n": ref.n,
+                "source": ref.source,
+                "image_size": ref.image_size,
+                "seed": ref.seed,
+            },
+            "conditional_accuracy": None,
+            "per_class_accuracy": None,
+            "per_class_fid": None,
+            "per_class_fid_floor": None,
+        }
+    )
     if labels is not None:
         report.update(_per_class(np.asarray(labels), probs, feats, ref, extractor.num_classes))
     report["seconds"] = round(time.perf_counter() - start, 3)
     return report
 
 
-def _per_class(labels: np.ndarray, probs: np.ndarray, feats: np.ndarray, ref: RealReference,
-               num_classes: int) -> dict[str, Any]:
+def _per_class(
+    labels: np.ndarray, probs: np.ndarray, feats: np.ndarray, ref: RealReference, num_classes: int
+) -> dict[str, Any]:
     """Conditional accuracy, and per class FID against real images of that class next to its own floor."""
     if labels.shape != (len(probs),):
         raise MetricsError(f"labels must have shape ({len(probs)},), got {labels.shape}")
     if labels.min() < 0 or labels.max() >= num_classes:
-        return {"conditional_note": f"labels outside the classifier's classes 0..{num_classes - 1}; "
-                                    "conditional accuracy not measured"}
+        return {
+            "conditional_note": f"labels outside the classifier's classes 0..{num_classes - 1}; "
+            "conditional accuracy not measured"
+        }
     pred = probs.argmax(axis=1)
     accuracy, fids, floors = [], [], []
     for c in range(num_classes):
@@ -622,9 +683,16 @@ def _per_class(labels: np.ndarray, probs: np.ndarray, feats: np.ndarray, ref: Re
     }
 
 
-def evaluate_model(backend: Any, n: int = 5000, seed: int = 0, dataset: str | None = None,
-                   data_dir: Path | str | None = None, log: Callable[[str], None] = print,
-                   batch_size: int = 250, models_path: Path | None = None) -> dict[str, Any]:
+def evaluate_model(
+    backend: Any,
+    n: int = 5000,
+    seed: int = 0,
+    dataset: str | None = None,
+    data_dir: Path | str | None = None,
+    log: Callable[[str], None] = print,
+    batch_size: int = 250,
+    models_path: Path | None = None,
+) -> dict[str, Any]:
     """Generate n samples from a GeneratorBackend and measure them against the real dataset.
 
     Latents come from `sample_latents(n, latent_dim, seed)`; a conditional model gets labels spread evenly over
@@ -644,8 +712,11 @@ def evaluate_model(backend: Any, n: int = 5000, seed: int = 0, dataset: str | No
     if name is None:
         return unavailable(_folder_reason(name_given), name_given)
     if not os.path.isfile(classifier_path(name, models_path)):
-        return unavailable(f"the {name} classifier {classifier_path(name, models_path)} is missing; create it "
-                           f"with `python -m ganstudio.recipes.train_classifier {name}`", name)
+        return unavailable(
+            f"the {name} classifier {classifier_path(name, models_path)} is missing; create it "
+            f"with `python -m ganstudio.recipes.train_classifier {name}`",
+            name,
+        )
     if n < 2:
         raise MetricsError(f"evaluation needs at least 2 samples, got n={n}")
     if batch_size < 1:
@@ -660,19 +731,20 @@ def evaluate_model(backend: Any, n: int = 5000, seed: int = 0, dataset: str | No
     log(f"generating {n:,} samples (seed {seed})")
     parts = []
     for i in range(0, n, batch_size):
-        parts.append(np.asarray(backend.generate(z[i:i + batch_size],
-                                                 None if labels is None else labels[i:i + batch_size])))
+        parts.append(
+            np.asarray(backend.generate(z[i : i + batch_size], None if labels is None else labels[i : i + batch_size]))
+        )
     images = np.concatenate(parts)
     expected = (n, info.channels, info.image_size, info.image_size)
     if images.shape != expected:
         raise MetricsError(f"the generator returned images of shape {images.shape}, expected {expected}")
 
     log(f"measuring against real {name} images")
-    report = evaluate_generator_images(images, name, labels=labels, data_dir=data_dir, models_path=models_path,
-                                       log=log)
+    report = evaluate_generator_images(images, name, labels=labels, data_dir=data_dir, models_path=models_path, log=log)
     if report.get("available") and labels is not None and info.num_classes != report["num_classes"]:
-        report["conditional_note"] = (f"the model has {info.num_classes} classes, the {name} classifier "
-                                      f"{report['num_classes']}")
+        report["conditional_note"] = (
+            f"the model has {info.num_classes} classes, the {name} classifier {report['num_classes']}"
+        )
     report.update({"seed": seed, "model": info.source, "seconds": round(time.perf_counter() - start, 3)})
     return report
 
@@ -714,8 +786,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"{_fmt(report.get('inception_score_real'))}, max {k})",
     ]
     if report.get("conditional_accuracy") is not None:
-        lines.append(f"  conditional acc.  {report['conditional_accuracy']:.2%}  "
-                     "(samples the classifier reads as the requested class)")
+        lines.append(
+            f"  conditional acc.  {report['conditional_accuracy']:.2%}  "
+            "(samples the classifier reads as the requested class)"
+        )
     if report.get("conditional_note"):
         lines.append(f"  note: {report['conditional_note']}")
 
@@ -730,20 +804,27 @@ def format_report(report: dict[str, Any]) -> str:
     lines += ["", header]
     for c in range(k):
         share = report["class_histogram"][c]
-        row = (f"  {names[c].ljust(width)}  {share:8.1%}  {_pct(real_hist[c])}  "
-               f"{'#' * int(round(share * 40))}")
+        row = f"  {names[c].ljust(width)}  {share:8.1%}  {_pct(real_hist[c])}  {'#' * int(round(share * 40))}"
         if per_acc is not None:
-            row = (f"  {names[c].ljust(width)}  {share:8.1%}  {_pct(real_hist[c])}  {_pct(per_acc[c]):>8}"
-                   f"  {_fmt(per_fid[c]) if per_fid else '-':>8}  {_fmt(per_floor[c]) if per_floor else '-':>8}")
+            row = (
+                f"  {names[c].ljust(width)}  {share:8.1%}  {_pct(real_hist[c])}  {_pct(per_acc[c]):>8}"
+                f"  {_fmt(per_fid[c]) if per_fid else '-':>8}  {_fmt(per_floor[c]) if per_floor else '-':>8}"
+            )
         lines.append(row.rstrip())
 
     if report["classes_covered"] < k:
         missing = [names[c] for c in range(k) if report["class_histogram"][c] < COVERAGE_THRESHOLD]
-        lines += ["", f"WARNING: possible mode collapse: only {report['classes_covered']} of {k} classes get "
-                      f">= {COVERAGE_THRESHOLD:.0%} of the samples (rare or missing: {', '.join(missing)})"]
+        lines += [
+            "",
+            f"WARNING: possible mode collapse: only {report['classes_covered']} of {k} classes get "
+            f">= {COVERAGE_THRESHOLD:.0%} of the samples (rare or missing: {', '.join(missing)})",
+        ]
     if report["n"] < 1000:
-        lines += ["", f"note: with only {report['n']:,} samples FID is noisy and strongly biased; compare it "
-                      "with the floor at the same n, not with published numbers"]
+        lines += [
+            "",
+            f"note: with only {report['n']:,} samples FID is noisy and strongly biased; compare it "
+            "with the floor at the same n, not with published numbers",
+        ]
     return "\n".join(lines)
 
 

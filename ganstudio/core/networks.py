@@ -47,7 +47,7 @@ class MLPGenerator(nn.Module):
         layers: list[nn.Module] = []
         width = in_dim
         for i in range(cfg.g_layers):  # 256, 512(, 1024) at the default width, as in the Keras example
-            hidden = 4 * cfg.g_width * 2 ** i
+            hidden = 4 * cfg.g_width * 2**i
             layers += [nn.Linear(width, hidden), nn.BatchNorm1d(hidden), nn.LeakyReLU(0.2)]
             width = hidden
         layers += [nn.Linear(width, out_dim), nn.Tanh()]
@@ -113,8 +113,10 @@ class MLPDiscriminator(nn.Module):
         h1, h2 = 8 * cfg.d_width, 4 * cfg.d_width  # 512, 256 at the default width
         self.features = nn.Sequential(
             nn.Flatten(),
-            _maybe_sn(nn.Linear(in_dim, h1), sn), nn.LeakyReLU(0.2),
-            _maybe_sn(nn.Linear(h1, h2), sn), nn.LeakyReLU(0.2),
+            _maybe_sn(nn.Linear(in_dim, h1), sn),
+            nn.LeakyReLU(0.2),
+            _maybe_sn(nn.Linear(h1, h2), sn),
+            nn.LeakyReLU(0.2),
         )
         self.head = ProjectionHead(h2, cfg.num_classes, sn)
 
@@ -155,7 +157,9 @@ def init_weights(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             weight = getattr(m, "parametrizations", None)
-            target = m.parametrizations.weight.original if weight is not None and hasattr(weight, "weight") else m.weight
+            target = (
+                m.parametrizations.weight.original if weight is not None and hasattr(weight, "weight") else m.weight
+            )
             nn.init.normal_(target, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)

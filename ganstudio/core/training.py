@@ -1,9 +1,9 @@
 """The GAN training loop: a generator of plain events, controllable from another thread between steps.
 
-    trainer = Trainer(model_config, train_config, dataset, run_dir)
-    for event in trainer.run():          # StepMetrics every step, SampleGrid / CheckpointSaved now and then,
-        ...                              # TrainingFinished last
-    trainer.control.pause() / .resume() / .stop()   # from any thread; take effect before the next step
+trainer = Trainer(model_config, train_config, dataset, run_dir)
+for event in trainer.run():          # StepMetrics every step, SampleGrid / CheckpointSaved now and then,
+    ...                              # TrainingFinished last
+trainer.control.pause() / .resume() / .stop()   # from any thread; take effect before the next step
 """
 
 from __future__ import annotations
@@ -23,12 +23,24 @@ from ganstudio.core.augment import diff_augment
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, with_changes
 from ganstudio.core.data.dataset import ImageDataset
 from ganstudio.core.device import pick_device, set_cpu_threads
-from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, StepMetrics,
-                                   TrainEvent, TrainingFinished)
+from ganstudio.core.events import (
+    CheckpointSaved,
+    GeneratorSnapshot,
+    LogMessage,
+    SampleGrid,
+    StepMetrics,
+    TrainEvent,
+    TrainingFinished,
+)
 from ganstudio.core.history import History
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
-from ganstudio.core.networks import (build_discriminator, build_generator, init_weights, recalibrate_batch_norm,
-                                     update_ema)
+from ganstudio.core.networks import (
+    build_discriminator,
+    build_generator,
+    init_weights,
+    recalibrate_batch_norm,
+    update_ema,
+)
 
 PREVIEW_SAMPLES = 64
 # Samples used to re-estimate the EMA generator's batch-norm statistics before a save or export: with fewer than
@@ -82,18 +94,26 @@ def check_compatible(model_config: ModelConfig, dataset: ImageDataset) -> None:
     if dataset.image_size != model_config.image_size or dataset.channels != model_config.channels:
         raise ConfigError(
             f"the data is {dataset.channels}x{dataset.image_size}x{dataset.image_size} but the model expects "
-            f"{model_config.channels}x{model_config.image_size}x{model_config.image_size}")
+            f"{model_config.channels}x{model_config.image_size}x{model_config.image_size}"
+        )
     if model_config.conditional:
         if dataset.num_classes < 2:
             raise ConfigError("a class-conditional model needs labelled data: put each class in its own subfolder")
         if dataset.num_classes != model_config.num_classes:
-            raise ConfigError(f"the model has {model_config.num_classes} classes but the data has "
-                              f"{dataset.num_classes}")
+            raise ConfigError(
+                f"the model has {model_config.num_classes} classes but the data has {dataset.num_classes}"
+            )
 
 
 class Trainer:
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, dataset: ImageDataset,
-                 run_dir: Path | None = None, control: TrainingControl | None = None) -> None:
+    def __init__(
+        self,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        dataset: ImageDataset,
+        run_dir: Path | None = None,
+        control: TrainingControl | None = None,
+    ) -> None:
         check_compatible(model_config, dataset)
         self.model_config = model_config
         self.train_config = train_config
@@ -134,13 +154,20 @@ class Trainer:
 
         preview_rng = torch.Generator().manual_seed(train_config.seed + 2)
         self.preview_z = torch.randn(PREVIEW_SAMPLES, model_config.latent_dim, generator=preview_rng)
-        self.preview_labels = (torch.arange(PREVIEW_SAMPLES) % model_config.num_classes
-                               if model_config.conditional else None)
+        self.preview_labels = (
+            torch.arange(PREVIEW_SAMPLES) % model_config.num_classes if model_config.conditional else None
+        )
 
     # ----------------------------------------------------------------------------------------- resuming
     @classmethod
-    def from_checkpoint(cls, path: Path, dataset: ImageDataset, run_dir: Path | None = None,
-                        control: TrainingControl | None = None, **train_overrides) -> Trainer:
+    def from_checkpoint(
+        cls,
+        path: Path,
+        dataset: ImageDataset,
+        run_dir: Path | None = None,
+        control: TrainingControl | None = None,
+        **train_overrides,
+    ) -> Trainer:
         """Continue a run with the same step count, optimizer state, RNG, data order and history."""
         data = ckpt.load_checkpoint(path)
         train_config = with_changes(data.train_config, **train_overrides) if train_overrides else data.train_config
@@ -207,11 +234,18 @@ class Trainer:
             self.step += 1
             samples_due = self.step % cfg.sample_every == 0
             checkpoint_due = self.run_dir is not None and self.step % cfg.checkpoint_every == 0
-            if len(pending) < self.steps_per_read and not samples_due and not checkpoint_due \
-                    and not self._budget_spent() and not self.control.stopped and not self.control.paused:
+            if (
+                len(pending) < self.steps_per_read
+                and not samples_due
+                and not checkpoint_due
+                and not self._budget_spent()
+                and not self.control.stopped
+                and not self.control.paused
+            ):
                 continue
-            bad_losses = yield from self._report(pending, time.perf_counter() - window_start,
-                                                 session_start_progress, session_start_elapsed)
+            bad_losses = yield from self._report(
+                pending, time.perf_counter() - window_start, session_start_progress, session_start_elapsed
+            )
             pending = []
             if bad_losses is not None:
                 reason, message = "diverged", self._divergence_message(bad_losses)
@@ -227,8 +261,9 @@ class Trainer:
                 yield CheckpointSaved(self.step, str(self.save()))
         yield from self._finish(reason, message, export_on_finish)
 
-    def _report(self, pending: list[torch.Tensor], seconds: float, start_progress: float,
-                start_elapsed: float) -> Generator[TrainEvent, None, tuple[float, ...] | None]:
+    def _report(
+        self, pending: list[torch.Tensor], seconds: float, start_progress: float, start_elapsed: float
+    ) -> Generator[TrainEvent, None, tuple[float, ...] | None]:
         """Read the losses of the steps just taken (one transfer), record them and yield their StepMetrics.
 
         The window's time is shared evenly between its steps. A non-finite loss ends the report there: the step
@@ -247,8 +282,16 @@ class Trainer:
             self.elapsed_seconds += per_step
             self.history.append(first_step + i, self.elapsed_seconds, *losses)
             progress = self.progress(first_step + i)
-            yield StepMetrics(first_step + i, self.epoch, self.images_seen, *losses, self._rate,
-                              self.elapsed_seconds, progress, self._eta(progress, start_progress, start_elapsed))
+            yield StepMetrics(
+                first_step + i,
+                self.epoch,
+                self.images_seen,
+                *losses,
+                self._rate,
+                self.elapsed_seconds,
+                progress,
+                self._eta(progress, start_progress, start_elapsed),
+            )
         return None
 
     def _train_step(self) -> torch.Tensor:
@@ -286,11 +329,19 @@ class Trainer:
             self.discriminator.requires_grad_(True)
         self.opt_g.step()
         self._update_ema()
-        return torch.stack([d_loss.detach(), g_loss.detach(), real_probability(cfg.loss, real_scores.detach()),
-                            real_probability(cfg.loss, fake_scores.detach()), penalty.detach()]).float()
+        return torch.stack(
+            [
+                d_loss.detach(),
+                g_loss.detach(),
+                real_probability(cfg.loss, real_scores.detach()),
+                real_probability(cfg.loss, fake_scores.detach()),
+                penalty.detach(),
+            ]
+        ).float()
 
-    def _score_real_and_fake(self, real: torch.Tensor, fake: torch.Tensor,
-                             labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _score_real_and_fake(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """D's scores for both halves in one pass, one matrix product per layer instead of two. Neither
         discriminator has batch norm, so the scores are those of two separate passes, except that spectral
         norm's power iteration (and its weight division) runs once per D step rather than twice."""
@@ -316,7 +367,7 @@ class Trainer:
             self.cursor = 0
         if self.order_on_device is None:
             self.order_on_device = self.order.to(self.device)
-        idx = self.order_on_device[self.cursor:self.cursor + n]
+        idx = self.order_on_device[self.cursor : self.cursor + n]
         self.cursor += n
         self.images_seen += len(idx)
         real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
@@ -364,16 +415,23 @@ class Trainer:
     def _divergence_message(self, losses: tuple[float, ...]) -> str:
         names = ("discriminator loss", "generator loss", "D(x)", "D(G(z))")
         bad = next(n for n, v in zip(names, losses) if not math.isfinite(v))
-        kept = f"the last good checkpoint ({self.last_checkpoint}) is kept" if self.last_checkpoint \
+        kept = (
+            f"the last good checkpoint ({self.last_checkpoint}) is kept"
+            if self.last_checkpoint
             else "no checkpoint had been saved yet"
-        return (f"training diverged at step {self.step + 1}: the {bad} became NaN or infinite, so the run was "
-                f"stopped and nothing was saved over it; {kept}. Try lower learning rates or the hinge loss.")
+        )
+        return (
+            f"training diverged at step {self.step + 1}: the {bad} became NaN or infinite, so the run was "
+            f"stopped and nothing was saved over it; {kept}. Try lower learning rates or the hinge loss."
+        )
 
     def _describe_models(self) -> str:
         from ganstudio.core.networks import count_parameters
 
-        return (f"{self.model_config.arch}, G {count_parameters(self.generator):,} / "
-                f"D {count_parameters(self.discriminator):,} parameters, {len(self.images):,} images")
+        return (
+            f"{self.model_config.arch}, G {count_parameters(self.generator):,} / "
+            f"D {count_parameters(self.discriminator):,} parameters, {len(self.images):,} images"
+        )
 
     def sampling_generator(self) -> torch.nn.Module:
         """The generator used for samples and export: the EMA copy when enabled."""
@@ -470,9 +528,16 @@ class Trainer:
         return path
 
     def _state_dict(self) -> dict:
-        return {"step": self.step, "epoch": round(self.epoch, 4), "images_seen": self.images_seen,
-                "elapsed_seconds": round(self.elapsed_seconds, 3), "data_cursor": self.cursor,
-                "device": self.device.type, "dataset": self.dataset.name, "dataset_split": self.dataset.split}
+        return {
+            "step": self.step,
+            "epoch": round(self.epoch, 4),
+            "images_seen": self.images_seen,
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "data_cursor": self.cursor,
+            "device": self.device.type,
+            "dataset": self.dataset.name,
+            "dataset_split": self.dataset.split,
+        }
 
     def _finish(self, reason: str, message: str, export_on_finish: bool) -> Iterator[TrainEvent]:
         checkpoint_path = onnx_path = None
@@ -488,14 +553,19 @@ class Trainer:
                 reason, message = "error", f"{message}, but saving failed: {exc}"
         elif self.last_checkpoint is not None:
             checkpoint_path = str(self.last_checkpoint)
-        yield TrainingFinished(self.step, reason, message, str(self.run_dir) if self.run_dir else None,
-                               checkpoint_path, onnx_path)
+        yield TrainingFinished(
+            self.step, reason, message, str(self.run_dir) if self.run_dir else None, checkpoint_path, onnx_path
+        )
 
     def export_onnx(self, path: Path) -> Path:
         from ganstudio.core.export import export_onnx
 
-        extra = {"step": str(self.step), "images_seen": str(self.images_seen),
-                 "minutes": f"{self.elapsed_seconds / 60:.1f}", "dataset_split": self.dataset.split}
+        extra = {
+            "step": str(self.step),
+            "images_seen": str(self.images_seen),
+            "minutes": f"{self.elapsed_seconds / 60:.1f}",
+            "dataset_split": self.dataset.split,
+        }
         return export_onnx(self.final_generator(), self.model_config, self.train_config, Path(path), extra)
 
 

@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 
 import onnxruntime  # noqa: F401  (must precede PySide6; see the module docstring)
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
-
-import pyqtgraph as pg  # noqa: E402  (after PySide6 on purpose)
 
 import ganstudio
 from ganstudio.gui.settings import APPLICATION, ORGANIZATION
@@ -119,7 +118,7 @@ class _StartupReport(QObject):
     def _mark(self, name: str) -> None:
         self._marks.setdefault(name, time.perf_counter())
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+    def eventFilter(self, watched, event) -> bool:
         if event.type() != QEvent.Type.Paint or watched.qimage() is None or "t_first_paint" in self._marks:
             return False
         watched.paintEvent(event)  # paint now, so the time taken is after the sample's pixels are drawn
@@ -133,10 +132,14 @@ class _StartupReport(QObject):
         now, mono, age = time.perf_counter(), time.monotonic(), process_age()
         origin = now - age if age is not None else _T_QT_IMPORTED
         report = {k: round(v - origin, 4) for k, v in self._marks.items()}
-        report.update(origin="process start" if age is not None else "Qt imported",
-                      monotonic={k: mono - (now - v) for k, v in self._marks.items()},
-                      rss_mb=_proc_status_mb("VmRSS"), peak_rss_mb=_proc_status_mb("VmHWM"),
-                      model=self._window.model_path(), pid=os.getpid())
+        report.update(
+            origin="process start" if age is not None else "Qt imported",
+            monotonic={k: mono - (now - v) for k, v in self._marks.items()},
+            rss_mb=_proc_status_mb("VmRSS"),
+            peak_rss_mb=_proc_status_mb("VmHWM"),
+            model=self._window.model_path(),
+            pid=os.getpid(),
+        )
         Path(self._path).write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 

@@ -11,7 +11,15 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QVBoxLayout,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -65,8 +73,9 @@ def ask_open_folder(parent: QWidget, settings: Settings, title: str = "Open Run 
     return path or None
 
 
-def ask_save_path(parent: QWidget, settings: Settings, title: str, name: str, file_filter: str,
-                  suffix: str) -> str | None:
+def ask_save_path(
+    parent: QWidget, settings: Settings, title: str, name: str, file_filter: str, suffix: str
+) -> str | None:
     """A save dialog starting in the last folder; the suffix is added when the user leaves it out."""
     start = f"{settings.last_dir()}/{name}"
     path, _ = QFileDialog.getSaveFileName(parent, title, start, file_filter)
@@ -91,10 +100,13 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        rows = "".join(f"<tr><td style='padding:3px 18px 3px 0'><b>{key}</b></td><td>{what}</td></tr>"
-                       for key, what in SHORTCUTS)
-        label = QLabel(f"<table>{rows}</table><p>Drop an .onnx or .safetensors file (or a run folder) "
-                       "on the window to open it.</p>")
+        rows = "".join(
+            f"<tr><td style='padding:3px 18px 3px 0'><b>{key}</b></td><td>{what}</td></tr>" for key, what in SHORTCUTS
+        )
+        label = QLabel(
+            f"<table>{rows}</table><p>Drop an .onnx or .safetensors file (or a run folder) "
+            "on the window to open it.</p>"
+        )
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

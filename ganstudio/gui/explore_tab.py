@@ -12,7 +12,15 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox, QLabel, QMenu, QPushButton, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QComboBox,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ganstudio.core.imaging import save_png, upscale
@@ -28,9 +36,11 @@ from ganstudio.gui.settings import Settings
 GRID_COLUMNS = 8
 GRID_SIZE = GRID_COLUMNS * GRID_COLUMNS
 EMPTY_TEXT = "Open a model (Ctrl+O) or train one"
-CROSSFADE_TIP = ("This model runs in onnxruntime, which only accepts whole class labels, so this slider "
-                 "cross-fades the pictures of the two classes (same z). It is not a learned morph; a "
-                 "checkpoint (.safetensors) or the live training generator blends the label embeddings.")
+CROSSFADE_TIP = (
+    "This model runs in onnxruntime, which only accepts whole class labels, so this slider "
+    "cross-fades the pictures of the two classes (same z). It is not a learned morph; a "
+    "checkpoint (.safetensors) or the live training generator blends the label embeddings."
+)
 MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
 
 
@@ -69,8 +79,9 @@ class ExploreTab(QWidget):
         self.save_button.setToolTip("Save the current image as PNG at the chosen scale (Ctrl+S)")
         header = make_header("Current sample", self.caption)
         header.layout().setStretchFactor(self.caption, 1)
-        left = make_panel(header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button),
-                          stretch_last=False)
+        left = make_panel(
+            header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button), stretch_last=False
+        )
         left.layout().setStretch(1, 1)
 
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
@@ -96,15 +107,18 @@ class ExploreTab(QWidget):
         self.blend_value = QLabel("0.00")
         self.blend_mode = QLabel()
         self.blend_mode.setEnabled(False)  # drawn in the palette's secondary text colour
-        self.class_box = make_panel(make_row(QLabel("Class"), self.class_combo, 1, QLabel("Blend to"),
-                                             self.blend_combo),
-                                    make_row(QLabel("Blend"), self.blend_slider, self.blend_value, self.blend_mode),
-                                    stretch_last=False)
+        self.class_box = make_panel(
+            make_row(QLabel("Class"), self.class_combo, 1, QLabel("Blend to"), self.blend_combo),
+            make_row(QLabel("Blend"), self.blend_slider, self.blend_value, self.blend_mode),
+            stretch_last=False,
+        )
         self.class_box.layout().setContentsMargins(0, 0, 0, 0)
 
         self.trunc_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=200)
-        self.trunc_slider.setToolTip("Truncation ψ: scales z towards the mean. Below 1: more typical, cleaner "
-                                     "samples; above 1: more varied, stranger ones. Applies to the grid too.")
+        self.trunc_slider.setToolTip(
+            "Truncation ψ: scales z towards the mean. Below 1: more typical, cleaner "
+            "samples; above 1: more varied, stranger ones. Applies to the grid too."
+        )
         self.trunc_slider.valueChanged.connect(self._on_truncation)
         self.trunc_label = QLabel("1.00")
         randomize = QPushButton("Randomize")
@@ -116,9 +130,13 @@ class ExploreTab(QWidget):
         self.sliders = LatentSliders()
         self.sliders.value_changed.connect(self._on_slider)
         self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self._z))
-        self.controls = make_panel(make_header("Latent"), self.class_box,
-                               make_row(QLabel("Truncation"), self.trunc_slider, self.trunc_label),
-                               make_row(randomize, reset, 1), self.sliders)
+        self.controls = make_panel(
+            make_header("Latent"),
+            self.class_box,
+            make_row(QLabel("Truncation"), self.trunc_slider, self.trunc_label),
+            make_row(randomize, reset, 1),
+            self.sliders,
+        )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget, stretch in ((left, 3), (middle, 3), (self.controls, 2)):
@@ -131,9 +149,11 @@ class ExploreTab(QWidget):
 
     def _restore(self) -> None:
         s = self._settings
-        for widget, value in ((self.seed_spin, s.get_int("explore/seed", 0, 0, 2**31 - 1)),
-                              (self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16)),
-                              (self.trunc_slider, round(s.get_float("explore/truncation", 1.0, 0.0, 2.0) * 100))):
+        for widget, value in (
+            (self.seed_spin, s.get_int("explore/seed", 0, 0, 2**31 - 1)),
+            (self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16)),
+            (self.trunc_slider, round(s.get_float("explore/truncation", 1.0, 0.0, 2.0) * 100)),
+        ):
             widget.blockSignals(True)
             widget.setValue(value)
             widget.blockSignals(False)
@@ -162,8 +182,14 @@ class ExploreTab(QWidget):
         self._backend = backend
         info = backend.info if backend is not None else None
         has = info is not None
-        for widget in (self.controls, self.seed_spin, self.reseed_button, self.scale_spin, self.copy_button,
-                       self.save_button):
+        for widget in (
+            self.controls,
+            self.seed_spin,
+            self.reseed_button,
+            self.scale_spin,
+            self.copy_button,
+            self.save_button,
+        ):
             widget.setEnabled(has)
         if not has:
             self._z = self._origin = np.zeros(0, np.float32)
@@ -188,8 +214,10 @@ class ExploreTab(QWidget):
     def _setup_classes(self, info) -> None:
         self.class_box.setVisible(info.conditional)
         names = [f"{i}: {info.class_name(i)}" if info.class_names else str(i) for i in range(info.num_classes)]
-        for combo, index in ((self.class_combo, min(self._label, max(0, info.num_classes - 1))),
-                             (self.blend_combo, min(1, max(0, info.num_classes - 1)))):
+        for combo, index in (
+            (self.class_combo, min(self._label, max(0, info.num_classes - 1))),
+            (self.blend_combo, min(1, max(0, info.num_classes - 1))),
+        ):
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(names)
@@ -362,8 +390,7 @@ class ExploreTab(QWidget):
             return
         raw = sample_latents(GRID_SIZE, self._backend.info.latent_dim, self.seed_spin.value())
         labels = self._labels(GRID_SIZE)
-        self._renderer.submit("grid", self._backend, truncate(raw, self.truncation()), labels,
-                              tag=(raw, labels))
+        self._renderer.submit("grid", self._backend, truncate(raw, self.truncation()), labels, tag=(raw, labels))
 
     @Slot(object)
     def on_rendered(self, result: RenderResult) -> None:

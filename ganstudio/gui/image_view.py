@@ -74,10 +74,10 @@ class ImageView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+    def sizeHint(self) -> QSize:
         return QSize(448, 448)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(112, 112)
 
     def set_placeholder(self, text: str) -> None:
@@ -107,15 +107,18 @@ class ImageView(QWidget):
         area = QRectF(self.rect()).adjusted(6, 6, -6, -6)
         return snapped_rect(self._qimage.width(), self._qimage.height(), area, self.devicePixelRatioF())
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
         if self._qimage is None:
             if self._placeholder:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(QRectF(self.rect()).adjusted(12, 12, -12, -12),
-                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+                painter.drawText(
+                    QRectF(self.rect()).adjusted(12, 12, -12, -12),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self._placeholder,
+                )
         else:
             target = self.image_rect()
             paint_crisp(painter, target, self._qimage)

@@ -14,8 +14,18 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSlider,
-    QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
@@ -45,8 +55,13 @@ def path_labels(labels: list[int | None], steps: int, closed: bool) -> np.ndarra
 class InterpolateTab(QWidget):
     status_message = Signal(str)
 
-    def __init__(self, renderer: RenderService, settings: Settings,
-                 current_state: Callable[[], LatentState | None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        renderer: RenderService,
+        settings: Settings,
+        current_state: Callable[[], LatentState | None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._renderer, self._settings, self._current_state = renderer, settings, current_state
         self._backend = None
@@ -68,16 +83,29 @@ class InterpolateTab(QWidget):
         self.key_list.currentRowChanged.connect(lambda _r: self._update_buttons())
         buttons = {}
         for name, text, tip, slot in (
-                ("set_a", "Set A from current", "Make the Explore tab's current sample the start (A)",
-                 lambda: self.use_current("A")),
-                ("set_b", "Set B from current", "Make the Explore tab's current sample the end (B)",
-                 lambda: self.use_current("B")),
-                ("add", "Add keyframe", "Append the current sample as a new keyframe at the end",
-                 lambda: self.use_current("add")),
-                ("remove", "Remove", "Remove the selected keyframe", lambda: self.remove_keyframe()),
-                ("up", "Move up", "Move the selected keyframe earlier in the path", lambda: self._move(-1)),
-                ("down", "Move down", "Move the selected keyframe later in the path", lambda: self._move(1)),
-                ("clear", "Clear", "Remove all keyframes", lambda: self.set_keyframes([]))):
+            (
+                "set_a",
+                "Set A from current",
+                "Make the Explore tab's current sample the start (A)",
+                lambda: self.use_current("A"),
+            ),
+            (
+                "set_b",
+                "Set B from current",
+                "Make the Explore tab's current sample the end (B)",
+                lambda: self.use_current("B"),
+            ),
+            (
+                "add",
+                "Add keyframe",
+                "Append the current sample as a new keyframe at the end",
+                lambda: self.use_current("add"),
+            ),
+            ("remove", "Remove", "Remove the selected keyframe", lambda: self.remove_keyframe()),
+            ("up", "Move up", "Move the selected keyframe earlier in the path", lambda: self._move(-1)),
+            ("down", "Move down", "Move the selected keyframe later in the path", lambda: self._move(1)),
+            ("clear", "Clear", "Remove all keyframes", lambda: self.set_keyframes([])),
+        ):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
@@ -87,17 +115,25 @@ class InterpolateTab(QWidget):
         self.steps_spin.setToolTip("Frames from one keyframe to the next, both ends included (2..64)")
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(["Spherical (slerp)", "Linear (lerp)"])
-        self.mode_combo.setToolTip("Slerp keeps latents at a typical length; lerp passes closer to the "
-                                   "mean, where samples often look washed out")
+        self.mode_combo.setToolTip(
+            "Slerp keeps latents at a typical length; lerp passes closer to the "
+            "mean, where samples often look washed out"
+        )
         self.closed_check = QCheckBox("Loop back to A")
         self.closed_check.setToolTip("Add a final segment from the last keyframe back to A (seamless GIFs)")
         for signal in (self.steps_spin.valueChanged, self.mode_combo.currentIndexChanged, self.closed_check.toggled):
             signal.connect(lambda *_: self._request_strip())
-        left = make_panel(make_header("Keyframes"), self.key_list,
-                      make_row(buttons["set_a"], buttons["set_b"]), make_row(buttons["add"], buttons["remove"]),
-                      make_row(buttons["up"], buttons["down"], buttons["clear"]),
-                      make_row(QLabel("Steps"), self.steps_spin, 1), make_row(QLabel("Path"), self.mode_combo, 1),
-                      self.closed_check, stretch_last=False)
+        left = make_panel(
+            make_header("Keyframes"),
+            self.key_list,
+            make_row(buttons["set_a"], buttons["set_b"]),
+            make_row(buttons["add"], buttons["remove"]),
+            make_row(buttons["up"], buttons["down"], buttons["clear"]),
+            make_row(QLabel("Steps"), self.steps_spin, 1),
+            make_row(QLabel("Path"), self.mode_combo, 1),
+            self.closed_check,
+            stretch_last=False,
+        )
         left.layout().setStretch(1, 1)
 
         self.preview = ImageView(HINT)
@@ -119,10 +155,13 @@ class InterpolateTab(QWidget):
         self.export_strip_button.setToolTip("Save the strip as one PNG (Ctrl+E)")
         self.export_gif_button = QPushButton("Export GIF…")
         self.export_gif_button.setToolTip("Save the animation as a GIF at the chosen speed (Ctrl+Shift+E)")
-        preview = make_panel(make_header("Preview"), self.preview,
-                         make_row(self.play_button, self.fps_spin, self.scrub, self.frame_label),
-                         make_row(1, QLabel("Export scale"), self.export_scale, self.export_strip_button,
-                              self.export_gif_button), stretch_last=False)
+        preview = make_panel(
+            make_header("Preview"),
+            self.preview,
+            make_row(self.play_button, self.fps_spin, self.scrub, self.frame_label),
+            make_row(1, QLabel("Export scale"), self.export_scale, self.export_strip_button, self.export_gif_button),
+            stretch_last=False,
+        )
         preview.layout().setStretch(1, 1)
 
         self.strip = SampleGridView(min_cell=56, placeholder=HINT)
@@ -180,8 +219,10 @@ class InterpolateTab(QWidget):
         if any(k.latent_dim != dim for k in self._keys):
             self._keys = []  # latents of another latent size mean nothing to this model
         if backend is not None and backend.info.conditional:
-            self._keys = [k if k.label is not None and k.label < backend.info.num_classes
-                          else LatentState(k.z, 0, k.truncation) for k in self._keys]
+            self._keys = [
+                k if k.label is not None and k.label < backend.info.num_classes else LatentState(k.z, 0, k.truncation)
+                for k in self._keys
+            ]
         self._refresh()
 
     def keyframes(self) -> list[LatentState]:
@@ -351,6 +392,6 @@ class InterpolateTab(QWidget):
         frames = list(to_uint8(self._frames))
         save_gif(frames, path, fps=self.fps_spin.value(), scale=scale or self.export_scale.value())
 
-    def hideEvent(self, event) -> None:  # noqa: N802
+    def hideEvent(self, event) -> None:
         self.play(False)  # no animation ticking in a tab nobody sees
         super().hideEvent(event)

@@ -19,7 +19,15 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QSlider, QVBoxLayout, QWidget,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ganstudio.core.imaging import atomic_write
@@ -51,9 +59,13 @@ def save_latent(path: str | Path, state: LatentState) -> None:
     if path.suffix.lower() == ".npy":
         atomic_write(path, lambda tmp: _save_npy(tmp, state.z))
         return
-    document = {"format": LATENT_FORMAT, "latent_dim": state.latent_dim,
-                "z": [round(float(v), 7) for v in state.z], "label": state.label,
-                "truncation": float(state.truncation)}
+    document = {
+        "format": LATENT_FORMAT,
+        "latent_dim": state.latent_dim,
+        "z": [round(float(v), 7) for v in state.z],
+        "label": state.label,
+        "truncation": float(state.truncation),
+    }
     text = json.dumps(document, indent=1)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
@@ -73,7 +85,7 @@ def load_latent(path: str | Path, latent_dim: int, num_classes: int = 0) -> Late
         else:
             document = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(document, dict) or "z" not in document:
-                raise LatentFileError(f"{path.name} is not a latent file: it has no \"z\" list")
+                raise LatentFileError(f'{path.name} is not a latent file: it has no "z" list')
             z = np.asarray(document["z"], dtype=np.float64)
             label = document.get("label")
             truncation = float(document.get("truncation", 1.0))
@@ -85,8 +97,10 @@ def load_latent(path: str | Path, latent_dim: int, num_classes: int = 0) -> Late
     if z.ndim != 1 or not np.issubdtype(z.dtype, np.number):
         raise LatentFileError(f"{path.name} holds an array of shape {np.shape(z)}, not a latent vector")
     if z.shape[0] != latent_dim:
-        raise LatentFileError(f"{path.name} holds a latent of size {z.shape[0]}, but this model's latent size "
-                              f"is {latent_dim}. Load it with a model that has {z.shape[0]} latent dimensions.")
+        raise LatentFileError(
+            f"{path.name} holds a latent of size {z.shape[0]}, but this model's latent size "
+            f"is {latent_dim}. Load it with a model that has {z.shape[0]} latent dimensions."
+        )
     if not np.isfinite(z).all():
         raise LatentFileError(f"{path.name} contains NaN or infinite values")
     if not (math.isfinite(truncation) and 0.0 <= truncation <= 2.0):
@@ -147,8 +161,10 @@ class LatentSliders(QWidget):
         self._dims_edit = QLineEdit()
         self._dims_edit.setPlaceholderText("e.g. 0-15, 20")
         self._dims_edit.setMinimumWidth(self._dims_edit.fontMetrics().horizontalAdvance("0-15, 20-31") + 16)
-        self._dims_edit.setToolTip("Which latent dimensions get a slider: single numbers and ranges, "
-                                   "separated by commas. Press Enter to apply.")
+        self._dims_edit.setToolTip(
+            "Which latent dimensions get a slider: single numbers and ranges, "
+            "separated by commas. Press Enter to apply."
+        )
         self._dims_edit.editingFinished.connect(self._apply_dims_text)
         self._show_all = QCheckBox("Show all")
         self._show_all.setToolTip("One slider for every latent dimension")

@@ -64,6 +64,5 @@ def with_blending(backend: GeneratorBackend) -> GeneratorBackend:
 
 def backend_from_snapshot(snapshot: GeneratorSnapshot) -> GeneratorBackend:
     """Rebuild the training run's generator from a snapshot's numpy weights, on the CPU, in eval mode."""
-    backend = generator_from_snapshot(snapshot, source=f"live training (step {snapshot.step})",
-                                      backend=LIVE_BACKEND)
+    backend = generator_from_snapshot(snapshot, source=f"live training (step {snapshot.step})", backend=LIVE_BACKEND)
     return with_blending(backend)

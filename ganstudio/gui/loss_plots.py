@@ -15,11 +15,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
-
-import pyqtgraph as pg
 
 from ganstudio.gui.plot_style import style_legend
 
@@ -33,10 +32,20 @@ ANTIALIAS_BELOW = 3000  # smooth curves are antialiased while short (antialiasin
 DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled samples per pixel (pyqtgraph's default of 5 draws 3x more)
 SMOOTHING = 0.05  # EMA weight of each new step in the bold curves
 
-_COLORS = {"d_loss": "#3b82f6", "g_loss": "#f97316", "d_real": "#10b981", "d_fake": "#ef4444",
-           "gradient_penalty": "#a855f7"}
-_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))",
-           "gradient_penalty": "gradient penalty"}
+_COLORS = {
+    "d_loss": "#3b82f6",
+    "g_loss": "#f97316",
+    "d_real": "#10b981",
+    "d_fake": "#ef4444",
+    "gradient_penalty": "#a855f7",
+}
+_LABELS = {
+    "d_loss": "D loss",
+    "g_loss": "G loss",
+    "d_real": "D(x)",
+    "d_fake": "D(G(z))",
+    "gradient_penalty": "gradient penalty",
+}
 
 
 class MetricHistory:
@@ -67,9 +76,9 @@ class MetricHistory:
             while capacity < needed:
                 capacity *= 2
             grown = np.full((capacity, 11), np.nan)
-            grown[:self._size] = self._data[:self._size]
+            grown[: self._size] = self._data[: self._size]
             self._data = grown
-        block = self._data[self._size:needed]
+        block = self._data[self._size : needed]
         block[:, :6] = rows
         block[:, 6:] = self._smooth(rows[:, 1:])
         self._size = needed
@@ -81,31 +90,31 @@ class MetricHistory:
         out = np.empty_like(values)
         decay = 1.0 - SMOOTHING
         for start in range(0, len(values), 128):  # decay**-128 stays far from overflow
-            x = values[start:start + 128]
+            x = values[start : start + 128]
             k = np.arange(1, len(x) + 1)[:, None]
             ema = x[0].copy() if self._ema is None else np.where(np.isfinite(self._ema), self._ema, x[0])
             # e_t = d^t * (e_0 + a * sum_{j<=t} d^-j x_j)
-            block = decay ** k * (ema + SMOOTHING * np.cumsum(x * decay ** -k, axis=0))
-            out[start:start + len(x)] = block
+            block = decay**k * (ema + SMOOTHING * np.cumsum(x * decay**-k, axis=0))
+            out[start : start + len(x)] = block
             self._ema = block[-1]
         return out
 
     def _thin(self) -> None:
         """Keep every other row. A fresh array, so arrays handed to the plots never change under them."""
         while self._size > self.max_points:
-            kept = self._data[:self._size:2]
+            kept = self._data[: self._size : 2]
             self._data = np.full_like(self._data, np.nan)
-            self._data[:len(kept)] = kept
+            self._data[: len(kept)] = kept
             self._size = len(kept)
 
     def steps(self) -> np.ndarray:
-        return self._data[:self._size, 0]
+        return self._data[: self._size, 0]
 
     def raw(self, name: str) -> np.ndarray:
-        return self._data[:self._size, SERIES[name]]
+        return self._data[: self._size, SERIES[name]]
 
     def smoothed(self, name: str) -> np.ndarray:
-        return self._data[:self._size, 5 + SERIES[name]]
+        return self._data[: self._size, 5 + SERIES[name]]
 
 
 class TimedPlotView(pg.GraphicsLayoutWidget):
@@ -116,7 +125,7 @@ class TimedPlotView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.paint_ms = 0.0
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         started = time.perf_counter()
         super().paintEvent(event)
         self.paint_ms += 1000 * (time.perf_counter() - started)
@@ -173,8 +182,9 @@ class LossPlots(QWidget):
             faint = QColor(color)
             faint.setAlpha(70)
             plot.raw_curves[name] = plot.plot([], [], pen=pg.mkPen(faint, width=1), connect="finite")
-            plot.smooth_curves[name] = plot.plot([], [], pen=pg.mkPen(color, width=2), name=_LABELS[name],
-                                                 connect="finite")
+            plot.smooth_curves[name] = plot.plot(
+                [], [], pen=pg.mkPen(color, width=2), name=_LABELS[name], connect="finite"
+            )
             for curve in (plot.raw_curves[name], plot.smooth_curves[name]):
                 curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
         return plot
@@ -266,4 +276,3 @@ class LossPlots(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._apply_palette()
         super().changeEvent(event)
-

@@ -20,7 +20,13 @@ from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
 from ganstudio.gui.latent_sliders import LatentFileError
 from ganstudio.gui.model_manager import (
-    ModelInfoPanel, ModelManager, backend_label, default_model, is_model_path, models_dir, shipped_models,
+    ModelInfoPanel,
+    ModelManager,
+    backend_label,
+    default_model,
+    is_model_path,
+    models_dir,
+    shipped_models,
 )
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
@@ -57,8 +63,7 @@ class MainWindow(QMainWindow):
             label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.tabs.addTab(label, "Train")
-        for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples",
-                                 "Train a GAN")):
+        for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
         self.setCentralWidget(self.tabs)
 
@@ -101,9 +106,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("Open &Recent")
         self.shipped_menu = file.addMenu("S&hipped Models")
         self.shipped_menu.aboutToShow.connect(self._rebuild_shipped)  # the folder may change while we run
-        self.live_action = a("Use &Live Training Generator", self.set_live, None,
-                             "Explore the generator of the training run as it learns (updates every few "
-                             "seconds)", checkable=True)
+        self.live_action = a(
+            "Use &Live Training Generator",
+            self.set_live,
+            None,
+            "Explore the generator of the training run as it learns (updates every few seconds)",
+            checkable=True,
+        )
         file.addAction(self.live_action)
         file.addSeparator()
         file.addAction(a("&Save Image…", self.save_image_dialog, K.Save, "Save the current image as PNG"))
@@ -124,8 +133,13 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.info_dock.toggleViewAction())
         self.info_dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+I"))
-        self.all_dims_action = a("Show &Full Latent List", self.explore.sliders.set_show_all, None,
-                                 "One slider for every latent dimension", checkable=True)
+        self.all_dims_action = a(
+            "Show &Full Latent List",
+            self.explore.sliders.set_show_all,
+            None,
+            "One slider for every latent dimension",
+            checkable=True,
+        )
         view.addAction(self.all_dims_action)
         view.addSeparator()
         for i, name in enumerate(("&Explore", "&Interpolate", "&Train")):
@@ -307,12 +321,15 @@ class MainWindow(QMainWindow):
         scale = self.explore.scale_spin.value()
         path = dialogs.ask_save_path(self, self.settings, "Save Image", "sample.png", dialogs.PNG_FILTER, ".png")
         if path:
-            self._guarded("Cannot save image", lambda p: self.explore.save_image(p, scale), path,
-                          f"Saved {Path(path).name} ({scale}×)")
+            self._guarded(
+                "Cannot save image",
+                lambda p: self.explore.save_image(p, scale),
+                path,
+                f"Saved {Path(path).name} ({scale}×)",
+            )
 
     def save_latent_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, self.settings, "Save Latent", "latent.json", dialogs.LATENT_FILTER,
-                                     ".json")
+        path = dialogs.ask_save_path(self, self.settings, "Save Latent", "latent.json", dialogs.LATENT_FILTER, ".json")
         if path:
             self._guarded("Cannot save latent", self.explore.save_latent, path, f"Saved {Path(path).name}")
 
@@ -362,27 +379,30 @@ class MainWindow(QMainWindow):
         self.show_status({"A": "Set interpolation A", "B": "Set interpolation B"}.get(role, "Added a keyframe"))
 
     def about(self) -> None:
-        QMessageBox.about(self, "About GAN Studio",
-                          f"<h3>GAN Studio {ganstudio.__version__}</h3><p>Train generative adversarial networks "
-                          "on small image datasets and explore what they learned.</p><p>Models: ONNX (run by "
-                          "onnxruntime) and GAN Studio checkpoints (run by PyTorch).</p>")
+        QMessageBox.about(
+            self,
+            "About GAN Studio",
+            f"<h3>GAN Studio {ganstudio.__version__}</h3><p>Train generative adversarial networks "
+            "on small image datasets and explore what they learned.</p><p>Models: ONNX (run by "
+            "onnxruntime) and GAN Studio checkpoints (run by PyTorch).</p>",
+        )
 
     @staticmethod
     def _dropped_paths(event) -> list[str]:
         mime = event.mimeData()
         return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         paths = self._dropped_paths(event)
         if paths and (is_model_path(paths[0]) or Path(paths[0]).suffix.lower() in (".json", ".npy")):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         paths = self._dropped_paths(event)
         if not paths:
             return event.ignore()
@@ -393,11 +413,15 @@ class MainWindow(QMainWindow):
         else:
             self.open_path(path)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.train_panel is not None and self.train_panel.is_running():
             answer = QMessageBox.question(
-                self, "Training is running", "Stop training and quit? The run is saved and can be resumed.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+                self,
+                "Training is running",
+                "Stop training and quit? The run is saved and can be resumed.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return event.ignore()
         self.shutdown()
@@ -420,4 +444,3 @@ class MainWindow(QMainWindow):
         self.renderer.shutdown()
         if self._backend is not None:
             self._backend.close()  # the render thread has stopped: safe to close here
-

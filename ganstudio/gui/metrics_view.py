@@ -21,11 +21,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
-
-import pyqtgraph as pg
 
 from ganstudio.gui.plot_style import style_legend
 
@@ -33,12 +32,14 @@ GENERATED_COLOR = "#3b82f6"
 MISSING_COLOR = "#f59e0b"  # generated bars of classes under the coverage threshold
 RATIO_COLOR = "#8b5cf6"
 # Its own background and text colour, so the warning reads the same on light and dark palettes.
-WARNING_STYLE = ("QLabel { background: #fff3cd; color: #5c4300; border: 1px solid #f0b429; border-radius: 4px;"
-                 " padding: 4px 6px; font-weight: 600; }")
+WARNING_STYLE = (
+    "QLabel { background: #fff3cd; color: #5c4300; border: 1px solid #f0b429; border-radius: 4px;"
+    " padding: 4px 6px; font-weight: 600; }"
+)
 ERROR_COLOR = "#d9534f"
 COVERAGE_THRESHOLD = 0.05  # = core.metrics.COVERAGE_THRESHOLD (drawn as a dashed line on the histogram)
 RATIO_TICKS = [(math.log10(v), f"{v:g}x") for m in (1, 10, 100, 1000, 10_000) for v in (m, 2 * m, 5 * m)]
-DECADE_TICKS = [(float(e), f"{10 ** e:,}x") for e in range(6)]  # for histories spanning several decades
+DECADE_TICKS = [(float(e), f"{10**e:,}x") for e in range(6)]  # for histories spanning several decades
 MAX_TICK_CHARS = 7  # longer class names are shortened on the axis (the tooltip has them in full)
 
 
@@ -48,7 +49,7 @@ def _number(value: float, digits: int = 3) -> str:
 
 
 def fid_text(report: dict[str, Any]) -> str:
-    """"FID 3.1 (8.8x real-vs-real floor 0.35)"."""
+    """ "FID 3.1 (8.8x real-vs-real floor 0.35)"."""
     fid, floor, ratio = report.get("fid"), report.get("fid_floor"), report.get("fid_ratio")
     if fid is None or not math.isfinite(fid):
         return "FID -"
@@ -62,7 +63,7 @@ UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class stati
 
 
 def collapse_warning(report: dict[str, Any]) -> str:
-    """"Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
+    """ "Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
     hist = report.get("class_histogram") or []
     k = len(hist)
     covered = int(report.get("classes_covered", k))
@@ -72,8 +73,10 @@ def collapse_warning(report: dict[str, Any]) -> str:
     if ratio is not None and ratio > UNREADABLE_RATIO:
         # Early noisy samples are out of the classifier's distribution: it reads most of them as one class with
         # high confidence, so a "collapse" verdict would be a false alarm. Say what is actually known.
-        return (f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
-                "yet, so class coverage says nothing about mode collapse at this point")
+        return (
+            f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
+            "yet, so class coverage says nothing about mode collapse at this point"
+        )
     names = _class_names(report, k)
     missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
     text = f"Possible mode collapse: only {covered} of {k} classes appear"
@@ -86,7 +89,7 @@ def _class_names(report: dict[str, Any], k: int) -> list[str]:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= MAX_TICK_CHARS else name[:MAX_TICK_CHARS - 1] + "\u2026"
+    return name if len(name) <= MAX_TICK_CHARS else name[: MAX_TICK_CHARS - 1] + "\u2026"
 
 
 def _bold(font: QFont) -> QFont:
@@ -115,24 +118,42 @@ class MetricsView(QWidget):
         self.fid_label = QLabel("FID -")
         self.fid_label.setFont(_bold(self.fid_label.font()))
         self.fid_label.setWordWrap(True)
-        self.fid_label.setToolTip("Frechet distance of the samples' classifier features to real images, next to "
-                                  "the same distance between two halves of the real data at the same sample "
-                                  "size (the floor a perfect generator would reach). Ratio 1 = as good as real.")
+        self.fid_label.setToolTip(
+            "Frechet distance of the samples' classifier features to real images, next to "
+            "the same distance between two halves of the real data at the same sample "
+            "size (the floor a perfect generator would reach). Ratio 1 = as good as real."
+        )
         self.coverage_value, self.confidence_value = _value_label(), _value_label()
         self.kl_value, self.is_value, self.accuracy_value = _value_label(), _value_label(), _value_label()
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
-        rows = (("Classes covered", self.coverage_value, "Classes that get at least 5% of the samples"),
-                ("Mean confidence", self.confidence_value, "The classifier's average top probability: low means "
-                                                           "blurry or ambiguous samples"),
-                ("Class KL", self.kl_value, "KL(generated || real) of the predicted classes: 0 = the real class "
-                                            "balance, about 2.3 = everything is one class"),
-                ("Inception score", self.is_value, "exp E[KL(p(y|x) || p(y))] with the dataset's classifier: "
-                                                   "higher = sharper and more varied (at most the class count)"),
-                ("Conditional accuracy", self.accuracy_value, "Samples the classifier reads as the class they "
-                                                              "were generated for"))
+        rows = (
+            ("Classes covered", self.coverage_value, "Classes that get at least 5% of the samples"),
+            (
+                "Mean confidence",
+                self.confidence_value,
+                "The classifier's average top probability: low means blurry or ambiguous samples",
+            ),
+            (
+                "Class KL",
+                self.kl_value,
+                "KL(generated || real) of the predicted classes: 0 = the real class "
+                "balance, about 2.3 = everything is one class",
+            ),
+            (
+                "Inception score",
+                self.is_value,
+                "exp E[KL(p(y|x) || p(y))] with the dataset's classifier: "
+                "higher = sharper and more varied (at most the class count)",
+            ),
+            (
+                "Conditional accuracy",
+                self.accuracy_value,
+                "Samples the classifier reads as the class they were generated for",
+            ),
+        )
         self._accuracy_row: list[QWidget] = []
         for row, (name, value, tip) in enumerate(rows):
             label = QLabel(name)
@@ -167,32 +188,45 @@ class MetricsView(QWidget):
         self.history_plot.getPlotItem().setLabel("bottom", "step")
         # A log scale drawn by hand (y = log10(ratio)): pyqtgraph's log-mode labels crowd a short axis.
         self.history_plot.getPlotItem().getAxis("left").setTicks([RATIO_TICKS, []])
-        self.history_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#10b981", width=1,
-                                                                                style=Qt.PenStyle.DashLine)))
-        self.history_curve = self.history_plot.plot([], [], pen=pg.mkPen(RATIO_COLOR, width=2), symbol="o",
-                                                    symbolSize=5, symbolBrush=RATIO_COLOR, symbolPen=None)
+        self.history_plot.addItem(
+            pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#10b981", width=1, style=Qt.PenStyle.DashLine))
+        )
+        self.history_curve = self.history_plot.plot(
+            [],
+            [],
+            pen=pg.mkPen(RATIO_COLOR, width=2),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=RATIO_COLOR,
+            symbolPen=None,
+        )
         self.history_plot.getPlotItem().setMouseEnabled(x=False, y=False)
         self.history_plot.getPlotItem().hideButtons()
-        self.history_plot.setToolTip("FID divided by the real-vs-real floor at each measurement; the dashed line "
-                                     "at 1 is real-data quality")
+        self.history_plot.setToolTip(
+            "FID divided by the real-vs-real floor at each measurement; the dashed line at 1 is real-data quality"
+        )
 
         self.histogram_plot = pg.PlotWidget()
         self._setup_plot(self.histogram_plot, "share of samples (%)")
         self.histogram_plot.getPlotItem().setMouseEnabled(x=False, y=False)
         self.histogram_plot.getPlotItem().hideButtons()
         legend = self.histogram_plot.getPlotItem().addLegend(offset=(-4, 2), labelTextSize="8pt", colCount=2)
-        self.real_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=QColor(150, 150, 150, 150),
-                                         pen=None, name="real")
-        self.generated_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=GENERATED_COLOR, pen=None,
-                                              name="generated")
+        self.real_bars = pg.BarGraphItem(
+            x=[], height=[], width=0.38, brush=QColor(150, 150, 150, 150), pen=None, name="real"
+        )
+        self.generated_bars = pg.BarGraphItem(
+            x=[], height=[], width=0.38, brush=GENERATED_COLOR, pen=None, name="generated"
+        )
         self.histogram_plot.addItem(self.generated_bars)
         self.histogram_plot.addItem(self.real_bars)
-        self.threshold_line = pg.InfiniteLine(pos=100 * COVERAGE_THRESHOLD, angle=0,
-                                              pen=pg.mkPen(MISSING_COLOR, width=1, style=Qt.PenStyle.DashLine))
+        self.threshold_line = pg.InfiniteLine(
+            pos=100 * COVERAGE_THRESHOLD, angle=0, pen=pg.mkPen(MISSING_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        )
         self.histogram_plot.addItem(self.threshold_line)
         self._legend = legend
-        self.histogram_plot.setToolTip("Classes the classifier sees in the generated samples (blue; amber under "
-                                       "5%) next to the real data (grey)")
+        self.histogram_plot.setToolTip(
+            "Classes the classifier sees in the generated samples (blue; amber under 5%) next to the real data (grey)"
+        )
 
         self.content = QWidget()
         content = QHBoxLayout(self.content)
@@ -268,8 +302,9 @@ class MetricsView(QWidget):
         hist = [float(v) for v in report.get("class_histogram") or []]
         k = len(hist)
         real = [float(v) for v in report.get("real_class_histogram") or [np.nan] * k]
-        dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(report.get("dataset", ""),
-                                                                             report.get("dataset", ""))
+        dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(
+            report.get("dataset", ""), report.get("dataset", "")
+        )
         where = f"Step {int(step):,}: " if step is not None else ""
         self.heading_label.setText(f"{where}{int(report.get('n', 0)):,} samples vs real {dataset}")
         self.fid_label.setText(fid_text(report))
@@ -277,8 +312,9 @@ class MetricsView(QWidget):
         self.confidence_value.setText(f"{report['mean_confidence']:.2f}")
         self.kl_value.setText(f"{report['kl_class']:.3f}")
         is_real = report.get("inception_score_real")
-        self.is_value.setText(f"{report['inception_score']:.2f}"
-                              + (f"  (real {is_real:.2f})" if is_real is not None else ""))
+        self.is_value.setText(
+            f"{report['inception_score']:.2f}" + (f"  (real {is_real:.2f})" if is_real is not None else "")
+        )
         accuracy = report.get("conditional_accuracy")
         for w in self._accuracy_row:
             w.setVisible(accuracy is not None)
@@ -314,8 +350,10 @@ class MetricsView(QWidget):
 
     def histogram_data(self) -> tuple[np.ndarray, np.ndarray]:
         """(generated, real) class shares as drawn."""
-        return (np.asarray(self.generated_bars.opts["height"], float) / 100,
-                np.asarray(self.real_bars.opts["height"], float) / 100)
+        return (
+            np.asarray(self.generated_bars.opts["height"], float) / 100,
+            np.asarray(self.real_bars.opts["height"], float) / 100,
+        )
 
     # ------------------------------------------------------------------ internals
     def _show_message(self, text: str) -> None:
@@ -340,8 +378,9 @@ class MetricsView(QWidget):
         k = len(generated)
         x = np.arange(k, dtype=float)
         brushes = [pg.mkBrush(MISSING_COLOR if share < COVERAGE_THRESHOLD else GENERATED_COLOR) for share in generated]
-        self.generated_bars.setOpts(x=x - 0.2, height=100 * np.asarray(generated, float), width=0.38,
-                                    brushes=brushes or None)
+        self.generated_bars.setOpts(
+            x=x - 0.2, height=100 * np.asarray(generated, float), width=0.38, brushes=brushes or None
+        )
         self.real_bars.setOpts(x=x + 0.2, height=100 * np.asarray(real, float), width=0.38)
         axis = self.histogram_plot.getPlotItem().getAxis("bottom")
         axis.setTicks([[(i, _short(name)) for i, name in enumerate(names)]])
@@ -357,8 +396,9 @@ class MetricsView(QWidget):
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         window = palette.color(QPalette.ColorRole.Window)
-        self._grey = QColor((text.red() + window.red()) // 2, (text.green() + window.green()) // 2,
-                            (text.blue() + window.blue()) // 2)
+        self._grey = QColor(
+            (text.red() + window.red()) // 2, (text.green() + window.green()) // 2, (text.blue() + window.blue()) // 2
+        )
         self.message_label.setStyleSheet(f"color: {self._grey.name()};")
         self.heading_label.setStyleSheet(f"color: {self._grey.name()};")
         for widget in (self.history_plot, self.histogram_plot):
@@ -370,7 +410,7 @@ class MetricsView(QWidget):
         if self._legend is not None:
             style_legend(self._legend, QColor(text), QColor(background))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and hasattr(self, "_legend"):
             self._apply_palette()
         super().changeEvent(event)

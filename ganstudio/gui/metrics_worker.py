@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from ganstudio.core.events import GeneratorSnapshot, TrainingFinished
 
@@ -102,9 +102,12 @@ def spread_labels(n: int, num_classes: int, seed: int = SEED) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(n) % num_classes).astype(np.int64)
 
 
-def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: False,
-                      log: Callable[[str], None] = lambda _text: None,
-                      pause: Callable[[], None] = lambda: None) -> dict[str, Any] | None:
+def evaluate_snapshot(
+    job: MetricsJob,
+    cancel: Callable[[], bool] = lambda: False,
+    log: Callable[[str], None] = lambda _text: None,
+    pause: Callable[[], None] = lambda: None,
+) -> dict[str, Any] | None:
     """Generate `job.samples` images from the snapshot and measure them; None when cancelled. `pause` is called
     between the steps (it may block while the user drags a slider).
 
@@ -133,8 +136,8 @@ def evaluate_snapshot(job: MetricsJob, cancel: Callable[[], bool] = lambda: Fals
                 pause()
                 if cancel():
                     return None
-                chunk = None if labels is None else labels[i:i + job.batch_size]
-                parts.append(backend.generate(z[i:i + job.batch_size], chunk))  # (b, C, H, W) in [0, 1]
+                chunk = None if labels is None else labels[i : i + job.batch_size]
+                parts.append(backend.generate(z[i : i + job.batch_size], chunk))  # (b, C, H, W) in [0, 1]
     finally:
         backend.close()
     pause()
@@ -153,10 +156,12 @@ def summary_line(report: dict[str, Any]) -> str:
         return f"quality metrics unavailable: {report.get('reason', '')}"
     k = len(report.get("class_histogram") or ())
     ratio = report.get("fid_ratio")
-    text = (f"quality at step {report.get('step', 0):,}: FID {report['fid']:.3g}"
-            + (f" ({ratio:.1f}x the real-vs-real floor {report['fid_floor']:.3g})" if ratio is not None else "")
-            + f", {report['classes_covered']}/{k} classes, mean confidence {report['mean_confidence']:.2f}, "
-            f"class KL {report['kl_class']:.3f}")
+    text = (
+        f"quality at step {report.get('step', 0):,}: FID {report['fid']:.3g}"
+        + (f" ({ratio:.1f}x the real-vs-real floor {report['fid_floor']:.3g})" if ratio is not None else "")
+        + f", {report['classes_covered']}/{k} classes, mean confidence {report['mean_confidence']:.2f}, "
+        f"class KL {report['kl_class']:.3f}"
+    )
     if report.get("seconds") is not None:
         text += f" [{report['seconds']:.1f} s]"
     return text
@@ -172,9 +177,13 @@ class MetricsWorker(QObject):
     drained = Signal()  # finish() was asked and nothing is left: the thread may quit
     _wake = Signal()  # queued to this worker's thread
 
-    def __init__(self, evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
-                 parent: QObject | None = None, prepare: Callable[[ReferenceJob], None] = prepare_reference,
-                 max_pause: float = MAX_DEFER_SECONDS) -> None:
+    def __init__(
+        self,
+        evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
+        parent: QObject | None = None,
+        prepare: Callable[[ReferenceJob], None] = prepare_reference,
+        max_pause: float = MAX_DEFER_SECONDS,
+    ) -> None:
         super().__init__(parent)
         self._evaluate = evaluate
         self._prepare = prepare
@@ -252,7 +261,7 @@ class MetricsWorker(QObject):
         if isinstance(job, ReferenceJob):
             try:
                 self._prepare(job)
-            except Exception:  # noqa: BLE001 - only a head start: the measurement reports what is wrong
+            except Exception:
                 log.debug("preparing the live metrics' reference failed", exc_info=True)
             return
         self.evaluations += 1
@@ -265,10 +274,11 @@ class MetricsWorker(QObject):
 
         try:
             report = self._evaluate(job, cancel=self._stop.is_set, log=self.log_message.emit, pause=pause)
-        except Exception as exc:  # noqa: BLE001 - a failed measurement must not end the thread
+        except Exception as exc:
             log.debug("live metrics failed", exc_info=True)
-            self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
-                             else str(exc))
+            self.failed.emit(
+                f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__) else str(exc)
+            )
             return
         if report is not None and not self._stop.is_set():
             self.report_ready.emit(report)
@@ -278,9 +288,14 @@ class MetricsSchedule:
     """When a snapshot is worth measuring: `every_steps` steps AND `min_seconds` since the last measurement, and
     the user not dragging a slider (`interacting()` in the last `quiet_seconds`; held at most `max_defer`)."""
 
-    def __init__(self, every_steps: int = DEFAULT_EVERY_STEPS, min_seconds: float = MIN_SECONDS,
-                 clock: Callable[[], float] = time.monotonic, quiet_seconds: float = QUIET_SECONDS,
-                 max_defer: float = MAX_DEFER_SECONDS) -> None:
+    def __init__(
+        self,
+        every_steps: int = DEFAULT_EVERY_STEPS,
+        min_seconds: float = MIN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        quiet_seconds: float = QUIET_SECONDS,
+        max_defer: float = MAX_DEFER_SECONDS,
+    ) -> None:
         self.every_steps = every_steps  # 0 = never (live metrics off)
         self.min_seconds = min_seconds
         self.quiet_seconds = quiet_seconds
@@ -329,9 +344,15 @@ class LiveMetrics(QObject):
     report_ready = Signal(object)  # reports of the current run, after the view has shown them
     log_message = Signal(str)  # lines for the training log
 
-    def __init__(self, view, parent: QObject | None = None, min_seconds: float = MIN_SECONDS,
-                 samples: int = SAMPLES, evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
-                 prepare: Callable[[ReferenceJob], None] = prepare_reference) -> None:
+    def __init__(
+        self,
+        view,
+        parent: QObject | None = None,
+        min_seconds: float = MIN_SECONDS,
+        samples: int = SAMPLES,
+        evaluate: Callable[..., dict[str, Any] | None] = evaluate_snapshot,
+        prepare: Callable[[ReferenceJob], None] = prepare_reference,
+    ) -> None:
         super().__init__(parent)
         self.view = view
         self.samples = samples
@@ -353,8 +374,9 @@ class LiveMetrics(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ the run
-    def start_run(self, dataset: str, every_steps: int = DEFAULT_EVERY_STEPS, data_dir: str | None = None,
-                  image_size: int = 28) -> None:
+    def start_run(
+        self, dataset: str, every_steps: int = DEFAULT_EVERY_STEPS, data_dir: str | None = None, image_size: int = 28
+    ) -> None:
         self._run += 1
         self._dataset, self._data_dir = dataset, data_dir
         self._last_snapshot = None
@@ -370,8 +392,9 @@ class LiveMetrics(QObject):
         elif every_steps <= 0:
             self.view.show_unavailable("live quality metrics are off (Advanced options: Quality metrics every)")
         else:
-            self.view.reset(f"Quality metrics appear after {self.schedule.min_seconds:.0f} s and "
-                            f"{every_steps:,} steps of training")
+            self.view.reset(
+                f"Quality metrics appear after {self.schedule.min_seconds:.0f} s and {every_steps:,} steps of training"
+            )
             if self._worker is None or not self._worker.finishing():  # else the previous run's thread is ending
                 self._ensure_thread()
                 self._worker.submit(ReferenceJob(dataset, data_dir, image_size))
@@ -493,8 +516,7 @@ class LiveMetrics(QObject):
             window.installEventFilter(self)
             self._watched_window = window
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+    def eventFilter(self, watched, event) -> bool:
         if watched is self._watched_window and event.type() == QEvent.Type.Close and not self._active:
             self.shutdown()
         return False
-

@@ -169,9 +169,18 @@ class ModelManager(QObject):
 class ModelInfoPanel(QWidget):
     """The Model Info dock: architecture, dataset, latent size, classes, training summary."""
 
-    FIELDS = (("Model", "name"), ("Backend", "backend"), ("Architecture", "arch"), ("Images", "images"),
-              ("Latent size", "latent"), ("Classes", "classes"), ("Dataset", "dataset"), ("Loss", "loss"),
-              ("Training", "training"), ("Source", "source"))
+    FIELDS = (
+        ("Model", "name"),
+        ("Backend", "backend"),
+        ("Architecture", "arch"),
+        ("Images", "images"),
+        ("Latent size", "latent"),
+        ("Classes", "classes"),
+        ("Dataset", "dataset"),
+        ("Loss", "loss"),
+        ("Training", "training"),
+        ("Source", "source"),
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -227,6 +236,7 @@ class ModelInfoPanel(QWidget):
 
 def describe_training(summary: dict[str, str]) -> str:
     """A model's training summary for people: "step 140,000, 17.9 M images, 85.4 min, test split, ..."."""
+
     def count(text: str) -> str:
         try:
             value = int(float(text))
@@ -234,9 +244,16 @@ def describe_training(summary: dict[str, str]) -> str:
             return text
         return f"{value / 1e6:.1f}\u00a0M" if value >= 1_000_000 else f"{value:,}"  # no line break inside
 
-    shown = {"step": lambda v: f"step {count(v)}", "images_seen": lambda v: f"{count(v)} images",
-             "minutes": lambda v: f"{v}\u00a0min", "dataset_split": lambda v: f"{v} split"}
+    shown = {
+        "step": lambda v: f"step {count(v)}",
+        "images_seen": lambda v: f"{count(v)} images",
+        "minutes": lambda v: f"{v}\u00a0min",
+        "dataset_split": lambda v: f"{v} split",
+    }
     parts = [shown[key](summary[key]) for key in shown if key in summary]
-    parts += [f"{key.replace('_', ' ')} {value}" for key, value in sorted(summary.items())
-              if key not in shown and key != "ganstudio_version"]
+    parts += [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in sorted(summary.items())
+        if key not in shown and key != "ganstudio_version"
+    ]
     return ", ".join(parts) or "—"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
-
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 
 def style_legend(legend: pg.LegendItem, foreground: QColor, background: QColor) -> None:

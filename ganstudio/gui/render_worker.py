@@ -229,8 +229,15 @@ class RenderService(QObject):
         self._thread.start()
         _SERVICES.add(self)
 
-    def submit(self, channel: str, backend: Any, z: np.ndarray, labels: np.ndarray | None = None,
-               blend: tuple[int, float] | None = None, tag: Any = None) -> int:
+    def submit(
+        self,
+        channel: str,
+        backend: Any,
+        z: np.ndarray,
+        labels: np.ndarray | None = None,
+        blend: tuple[int, float] | None = None,
+        tag: Any = None,
+    ) -> int:
         """Queue a render; it replaces any not-yet-started request on the same channel. Returns its id."""
         request_id = next(self._ids)
         z = np.ascontiguousarray(z, np.float32).copy()  # the caller may keep editing its own array

@@ -29,8 +29,9 @@ class SampleGridView(QWidget):
     cell_double_clicked = Signal(int)
     cell_context_requested = Signal(int, QPoint)  # index, global position
 
-    def __init__(self, parent: QWidget | None = None, spacing: int = 4, min_cell: int = 0,
-                 placeholder: str = "") -> None:
+    def __init__(
+        self, parent: QWidget | None = None, spacing: int = 4, min_cell: int = 0, placeholder: str = ""
+    ) -> None:
         super().__init__(parent)
         self._tiles: list[QImage] = []
         self._columns = 1
@@ -114,26 +115,31 @@ class SampleGridView(QWidget):
     def index_at(self, pos: QPointF | QPoint) -> int | None:
         point = QPointF(pos)
         for i in range(len(self._tiles)):
-            if self.cell_rect(i).adjusted(-self._spacing / 2, -self._spacing / 2,
-                                          self._spacing / 2, self._spacing / 2).contains(point):
+            if (
+                self.cell_rect(i)
+                .adjusted(-self._spacing / 2, -self._spacing / 2, self._spacing / 2, self._spacing / 2)
+                .contains(point)
+            ):
                 return i
         return None
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         if self._min_cell and self._tiles:
             return self.minimumSizeHint()
         return QSize(448, 448)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         if self._min_cell and self._tiles:
             cols = self._columns
-            return QSize(cols * self._min_cell + (cols + 1) * self._spacing,
-                         self._rows() * self._min_cell + (self._rows() + 1) * self._spacing + 3)
+            return QSize(
+                cols * self._min_cell + (cols + 1) * self._spacing,
+                self._rows() * self._min_cell + (self._rows() + 1) * self._spacing + 3,
+            )
         return QSize(96, 96)
 
     # -- events -------------------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         index = self.index_at(event.position())
         if index is None:
             return super().mousePressEvent(event)
@@ -143,7 +149,7 @@ class SampleGridView(QWidget):
         elif event.button() == Qt.MouseButton.RightButton:
             self.cell_context_requested.emit(index, event.globalPosition().toPoint())
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         n, cols = len(self._tiles), self._columns
         if not n:
             return super().keyPressEvent(event)
@@ -171,20 +177,20 @@ class SampleGridView(QWidget):
             self.set_selected(target)
             self.cell_clicked.emit(target)
 
-    def focusInEvent(self, event) -> None:  # noqa: N802
+    def focusInEvent(self, event) -> None:
         self.update()
         super().focusInEvent(event)
 
-    def focusOutEvent(self, event) -> None:  # noqa: N802
+    def focusOutEvent(self, event) -> None:
         self.update()
         super().focusOutEvent(event)
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event) -> None:
         index = self.index_at(event.position())
         if index is not None and event.button() == Qt.MouseButton.LeftButton:
             self.cell_double_clicked.emit(index)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         index = self.index_at(event.position())
         if index != self._hover:
             self._hover = index
@@ -192,21 +198,24 @@ class SampleGridView(QWidget):
             self.update()
         super().mouseMoveEvent(event)
 
-    def leaveEvent(self, event) -> None:  # noqa: N802
+    def leaveEvent(self, event) -> None:
         if self._hover is not None:
             self._hover = None
             self.update()
         super().leaveEvent(event)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
         if not self._tiles:
             if self._placeholder:
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(QRectF(self.rect()).adjusted(8, 8, -8, -8),
-                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+                painter.drawText(
+                    QRectF(self.rect()).adjusted(8, 8, -8, -8),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self._placeholder,
+                )
             painter.end()
             return
         highlight = palette.color(QPalette.ColorRole.Highlight)

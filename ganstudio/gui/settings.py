@@ -22,8 +22,9 @@ class Settings:
     """A thin typed wrapper over one QSettings store; every read has a default and survives junk values."""
 
     def __init__(self, store: QSettings | None = None) -> None:
-        self._store = store or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                                         ORGANIZATION, APPLICATION)
+        self._store = store or QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+        )
         stored = self._store.value("settings_version")
         if stored is not None and str(stored) != str(SETTINGS_VERSION):
             self._store.clear()  # written by another layout: start fresh rather than misread it

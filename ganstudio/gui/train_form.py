@@ -12,9 +12,23 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ganstudio.core.config import DEVICES, IMAGE_SIZES, ConfigError, ModelConfig, TrainConfig
 
@@ -31,15 +45,40 @@ ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
 
 # How the user sees each config field (ConfigError messages name these fields).
 FIELD_LABELS = {
-    "dataset": "Dataset", "arch": "Architecture", "loss": "Objective", "num_classes": "Class-conditional",
-    "latent_dim": "Latent size", "image_size": "Image size", "channels": "Colour", "g_width": "G width",
-    "d_width": "D width", "spectral_norm": "Spectral norm", "batch_size": "Batch size", "g_lr": "G learning rate",
-    "d_lr": "D learning rate", "g_beta1": "G beta1", "g_beta2": "G beta2", "d_beta1": "D beta1",
-    "d_beta2": "D beta2", "d_steps": "D steps per G step", "gp_weight": "Gradient penalty weight",
-    "ema_decay": "EMA decay", "epochs": "Budget", "steps": "Budget", "minutes": "Budget", "seed": "Seed",
-    "sample_every": "Save samples every", "checkpoint_every": "Checkpoint every", "device": "Device",
-    "threads": "CPU threads", "run_dir": "Run folder", "g_layers": "G layers", "augment": "D augmentation",
-    "lr_decay": "Learning rate schedule", "budget": "Budget", "metrics_every": "Metrics every",
+    "dataset": "Dataset",
+    "arch": "Architecture",
+    "loss": "Objective",
+    "num_classes": "Class-conditional",
+    "latent_dim": "Latent size",
+    "image_size": "Image size",
+    "channels": "Colour",
+    "g_width": "G width",
+    "d_width": "D width",
+    "spectral_norm": "Spectral norm",
+    "batch_size": "Batch size",
+    "g_lr": "G learning rate",
+    "d_lr": "D learning rate",
+    "g_beta1": "G beta1",
+    "g_beta2": "G beta2",
+    "d_beta1": "D beta1",
+    "d_beta2": "D beta2",
+    "d_steps": "D steps per G step",
+    "gp_weight": "Gradient penalty weight",
+    "ema_decay": "EMA decay",
+    "epochs": "Budget",
+    "steps": "Budget",
+    "minutes": "Budget",
+    "seed": "Seed",
+    "sample_every": "Save samples every",
+    "checkpoint_every": "Checkpoint every",
+    "device": "Device",
+    "threads": "CPU threads",
+    "run_dir": "Run folder",
+    "g_layers": "G layers",
+    "augment": "D augmentation",
+    "lr_decay": "Learning rate schedule",
+    "budget": "Budget",
+    "metrics_every": "Metrics every",
 }
 DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
 
@@ -115,10 +154,13 @@ class TrainForm(QWidget):
     def __init__(self, parent: QWidget | None = None, restore: bool = True) -> None:
         super().__init__(parent)
         m, t = ModelConfig(), TrainConfig()
-        self.dataset_combo = _combo([("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST"),
-                                     (CHOOSE_FOLDER, "Choose folder...")], t.dataset)
-        self.dataset_combo.setToolTip("MNIST and Fashion-MNIST are downloaded when missing; a folder of "
-                                      "images trains on them (subfolders = classes)")
+        self.dataset_combo = _combo(
+            [("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST"), (CHOOSE_FOLDER, "Choose folder...")], t.dataset
+        )
+        self.dataset_combo.setToolTip(
+            "MNIST and Fashion-MNIST are downloaded when missing; a folder of "
+            "images trains on them (subfolders = classes)"
+        )
         self.image_size_combo = _combo([(s, f"{s} x {s}") for s in IMAGE_SIZES], m.image_size)
         self.channels_combo = _combo([(1, "Grayscale"), (3, "RGB")], m.channels)
         self.arch_combo = _combo(list(ARCH_LABELS.items()), m.arch)
@@ -142,12 +184,15 @@ class TrainForm(QWidget):
         self.g_width_spin = _spin(0, 4096, m.g_width)
         self.d_width_spin = _spin(0, 4096, m.d_width)
         self.g_layers_spin = _spin(0, 8, m.g_layers)
-        self.g_layers_spin.setToolTip("MLP only: hidden layers in G, widths 4x, 8x, 16x the G width "
-                                      "(3 = the classic 256-512-1024)")
+        self.g_layers_spin.setToolTip(
+            "MLP only: hidden layers in G, widths 4x, 8x, 16x the G width (3 = the classic 256-512-1024)"
+        )
         self.augment_combo = _combo(list(AUGMENT_LABELS.items()), t.augment)
-        self.augment_combo.setToolTip("Random shifts (and cutout) applied to real and generated images alike "
-                                      "before D (DiffAugment). Meant for folders of a few hundred images; on "
-                                      "MNIST it slowed training down, so it is off by default")
+        self.augment_combo.setToolTip(
+            "Random shifts (and cutout) applied to real and generated images alike "
+            "before D (DiffAugment). Meant for folders of a few hundred images; on "
+            "MNIST it slowed training down, so it is off by default"
+        )
         self.spectral_check = QCheckBox("Spectral normalisation in D")
         self.spectral_check.setChecked(m.spectral_norm)
         self.g_lr_edit, self.d_lr_edit = _number_edit(t.g_lr), _number_edit(t.d_lr)
@@ -156,36 +201,64 @@ class TrainForm(QWidget):
         self.d_steps_spin = _spin(0, 100, t.d_steps)
         self.gp_edit = _number_edit(t.gp_weight)
         self.ema_edit = _number_edit(t.ema_decay)
-        self.ema_edit.setToolTip("Average of G's weights used for samples and export, with batch-norm statistics "
-                                 "re-estimated for it; 0 turns it off")
+        self.ema_edit.setToolTip(
+            "Average of G's weights used for samples and export, with batch-norm statistics "
+            "re-estimated for it; 0 turns it off"
+        )
         self.lr_decay_combo = _combo(list(LR_DECAY_LABELS.items()), t.lr_decay)
-        self.lr_decay_combo.setToolTip("Linear: both learning rates fall to 0 by the end of the budget "
-                                       "(needs a budget, not 'until stopped')")
+        self.lr_decay_combo.setToolTip(
+            "Linear: both learning rates fall to 0 by the end of the budget (needs a budget, not 'until stopped')"
+        )
         self.seed_spin = _spin(0, 2**31 - 1, t.seed)
         self.device_combo = _combo([(d, d) for d in DEVICES], t.device)
         self.threads_spin = _spin(0, 512, t.threads, special="auto")
-        self.threads_spin.setToolTip("Torch threads for training on the CPU. "
-                                     "0 = auto: all cores but one, so the window stays responsive")
+        self.threads_spin.setToolTip(
+            "Torch threads for training on the CPU. 0 = auto: all cores but one, so the window stays responsive"
+        )
         self.metrics_every_spin = _spin(0, 10**7, DEFAULT_METRICS_EVERY, special="off")
-        self.metrics_every_spin.setToolTip("Measure FID, class coverage and mode collapse on 2,000 samples every "
-                                           "this many steps (and at least 15 s apart) while training, and once at "
-                                           "the end. MNIST and Fashion-MNIST only; 0 = off")
+        self.metrics_every_spin.setToolTip(
+            "Measure FID, class coverage and mode collapse on 2,000 samples every "
+            "this many steps (and at least 15 s apart) while training, and once at "
+            "the end. MNIST and Fashion-MNIST only; 0 = off"
+        )
         self.sample_every_spin = _spin(0, 10**7, t.sample_every)
         self.checkpoint_every_spin = _spin(0, 10**7, t.checkpoint_every)
 
         self._widgets = {
-            "dataset": self.dataset_combo, "image_size": self.image_size_combo, "channels": self.channels_combo,
-            "arch": self.arch_combo, "loss": self.loss_combo, "num_classes": self.conditional_check,
-            "latent_dim": self.latent_spin, "batch_size": self.batch_spin, "budget": self.budget_value,
-            "epochs": self.budget_value, "steps": self.budget_value, "minutes": self.budget_value,
-            "run_dir": self.run_dir_edit, "g_width": self.g_width_spin, "d_width": self.d_width_spin,
-            "g_layers": self.g_layers_spin, "augment": self.augment_combo, "lr_decay": self.lr_decay_combo,
-            "spectral_norm": self.spectral_check, "g_lr": self.g_lr_edit, "d_lr": self.d_lr_edit,
-            "g_beta1": self.g_beta1_edit, "g_beta2": self.g_beta2_edit, "d_beta1": self.d_beta1_edit,
-            "d_beta2": self.d_beta2_edit, "d_steps": self.d_steps_spin, "gp_weight": self.gp_edit,
-            "ema_decay": self.ema_edit, "seed": self.seed_spin, "device": self.device_combo,
-            "threads": self.threads_spin, "sample_every": self.sample_every_spin,
-            "checkpoint_every": self.checkpoint_every_spin, "metrics_every": self.metrics_every_spin,
+            "dataset": self.dataset_combo,
+            "image_size": self.image_size_combo,
+            "channels": self.channels_combo,
+            "arch": self.arch_combo,
+            "loss": self.loss_combo,
+            "num_classes": self.conditional_check,
+            "latent_dim": self.latent_spin,
+            "batch_size": self.batch_spin,
+            "budget": self.budget_value,
+            "epochs": self.budget_value,
+            "steps": self.budget_value,
+            "minutes": self.budget_value,
+            "run_dir": self.run_dir_edit,
+            "g_width": self.g_width_spin,
+            "d_width": self.d_width_spin,
+            "g_layers": self.g_layers_spin,
+            "augment": self.augment_combo,
+            "lr_decay": self.lr_decay_combo,
+            "spectral_norm": self.spectral_check,
+            "g_lr": self.g_lr_edit,
+            "d_lr": self.d_lr_edit,
+            "g_beta1": self.g_beta1_edit,
+            "g_beta2": self.g_beta2_edit,
+            "d_beta1": self.d_beta1_edit,
+            "d_beta2": self.d_beta2_edit,
+            "d_steps": self.d_steps_spin,
+            "gp_weight": self.gp_edit,
+            "ema_decay": self.ema_edit,
+            "seed": self.seed_spin,
+            "device": self.device_combo,
+            "threads": self.threads_spin,
+            "sample_every": self.sample_every_spin,
+            "checkpoint_every": self.checkpoint_every_spin,
+            "metrics_every": self.metrics_every_spin,
         }
 
         basics = QGroupBox("Run")
@@ -221,9 +294,14 @@ class TrainForm(QWidget):
             grid.addWidget(QLabel(text), 0, col)
         grid.addWidget(QLabel("G"), 1, 0, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(QLabel("D"), 2, 0, Qt.AlignmentFlag.AlignRight)
-        for col, (g_edit, d_edit) in enumerate(((self.g_lr_edit, self.d_lr_edit),
-                                                (self.g_beta1_edit, self.d_beta1_edit),
-                                                (self.g_beta2_edit, self.d_beta2_edit)), start=1):
+        for col, (g_edit, d_edit) in enumerate(
+            (
+                (self.g_lr_edit, self.d_lr_edit),
+                (self.g_beta1_edit, self.d_beta1_edit),
+                (self.g_beta2_edit, self.d_beta2_edit),
+            ),
+            start=1,
+        ):
             grid.addWidget(g_edit, 1, col)
             grid.addWidget(d_edit, 2, col)
         more = self._form(None)
@@ -371,25 +449,41 @@ class TrainForm(QWidget):
             raise ConfigError(f"budget must be more than 0 {kind} (or choose 'until stopped')")
         budget = {} if kind == "none" else {kind: int(round(amount)) if kind == "steps" else float(amount)}
         model = ModelConfig(
-            arch=self.arch_combo.currentData(), latent_dim=self.latent_spin.value(),
-            image_size=self.image_size_combo.currentData(), channels=self.channels_combo.currentData(),
+            arch=self.arch_combo.currentData(),
+            latent_dim=self.latent_spin.value(),
+            image_size=self.image_size_combo.currentData(),
+            channels=self.channels_combo.currentData(),
             num_classes=10 if self.conditional() else 0,  # the real count comes from the data at Start
-            g_width=self.g_width_spin.value(), d_width=self.d_width_spin.value(),
-            spectral_norm=self.spectral_check.isChecked(), g_layers=self.g_layers_spin.value())
-        floats = {name: _parse_float(self._widgets[name], name) for name in
-                  ("g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2", "gp_weight", "ema_decay")}
+            g_width=self.g_width_spin.value(),
+            d_width=self.d_width_spin.value(),
+            spectral_norm=self.spectral_check.isChecked(),
+            g_layers=self.g_layers_spin.value(),
+        )
+        floats = {
+            name: _parse_float(self._widgets[name], name)
+            for name in ("g_lr", "d_lr", "g_beta1", "g_beta2", "d_beta1", "d_beta2", "gp_weight", "ema_decay")
+        }
         train = TrainConfig(
-            dataset=self.dataset_spec(), loss=self.loss_combo.currentData(), batch_size=self.batch_spin.value(),
-            d_steps=self.d_steps_spin.value(), seed=self.seed_spin.value(), device=self.device_combo.currentData(),
-            threads=self.threads_spin.value(), sample_every=self.sample_every_spin.value(),
-            checkpoint_every=self.checkpoint_every_spin.value(), augment=self.augment_combo.currentData(),
+            dataset=self.dataset_spec(),
+            loss=self.loss_combo.currentData(),
+            batch_size=self.batch_spin.value(),
+            d_steps=self.d_steps_spin.value(),
+            seed=self.seed_spin.value(),
+            device=self.device_combo.currentData(),
+            threads=self.threads_spin.value(),
+            sample_every=self.sample_every_spin.value(),
+            checkpoint_every=self.checkpoint_every_spin.value(),
+            augment=self.augment_combo.currentData(),
             lr_decay=self.lr_decay_combo.currentData(),
-            **floats, **budget)
+            **floats,
+            **budget,
+        )
         self._draft = (model, train)
         run_dir = self.run_dir_edit.text().strip()
         if run_dir and (Path(run_dir).expanduser() / "checkpoint.safetensors").exists():
-            raise ConfigError("run_dir already holds a training run; choose another folder, "
-                              "or continue that run with Resume a run...")
+            raise ConfigError(
+                "run_dir already holds a training run; choose another folder, or continue that run with Resume a run..."
+            )
         return model, train
 
     def revalidate(self, *_args) -> None:

@@ -16,13 +16,25 @@ import math
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QThread, QUrl, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-                               QProgressDialog, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QProgressDialog,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ganstudio.core.config import ConfigError
-from ganstudio.core.events import (CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished)
+from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished
 from ganstudio.gui import train_form
 from ganstudio.gui.caption import Caption
 from ganstudio.gui.loss_plots import LossPlots
@@ -103,10 +115,14 @@ class TrainPanel(QWidget):
         self.start_button.setDefault(True)
         self.pause_button = _button("Pause", "Hold training after this step", self.pause)
         self.resume_button = _button("Resume", "Continue the paused training", self.resume)
-        self.stop_button = _button("Stop", "Stop after this step; the run is saved and its generator exported",
-                                   self.stop)
-        self.resume_run_button = _button("Resume a run...", "Continue a saved run folder, training for the "
-                                         "budget set above", lambda: self.resume_run())
+        self.stop_button = _button(
+            "Stop", "Stop after this step; the run is saved and its generator exported", self.stop
+        )
+        self.resume_run_button = _button(
+            "Resume a run...",
+            "Continue a saved run folder, training for the budget set above",
+            lambda: self.resume_run(),
+        )
         buttons = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.resume_button, self.stop_button):
             buttons.addWidget(b)
@@ -146,8 +162,9 @@ class TrainPanel(QWidget):
         vertical = _splitter(Qt.Orientation.Vertical, (middle, 5), (self.metrics_view, 3), (self.log_view, 1))
 
         self.result_label = QLabel("", wordWrap=True, textFormat=Qt.TextFormat.RichText, openExternalLinks=True)
-        self.load_button = _button("Load trained model into Explore", "Open the exported generator in the "
-                                   "Explore tab", self._load_clicked)
+        self.load_button = _button(
+            "Load trained model into Explore", "Open the exported generator in the Explore tab", self._load_clicked
+        )
         result = QHBoxLayout()
         result.addWidget(self.result_label, 1)
         result.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -185,8 +202,13 @@ class TrainPanel(QWidget):
             return
         model_config, train_config = self.form.configs()
         self.form.save_settings()
-        request = TrainRequest(model_config, train_config, self.form.run_dir(), conditional=self.form.conditional(),
-                               preview_seconds=self.preview_seconds)
+        request = TrainRequest(
+            model_config,
+            train_config,
+            self.form.run_dir(),
+            conditional=self.form.conditional(),
+            preview_seconds=self.preview_seconds,
+        )
         self.plots.set_objective(train_config.loss)
         self._launch(request, f"new run in {request.run_dir}", train_config.dataset)
 
@@ -208,8 +230,9 @@ class TrainPanel(QWidget):
             return
         saved = self._run_train_config(folder)
         self.plots.set_objective(str(saved.get("loss") or train_config.loss))
-        request = TrainRequest(model_config, train_config, folder, resume_from=folder,
-                               preview_seconds=self.preview_seconds)
+        request = TrainRequest(
+            model_config, train_config, folder, resume_from=folder, preview_seconds=self.preview_seconds
+        )
         self._launch(request, f"resuming {folder}", str(saved.get("dataset", "")))
 
     def pause(self) -> None:
@@ -250,8 +273,9 @@ class TrainPanel(QWidget):
     # ------------------------------------------------------------------ running
     def _launch(self, request: TrainRequest, what: str, dataset: str) -> None:
         self.plots.clear()
-        self.live_metrics.start_run(dataset, self.form.metrics_every(), request.data_dir,
-                                    request.model_config.image_size)
+        self.live_metrics.start_run(
+            dataset, self.form.metrics_every(), request.data_dir, request.model_config.image_size
+        )
         self._samples = None
         self.sample_grid.set_images(None)
         self.sample_caption.setText("Samples")
@@ -337,8 +361,12 @@ class TrainPanel(QWidget):
                 self._step = int(batch.rows[-1, 0])
             return
         self._step = m.step
-        parts = [f"epoch {m.epoch:.2f}", f"step {m.step:,}", f"{m.images_per_second:,.0f} img/s",
-                 f"elapsed {format_duration(m.elapsed_seconds)}"]
+        parts = [
+            f"epoch {m.epoch:.2f}",
+            f"step {m.step:,}",
+            f"{m.images_per_second:,.0f} img/s",
+            f"elapsed {format_duration(m.elapsed_seconds)}",
+        ]
         if m.eta_seconds is not None:
             parts.append(f"ETA {format_duration(m.eta_seconds)}")
         self.stats_label.setText("   ·   ".join(parts))
@@ -363,8 +391,12 @@ class TrainPanel(QWidget):
         self._last_finished = event
         self._append_log(event.message)
         self._onnx_path = event.onnx_path if event.onnx_path and Path(event.onnx_path).is_file() else None
-        done = {"completed": "Training complete", "stopped": "Training stopped", "diverged": "Training diverged",
-                "error": "Training ended with an error"}.get(event.reason, f"Training {event.reason}")
+        done = {
+            "completed": "Training complete",
+            "stopped": "Training stopped",
+            "diverged": "Training diverged",
+            "error": "Training ended with an error",
+        }.get(event.reason, f"Training {event.reason}")
         lines = [f"<b>{done}</b> at step {event.step:,}."]
         if event.run_dir:
             lines.append(f"Run folder: {_file_link(event.run_dir)}")
@@ -463,9 +495,9 @@ class TrainPanel(QWidget):
             k -= 1
         if self.sample_grid.count() != k * k or self.sample_grid.columns() != k or images is not self._shown:
             self._shown = images
-            self.sample_grid.set_images(images[:k * k], columns=k)
+            self.sample_grid.set_images(images[: k * k], columns=k)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+    def eventFilter(self, watched, event) -> bool:
         if watched is self.sample_grid and event.type() == QEvent.Type.Resize:
             self._show_samples()
         return super().eventFilter(watched, event)

@@ -155,7 +155,7 @@ class TrainWorker(QObject):
     def run(self) -> None:
         try:
             self._run()
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not kill the thread
+        except Exception as exc:
             from ganstudio.core.data import DownloadCancelled
 
             self._flush()
@@ -206,14 +206,19 @@ class TrainWorker(QObject):
                 from ganstudio.core.config import with_changes
 
                 train_config = with_changes(train_config, threads=auto_threads())
-                self.event.emit(LogMessage(f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
-                                           "cores (one is left for the window)"))
+                self.event.emit(
+                    LogMessage(
+                        f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
+                        "cores (one is left for the window)"
+                    )
+                )
             trainer = training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
         self.stage.emit("Training")
         for event in trainer.run(preview_seconds=req.preview_seconds):
             if isinstance(event, StepMetrics):
-                self._rows.append((event.step, event.d_loss, event.g_loss, event.d_real, event.d_fake,
-                                   event.gradient_penalty))
+                self._rows.append(
+                    (event.step, event.d_loss, event.g_loss, event.d_real, event.d_fake, event.gradient_penalty)
+                )
                 self._latest = event
                 if time.monotonic() - self._last_emit >= 1.0 / EMIT_HZ:
                     self._flush()
@@ -245,8 +250,11 @@ class TrainWorker(QObject):
         from ganstudio.core.data import canonical_name, is_named_dataset, load_dataset
 
         named = "/" not in spec and "\\" not in spec and is_named_dataset(spec)
-        title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(canonical_name(spec), spec) \
-            if named else Path(spec).name
+        title = (
+            {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(canonical_name(spec), spec)
+            if named
+            else Path(spec).name
+        )
         self.stage.emit(f"Loading {title}...")
         signal = self.download_progress if named else self.load_progress  # named sets report only downloads
         req = self.request
@@ -258,10 +266,16 @@ class TrainWorker(QObject):
                 self._last_progress = now
                 signal.emit(str(what), float(done), float(total if total is not None else -1))
 
-        return load_dataset(spec, image_size=model_config.image_size, channels=model_config.channels,
-                            data_dir=Path(req.data_dir) if req.data_dir else None, download=req.download,
-                            progress=progress, cancel=self._stop.is_set,
-                            log=lambda text: self.event.emit(LogMessage(text)))
+        return load_dataset(
+            spec,
+            image_size=model_config.image_size,
+            channels=model_config.channels,
+            data_dir=Path(req.data_dir) if req.data_dir else None,
+            download=req.download,
+            progress=progress,
+            cancel=self._stop.is_set,
+            log=lambda text: self.event.emit(LogMessage(text)),
+        )
 
     def _fit_classes(self, model_config: ModelConfig, dataset) -> ModelConfig:
         """Take the class count and names from the data: the form only says whether to be conditional."""
@@ -269,9 +283,11 @@ class TrainWorker(QObject):
 
         if self.request.conditional:
             if dataset.num_classes < 2:
-                raise ConfigError(f"conditional: a class-conditional model needs labelled data, but "
-                                  f"{dataset.name} has no classes; put each class in its own subfolder "
-                                  f"or untick Class-conditional")
+                raise ConfigError(
+                    f"conditional: a class-conditional model needs labelled data, but "
+                    f"{dataset.name} has no classes; put each class in its own subfolder "
+                    f"or untick Class-conditional"
+                )
             return with_changes(model_config, num_classes=dataset.num_classes, class_names=dataset.class_names)
         return with_changes(model_config, num_classes=0, class_names=dataset.class_names)
 

@@ -44,8 +44,9 @@ def _subset(ds: ImageDataset, idx: np.ndarray, split: str) -> ImageDataset:
 def load_splits(name: str, data_dir: Path | None, seed: int, log) -> tuple[ImageDataset, ImageDataset, dict]:
     """(train, held-out, split description) for `name`."""
     if name == "mnist":
-        folder = next((f for f, _ in named.search_locations(name, data_dir)
-                       if named.find_pair(name, f, "test") is not None), None)
+        folder = next(
+            (f for f, _ in named.search_locations(name, data_dir) if named.find_pair(name, f, "test") is not None), None
+        )
         if folder is None:
             full = load_named_dataset(name, data_dir=data_dir, log=log)  # raises DataError with search help
             raise DataError(f"the MNIST recipe trains on the t10k test split; only the {full.split} split was found")
@@ -54,8 +55,9 @@ def load_splits(name: str, data_dir: Path | None, seed: int, log) -> tuple[Image
         split = {
             "source": "mnist t10k (test) split, 10,000 images",
             "method": f"numpy.random.default_rng({seed}).permutation(10000): first {MNIST_HELD_OUT} held out, "
-                      "rest train (ganstudio.core.metrics.held_out_split)",
-            "train": int(len(train_idx)), "held_out": int(len(held_idx)),
+            "rest train (ganstudio.core.metrics.held_out_split)",
+            "train": len(train_idx),
+            "held_out": len(held_idx),
             "held_out_sha256": hashlib.sha256(held_idx.astype("<i8").tobytes()).hexdigest(),
         }
         return _subset(full, train_idx, "train"), _subset(full, held_idx, "held-out"), split
@@ -66,14 +68,20 @@ def load_splits(name: str, data_dir: Path | None, seed: int, log) -> tuple[Image
         raise DataError(f"the {name} recipe needs both the train and the test split in one folder")
     train = named.read_split(name, folder, "train")
     test = named.read_split(name, folder, "test")
-    split = {"source": f"{name} train split (60,000) for training, test split (10,000) for the accuracy",
-             "train": len(train), "held_out": len(test)}
+    split = {
+        "source": f"{name} train split (60,000) for training, test split (10,000) for the accuracy",
+        "train": len(train),
+        "held_out": len(test),
+    }
     return train, test, split
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganstudio.recipes.train_classifier", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ganstudio.recipes.train_classifier",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("dataset", help="mnist or fashion-mnist")
     parser.add_argument("--data-dir", type=Path, help="folder holding the IDX files")
     parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {models_dir()})")
@@ -123,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         "arch": metadata["arch"],
         "parameters": sum(p.numel() for p in model.parameters()),
         "onnx_bytes": onnx_path.stat().st_size,
-        "io": {"input": "image float32 [N, 1, 28, 28] in [0, 1]",
-               "outputs": ["logits float32 [N, 10]", "features float32 [N, 256] (penultimate, post-ReLU)"]},
+        "io": {
+            "input": "image float32 [N, 1, 28, 28] in [0, 1]",
+            "outputs": ["logits float32 [N, 10]", "features float32 [N, 256] (penultimate, post-ReLU)"],
+        },
     }
     card_path = out / f"{stem}.json"
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

@@ -39,21 +39,36 @@ RECIPES = {
     # A discriminator twice as wide (1024-512) as Start's default: at 20k steps it took FID from 1.19 to 0.94
     # (benchmarks/results/tuning/README.md). Each step costs more, which a model trained once can afford.
     "mnist": ShippedRecipe(
-        "mnist", "mnist", False, 140000,
+        "mnist",
+        "mnist",
+        False,
+        140000,
         "GAN Studio's default MNIST recipe (G 256-512-1024, hinge + spectral norm) with D 1024-512 and an EMA "
         "of 0.9999, trained longer.",
-        model_overrides={"d_width": 128}, train_overrides={"ema_decay": 0.9999, "g_lr": 4e-4}),
+        model_overrides={"d_width": 128},
+        train_overrides={"ema_decay": 0.9999, "g_lr": 4e-4},
+    ),
     # The two conditional models were trained before G's third layer and the longer EMA became the default;
     # they keep G 256-512 and EMA 0.999. All three were trained with G's learning rate at 4e-4 (the default
     # before stop 10), which their recipes keep so that --resume accepts their checkpoints.
     "mnist-conditional": ShippedRecipe(
-        "mnist-conditional", "mnist", True, 25000,
+        "mnist-conditional",
+        "mnist",
+        True,
+        25000,
         "The default recipe with a label embedding in G and a projection discriminator (G 256-512).",
-        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999, "g_lr": 4e-4}),
+        model_overrides={"g_layers": 2},
+        train_overrides={"ema_decay": 0.999, "g_lr": 4e-4},
+    ),
     "fashion-mnist": ShippedRecipe(
-        "fashion-mnist", "fashion-mnist", True, 15000,
+        "fashion-mnist",
+        "fashion-mnist",
+        True,
+        15000,
         "The default recipe, class-conditional, on the 60,000 Fashion-MNIST training images (G 256-512).",
-        model_overrides={"g_layers": 2}, train_overrides={"ema_decay": 0.999, "g_lr": 4e-4}),
+        model_overrides={"g_layers": 2},
+        train_overrides={"ema_decay": 0.999, "g_lr": 4e-4},
+    ),
 }
 
 
@@ -71,15 +86,25 @@ def _resumed_trainer(path: Path, model_config: ModelConfig, train_config: TrainC
         raise ValueError(f"{path} is not a run of this recipe: its model config differs")
     ignored = {name: getattr(train_config, name) for name in RESUMABLE_CHANGES}
     if replace(data.train_config, **ignored) != train_config:
-        raise ValueError(f"{path} is not a run of this recipe: its training config differs beyond "
-                         f"{', '.join(RESUMABLE_CHANGES)}")
+        raise ValueError(
+            f"{path} is not a run of this recipe: its training config differs beyond {', '.join(RESUMABLE_CHANGES)}"
+        )
     if int(data.state["step"]) >= train_config.steps:
         raise ValueError(f"{path} is already at step {data.state['step']}, the recipe stops at {train_config.steps}")
     return Trainer.from_checkpoint(path, dataset, run_dir, **ignored)
 
 
-def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, threads: int, device: str,
-                 eval_samples: int, log=print, minutes: float = 0.0, resume: Path | None = None) -> dict:
+def train_recipe(
+    recipe: ShippedRecipe,
+    out_dir: Path,
+    data_dir: str | None,
+    threads: int,
+    device: str,
+    eval_samples: int,
+    log=print,
+    minutes: float = 0.0,
+    resume: Path | None = None,
+) -> dict:
     """Train, export, evaluate and write the card. `minutes` > 0 caps wall time (the card records the steps).
 
     `resume`: continue a checkpoint of an earlier, shorter run of the same recipe (resuming is exact, so this is
@@ -95,11 +120,21 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
     from ganstudio.core.training import Trainer
 
     dataset = load_dataset(recipe.dataset, data_dir=data_dir, log=log)
-    model_config = ModelConfig(num_classes=dataset.num_classes if recipe.conditional else 0,
-                               class_names=dataset.class_names, **recipe.model_overrides)
-    train_config = TrainConfig(dataset=recipe.dataset, steps=recipe.steps, threads=threads, device=device,
-                               sample_every=max(1000, recipe.steps // 10), checkpoint_every=5000, minutes=minutes,
-                               **recipe.train_overrides)
+    model_config = ModelConfig(
+        num_classes=dataset.num_classes if recipe.conditional else 0,
+        class_names=dataset.class_names,
+        **recipe.model_overrides,
+    )
+    train_config = TrainConfig(
+        dataset=recipe.dataset,
+        steps=recipe.steps,
+        threads=threads,
+        device=device,
+        sample_every=max(1000, recipe.steps // 10),
+        checkpoint_every=5000,
+        minutes=minutes,
+        **recipe.train_overrides,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"ganstudio-{recipe.name}-") as tmp:
         run_dir = Path(tmp) / "run"
@@ -113,8 +148,10 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         finished = None
         for event in trainer.run(export_on_finish=False):
             if isinstance(event, StepMetrics) and event.step % 1000 == 0:
-                log(f"{recipe.name}: step {event.step}/{recipe.steps}  D {event.d_loss:.3f}  G {event.g_loss:.3f}  "
-                    f"{event.images_per_second:,.0f} img/s")
+                log(
+                    f"{recipe.name}: step {event.step}/{recipe.steps}  D {event.d_loss:.3f}  G {event.g_loss:.3f}  "
+                    f"{event.images_per_second:,.0f} img/s"
+                )
             elif isinstance(event, TrainingFinished):
                 finished = event
         seconds = time.perf_counter() - start + earlier_seconds
@@ -125,16 +162,27 @@ def train_recipe(recipe: ShippedRecipe, out_dir: Path, data_dir: str | None, thr
         sample_grid = run_dir / "samples" / f"step_{trainer.step:07d}.png"
         if sample_grid.exists():
             shutil.copyfile(sample_grid, out_dir / f"{recipe.name}-samples.png")
-        training = {"steps": trainer.step, "images_seen": trainer.images_seen, "seconds": round(seconds, 1),
-                    "device": trainer.device.type, "threads": torch.get_num_threads(),
-                    "machine": _machine(trainer.device), "torch": torch.__version__}
+        training = {
+            "steps": trainer.step,
+            "images_seen": trainer.images_seen,
+            "seconds": round(seconds, 1),
+            "device": trainer.device.type,
+            "threads": torch.get_num_threads(),
+            "machine": _machine(trainer.device),
+            "torch": torch.__version__,
+        }
         if resume is not None:
             training["resumed_at_step"] = resumed_step
         training_path = out_dir / f"{recipe.name}-training.json"  # until the card holds it
         training_path.write_text(json.dumps(training, indent=2), encoding="utf-8")
         onnx_path = out_dir / f"{recipe.name}.onnx"
-        summary = {"step": str(trainer.step), "images_seen": str(trainer.images_seen),
-                   "minutes": f"{seconds / 60:.1f}", "dataset_split": dataset.split, "shipped_model": recipe.name}
+        summary = {
+            "step": str(trainer.step),
+            "images_seen": str(trainer.images_seen),
+            "minutes": f"{seconds / 60:.1f}",
+            "dataset_split": dataset.split,
+            "shipped_model": recipe.name,
+        }
         export_onnx(trainer.final_generator(), model_config, train_config, onnx_path, summary)
 
     backend = OnnxGenerator(onnx_path)
@@ -210,8 +258,12 @@ def split_overrides(overrides: dict) -> tuple[dict, dict]:
 
 def _with_overrides(recipe: ShippedRecipe, steps: int | None, items: list[str]) -> ShippedRecipe:
     model, train = split_overrides(parse_overrides(items))
-    return replace(recipe, steps=steps or recipe.steps, model_overrides={**recipe.model_overrides, **model},
-                   train_overrides={**recipe.train_overrides, **train})
+    return replace(
+        recipe,
+        steps=steps or recipe.steps,
+        model_overrides={**recipe.model_overrides, **model},
+        train_overrides={**recipe.train_overrides, **train},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,18 +276,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-samples", type=int, default=5000)
     parser.add_argument("--steps", type=int, help="override the recipe's generator steps")
     parser.add_argument("--minutes", type=float, default=0.0, help="also stop after this much wall time")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="override model or training fields of the recipe (for experiments)")
-    parser.add_argument("--resume", metavar="CHECKPOINT",
-                        help="continue an earlier, shorter run of the same recipe (e.g. one stopped by --steps)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override model or training fields of the recipe (for experiments)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue an earlier, shorter run of the same recipe (e.g. one stopped by --steps)",
+    )
     args = parser.parse_args(argv)
     if args.resume and len(args.names) != 1:
         parser.error("--resume continues one model: name exactly one")
     for name in args.names:
         recipe = _with_overrides(RECIPES[name], args.steps, args.set)
-        card = train_recipe(recipe, Path(args.out), args.data_dir, args.threads, args.device,
-                            args.eval_samples, log=lambda s: print(s, file=sys.stderr, flush=True),
-                            minutes=args.minutes, resume=Path(args.resume) if args.resume else None)
+        card = train_recipe(
+            recipe,
+            Path(args.out),
+            args.data_dir,
+            args.threads,
+            args.device,
+            args.eval_samples,
+            log=lambda s: print(s, file=sys.stderr, flush=True),
+            minutes=args.minutes,
+            resume=Path(args.resume) if args.resume else None,
+        )
         print(json.dumps({k: card[k] for k in ("name", "training", "render_batch1_ms_median")}, indent=2))
     return 0
 

@@ -58,7 +58,7 @@ def test_unknown_augmentation_and_depth_are_rejected():
 def test_mlp_generator_depth(layers):
     cfg = tiny_model(g_layers=layers)
     linears = [m for m in build_generator(cfg).modules() if isinstance(m, torch.nn.Linear)]
-    assert [m.out_features for m in linears[:-1]] == [4 * cfg.g_width * 2 ** i for i in range(layers)]
+    assert [m.out_features for m in linears[:-1]] == [4 * cfg.g_width * 2**i for i in range(layers)]
     assert build_generator(cfg)(torch.randn(2, cfg.latent_dim)).shape == (2, 1, 28, 28)
 
 

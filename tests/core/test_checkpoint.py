@@ -89,8 +89,9 @@ def test_weights_of_another_architecture_are_reported(tmp_path):
     trainer, _ = _train(tmp_path / "run", 2)
     data = load_checkpoint(tmp_path / "run")
     # Rewrite the header to claim a different architecture than the stored weights.
-    ckpt.save_checkpoint(tmp_path / "lie.safetensors", tiny_model(arch="dcgan"), data.train_config, data.state,
-                         data.tensors)
+    ckpt.save_checkpoint(
+        tmp_path / "lie.safetensors", tiny_model(arch="dcgan"), data.train_config, data.state, data.tensors
+    )
     with pytest.raises(CheckpointError, match="do not fit the architecture"):
         load_generator(tmp_path / "lie.safetensors")
 

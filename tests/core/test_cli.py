@@ -15,8 +15,23 @@ from tests.data_paths import shared_mnist
 MNIST = shared_mnist()
 pytestmark = pytest.mark.skipif(not MNIST.exists(), reason=f"shared MNIST files not found at {MNIST}")
 
-TINY = ["--arch", "mlp", "--latent-dim", "8", "--g-width", "8", "--d-width", "8", "--batch-size", "16",
-        "--threads", "1", "--data-dir", str(MNIST), "--no-download"]
+TINY = [
+    "--arch",
+    "mlp",
+    "--latent-dim",
+    "8",
+    "--g-width",
+    "8",
+    "--d-width",
+    "8",
+    "--batch-size",
+    "16",
+    "--threads",
+    "1",
+    "--data-dir",
+    str(MNIST),
+    "--no-download",
+]
 
 
 @pytest.fixture(scope="module")
@@ -63,21 +78,25 @@ def test_export_sample_interpolate_and_info(run_dir, tmp_path, capsys):
     with Image.open(gif) as image:
         assert image.n_frames == 7
     strip = tmp_path / "strip.png"
-    assert main(["interpolate", str(onnx_path), "--seeds", "1", "2", "--steps", "5", "--slerp",
-                 "--out", str(strip)]) == 0
+    assert (
+        main(["interpolate", str(onnx_path), "--seeds", "1", "2", "--steps", "5", "--slerp", "--out", str(strip)]) == 0
+    )
     capsys.readouterr()
     assert main(["info", str(onnx_path)]) == 0
     out = capsys.readouterr().out
     assert "mlp" in out and "8" in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["info", "does-not-exist.onnx"], "not found"),
-    (["sample", "nope.onnx", "--out", "x.png"], "not found"),
-    (["train", "--dataset", "/definitely/not/a/folder", "--steps", "1"], "folder"),
-    (["train", "--dataset", "mnist", "--g-lr", "-1", "--steps", "1"], "g_lr"),
-    (["interpolate", "x.onnx", "--seeds", "1", "--out", "a.png"], "two seeds"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["info", "does-not-exist.onnx"], "not found"),
+        (["sample", "nope.onnx", "--out", "x.png"], "not found"),
+        (["train", "--dataset", "/definitely/not/a/folder", "--steps", "1"], "folder"),
+        (["train", "--dataset", "mnist", "--g-lr", "-1", "--steps", "1"], "g_lr"),
+        (["interpolate", "x.onnx", "--seeds", "1", "--out", "a.png"], "two seeds"),
+    ],
+)
 def test_errors_are_one_line_and_non_zero(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) != 0

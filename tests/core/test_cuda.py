@@ -52,8 +52,10 @@ def test_gpu_calibration_matches_the_same_calibration_on_the_cpu():
     trainer.calibrate_ema()
     cpu_ema = copy.deepcopy(trainer.ema_generator).cpu()
     rng = torch.Generator().manual_seed(trainer.train_config.seed + 3)
-    batches = [(torch.randn(CALIBRATION_BATCH, trainer.model_config.latent_dim, generator=rng), None)
-               for _ in range(CALIBRATION_SAMPLES // CALIBRATION_BATCH)]
+    batches = [
+        (torch.randn(CALIBRATION_BATCH, trainer.model_config.latent_dim, generator=rng), None)
+        for _ in range(CALIBRATION_SAMPLES // CALIBRATION_BATCH)
+    ]
     recalibrate_batch_norm(cpu_ema, batches)
     gpu_stats = {k: v.cpu() for k, v in trainer.ema_generator.state_dict().items() if "running" in k}
     assert gpu_stats

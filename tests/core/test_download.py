@@ -210,13 +210,12 @@ def test_without_hashes_a_wrong_item_count_is_rejected(
     assert not list(tmp_path.iterdir())
 
 
-def test_gz_hash_alone_accepts_the_exact_archive(
-    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gz_hash_alone_accepts_the_exact_archive(server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = DATASET_FILES["mnist"]
     files = tuple(
         replace(f, sha256=None, gz_sha256=hashlib.sha256((SHARED_MNIST / f.name).read_bytes()).hexdigest())
-        for f in spec.files if f.name in T10K
+        for f in spec.files
+        if f.name in T10K
     )
     monkeypatch.setitem(download_module.DATASET_FILES, "mnist", replace(spec, files=files))
     download_dataset("mnist", tmp_path, mirrors=[f"{server}/good/"])

@@ -92,8 +92,13 @@ def test_export_parity_and_contract(tmp_path: Path, cfg: ModelConfig) -> None:
 def exported(tmp_path_factory) -> tuple[Path, ModelConfig, torch.nn.Module]:
     cfg = ModelConfig(arch="dcgan", num_classes=3, class_names=("a", "b", "c"), **TINY)
     g = _generator(cfg, seed=1)
-    path = export_onnx(g, cfg, TRAIN, tmp_path_factory.mktemp("exported") / "sub" / "g.onnx",
-                       extra_metadata={"steps": "10", "images_seen": "640", "minutes": "0.1"})
+    path = export_onnx(
+        g,
+        cfg,
+        TRAIN,
+        tmp_path_factory.mktemp("exported") / "sub" / "g.onnx",
+        extra_metadata={"steps": "10", "images_seen": "640", "minutes": "0.1"},
+    )
     return path, cfg, g
 
 
@@ -112,7 +117,10 @@ def test_metadata_props(exported) -> None:
 
 def test_unconditional_metadata_and_no_train_config(tmp_path: Path) -> None:
     cfg = ModelConfig(arch="mlp", **TINY)
-    meta = {p.key: p.value for p in onnx.load(str(export_onnx(_generator(cfg), cfg, None, tmp_path / "m.onnx"))).metadata_props}
+    meta = {
+        p.key: p.value
+        for p in onnx.load(str(export_onnx(_generator(cfg), cfg, None, tmp_path / "m.onnx"))).metadata_props
+    }
     assert meta["num_classes"] == "0" and json.loads(meta["class_names"]) == []
     assert meta["train_config"] == "null" and meta["dataset"] == "" and meta["loss"] == ""
 
@@ -125,8 +133,9 @@ def test_file_is_self_contained_after_moving_its_folder(exported, tmp_path: Path
         model = onnx.load(str(Path(moved) / path.name))
         assert all(t.data_location != onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
         session = ort.InferenceSession(str(Path(moved) / path.name), providers=["CPUExecutionProvider"])
-        (image,) = session.run(None, {"z": np.zeros((2, cfg.latent_dim), np.float32),
-                                      "label": np.array([0, 2], np.int64)})
+        (image,) = session.run(
+            None, {"z": np.zeros((2, cfg.latent_dim), np.float32), "label": np.array([0, 2], np.int64)}
+        )
         assert image.shape == (2, 1, 28, 28)
     finally:
         shutil.copytree(moved, path.parent)  # later tests in this module reuse the fixture

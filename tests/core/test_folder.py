@@ -11,8 +11,13 @@ from PIL import Image
 from ganstudio.core.data import DataError, load_dataset, load_image_folder
 
 
-def save(path: Path, size: tuple[int, int] = (40, 30), colour: object = (200, 30, 30), mode: str = "RGB",
-         fmt: str | None = None) -> Path:
+def save(
+    path: Path,
+    size: tuple[int, int] = (40, 30),
+    colour: object = (200, 30, 30),
+    mode: str = "RGB",
+    fmt: str | None = None,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new(mode, size, colour).save(path, format=fmt)  # type: ignore[arg-type]
     return path

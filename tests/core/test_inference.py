@@ -45,14 +45,20 @@ def models(tmp_path_factory) -> dict[str, tuple[Path, ModelConfig, torch.nn.Modu
     out = {}
     for name, cfg in (("cond", COND), ("uncond", UNCOND)):
         g = _generator(cfg)
-        path = export_onnx(g, cfg, TRAIN, folder / f"{name}.onnx",
-                           extra_metadata={"steps": "12", "images_seen": "768", "minutes": "0.2"})
+        path = export_onnx(
+            g,
+            cfg,
+            TRAIN,
+            folder / f"{name}.onnx",
+            extra_metadata={"steps": "12", "images_seen": "768", "minutes": "0.2"},
+        )
         out[name] = (path, cfg, g)
     return out
 
 
-def _save_model(tmp_path: Path, graph: onnx.GraphProto, name: str = "foreign.onnx",
-                metadata: dict[str, str] | None = None) -> Path:
+def _save_model(
+    tmp_path: Path, graph: onnx.GraphProto, name: str = "foreign.onnx", metadata: dict[str, str] | None = None
+) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     for key, value in (metadata or {}).items():
@@ -128,14 +134,17 @@ def test_bad_z_values_are_value_errors(models) -> None:
         gen.generate([["a"] * 8])
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.array([0, 3]), "label 3 is out of range"),
-    (np.array([-1, 0]), "label -1 is out of range"),
-    (np.array([0.5, 1.0]), "whole numbers"),
-    (np.array([0, 1, 2]), r"shape \(2,\)"),
-    (np.array(["a", "b"]), "integers"),
-    (None, "class-conditional"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([0, 3]), "label 3 is out of range"),
+        (np.array([-1, 0]), "label -1 is out of range"),
+        (np.array([0.5, 1.0]), "whole numbers"),
+        (np.array([0, 1, 2]), r"shape \(2,\)"),
+        (np.array(["a", "b"]), "integers"),
+        (None, "class-conditional"),
+    ],
+)
 def test_bad_labels_are_value_errors(models, labels, message: str) -> None:
     gen = OnnxGenerator(models["cond"][0])
     with pytest.raises(ValueError, match=message):
@@ -153,9 +162,11 @@ def test_labels_for_an_unconditional_model_are_refused(models) -> None:
 
 def test_foreign_onnx_names_its_inputs(tmp_path: Path) -> None:
     graph = helper.make_graph(
-        [helper.make_node("Relu", ["x"], ["y"])], "foreign",
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "foreign",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+    )
     path = _save_model(tmp_path, graph)
     with pytest.raises(ModelLoadError, match=r"input 'z' missing: this ONNX file has inputs \['x'\]") as info:
         OnnxGenerator(path)
@@ -164,33 +175,42 @@ def test_foreign_onnx_names_its_inputs(tmp_path: Path) -> None:
 
 def test_wrong_output_rank_is_refused(tmp_path: Path) -> None:
     graph = helper.make_graph(
-        [helper.make_node("Sigmoid", ["z"], ["image"])], "flat",
+        [helper.make_node("Sigmoid", ["z"], ["image"])],
+        "flat",
         [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 4])],
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 4])])
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 4])],
+    )
     with pytest.raises(ModelLoadError, match=r"\[N, C, H, W\]"):
         OnnxGenerator(_save_model(tmp_path, graph))
 
 
 def test_wrong_input_types_are_refused(tmp_path: Path) -> None:
     graph = helper.make_graph(
-        [helper.make_node("Cast", ["z"], ["image"], to=TensorProto.FLOAT)], "int_z",
+        [helper.make_node("Cast", ["z"], ["image"], to=TensorProto.FLOAT)],
+        "int_z",
         [helper.make_tensor_value_info("z", TensorProto.INT32, ["N", 4])],
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 4])])
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 4])],
+    )
     with pytest.raises(ModelLoadError, match="input 'z' must be float32, this file's is int32"):
         OnnxGenerator(_save_model(tmp_path, graph))
 
 
-def _reshape_model(tmp_path: Path, out_dims: list, metadata: dict[str, str] | None = None,
-                   with_label: bool = False) -> Path:
+def _reshape_model(
+    tmp_path: Path, out_dims: list, metadata: dict[str, str] | None = None, with_label: bool = False
+) -> Path:
     """z [N, 4] -> sigmoid -> image [N, 1, 2, 2], optionally with an (unused-by-maths) label input."""
     shape = helper.make_tensor("shape", TensorProto.INT64, [4], [-1, 1, 2, 2])
     nodes = [helper.make_node("Sigmoid", ["z"], ["s"]), helper.make_node("Reshape", ["s", "shape"], ["image"])]
     inputs = [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 4])]
     if with_label:
         inputs.append(helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]))
-    graph = helper.make_graph(nodes, "reshape", inputs,
-                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, out_dims)],
-                              initializer=[shape])
+    graph = helper.make_graph(
+        nodes,
+        "reshape",
+        inputs,
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, out_dims)],
+        initializer=[shape],
+    )
     return _save_model(tmp_path, graph, metadata=metadata)
 
 

@@ -145,13 +145,22 @@ def reference():
 class StubBackend:
     """A "generator" that returns real MNIST test digits chosen by its latent (and of the requested class)."""
 
-    def __init__(self, images: np.ndarray, digits: np.ndarray, conditional: bool = False, dataset: str = "mnist",
-                 size: int = 28) -> None:
+    def __init__(
+        self, images: np.ndarray, digits: np.ndarray, conditional: bool = False, dataset: str = "mnist", size: int = 28
+    ) -> None:
         self.images, self.digits = images.astype(np.float32) / 255, digits
-        self.info = ModelInfo(latent_dim=4, num_classes=10 if conditional else 0,
-                              class_names=tuple("0123456789") if conditional else (), image_size=size,
-                              channels=1, dataset=dataset, arch="stub", loss="", source="stub",
-                              backend="numpy")
+        self.info = ModelInfo(
+            latent_dim=4,
+            num_classes=10 if conditional else 0,
+            class_names=tuple("0123456789") if conditional else (),
+            image_size=size,
+            channels=1,
+            dataset=dataset,
+            arch="stub",
+            loss="",
+            source="stub",
+            backend="numpy",
+        )
         self.calls = 0
 
     def generate(self, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
@@ -270,9 +279,11 @@ def test_bad_inputs_raise_metrics_error(real_mnist) -> None:
 
 
 def test_importing_metrics_does_not_import_torch_or_qt() -> None:
-    code = ("import sys, ganstudio.core.metrics; "
-            "bad = [m for m in ('torch', 'PySide6', 'scipy') if m in sys.modules]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, ganstudio.core.metrics; "
+        "bad = [m for m in ('torch', 'PySide6', 'scipy') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -280,9 +291,10 @@ def test_importing_metrics_does_not_import_torch_or_qt() -> None:
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
-@pytest.mark.skipif(not (FASHION / "t10k-images-idx3-ubyte.gz").is_file()
-                    or not metrics.classifier_path("fashion-mnist").is_file(),
-                    reason="needs the Fashion-MNIST test split and the shipped classifier")
+@pytest.mark.skipif(
+    not (FASHION / "t10k-images-idx3-ubyte.gz").is_file() or not metrics.classifier_path("fashion-mnist").is_file(),
+    reason="needs the Fashion-MNIST test split and the shipped classifier",
+)
 def test_fashion_classifier_and_floor() -> None:
     ref = get_reference("fashion-mnist", data_dir=FASHION)
     assert ref.split == "test" and ref.n == 10_000

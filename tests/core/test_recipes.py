@@ -36,8 +36,9 @@ def test_resuming_a_shorter_run_of_the_recipe_equals_one_long_run(tmp_path):
     list(short.run(export_on_finish=False))
     long_config = tiny_train(steps=8, checkpoint_every=100, sample_every=5)  # sample_every may differ
 
-    resumed = _resumed_trainer(tmp_path / "short" / "checkpoint.safetensors", model, long_config, data,
-                               tmp_path / "resumed")
+    resumed = _resumed_trainer(
+        tmp_path / "short" / "checkpoint.safetensors", model, long_config, data, tmp_path / "resumed"
+    )
     assert resumed.step == 4 and resumed.train_config == long_config
     list(resumed.run(export_on_finish=False))
     straight = Trainer(model, long_config, data, None)

@@ -110,8 +110,9 @@ def test_stop_while_paused_ends_the_run():
 
 
 def test_samples_snapshots_and_checkpoints_are_emitted(tmp_path):
-    trainer = Trainer(tiny_model(), tiny_train(steps=8, sample_every=4, checkpoint_every=4), tiny_dataset(64),
-                      tmp_path / "run")
+    trainer = Trainer(
+        tiny_model(), tiny_train(steps=8, sample_every=4, checkpoint_every=4), tiny_dataset(64), tmp_path / "run"
+    )
     events = list(trainer.run(export_on_finish=False))
     grids = [e for e in events if isinstance(e, SampleGrid)]
     assert [g.step for g in grids] == [4, 8, 8]  # periodic, then the final grid
@@ -193,9 +194,11 @@ def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_pat
 
 def test_reading_losses_in_windows_changes_nothing_but_the_reads(tmp_path):
     """The accelerator path (losses read every few steps) gives the same steps, history, boundaries and weights."""
+
     def run(steps_per_read: int, folder: str):
-        trainer = Trainer(tiny_model(), tiny_train(steps=11, sample_every=4, checkpoint_every=6), tiny_dataset(64),
-                          tmp_path / folder)
+        trainer = Trainer(
+            tiny_model(), tiny_train(steps=11, sample_every=4, checkpoint_every=6), tiny_dataset(64), tmp_path / folder
+        )
         trainer.steps_per_read = steps_per_read
         events = list(trainer.run(export_on_finish=False))
         weights = torch.cat([p.flatten() for p in trainer.generator.parameters()])
@@ -239,8 +242,9 @@ def test_a_nan_inside_a_read_window_ends_the_run_at_the_step_it_happened(monkeyp
 @pytest.mark.parametrize("spectral_norm", [False, True])
 def test_one_discriminator_pass_scores_real_and_fake_as_two_passes_would(arch, conditional, spectral_norm):
     data = tiny_dataset(64)
-    trainer = Trainer(tiny_model(arch=arch, num_classes=10 if conditional else 0, spectral_norm=spectral_norm),
-                      tiny_train(), data)
+    trainer = Trainer(
+        tiny_model(arch=arch, num_classes=10 if conditional else 0, spectral_norm=spectral_norm), tiny_train(), data
+    )
     # In training mode, so that a discriminator with batch norm (which would mix the halves) fails here; spectral
     # norm's power iteration would move between the two reference passes, so with it D is compared in eval mode.
     trainer.discriminator.train(not spectral_norm)

@@ -16,11 +16,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import onnxruntime  # noqa: E402,F401  (before PySide6, as in the app)
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, QThread  # noqa: E402
-
-import pyqtgraph as pg  # noqa: E402  (after PySide6)
+import onnxruntime  # noqa: F401  (before PySide6, as in the app)
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QSettings, QThread
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -61,8 +60,9 @@ def pytest_runtest_teardown(item, nextitem):
     _started_threads.clear()
     if leaked:
         names = ", ".join(repr(t.objectName() or type(t).__name__) for t, _ in leaked)
-        raise AssertionError(f"{item.nodeid} left {len(leaked)} QThread(s) running: {names}\n"
-                             f"started at:\n{leaked[0][1]}")
+        raise AssertionError(
+            f"{item.nodeid} left {len(leaked)} QThread(s) running: {names}\nstarted at:\n{leaked[0][1]}"
+        )
     return result
 
 
@@ -138,8 +138,7 @@ def make_window(qtbot):
             window.open_path(model_path)
             qtbot.waitUntil(lambda: window.backend() is not None, timeout=15000)
             explore = window.explore
-            qtbot.waitUntil(lambda: explore.current_picture() is not None and explore.grid.count() == 64,
-                            timeout=15000)
+            qtbot.waitUntil(lambda: explore.current_picture() is not None and explore.grid.count() == 64, timeout=15000)
         return window
 
     yield make

@@ -30,15 +30,13 @@ def expected_picture(window) -> np.ndarray:
 
 
 def wait_picture(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: np.array_equal(window.explore.current_picture(), expected_picture(window)),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: np.array_equal(window.explore.current_picture(), expected_picture(window)), timeout=10000)
 
 
 # -- opening --------------------------------------------------------------------------------------------
 
 
-def test_window_opens_with_the_shipped_model_and_shows_a_sample(make_window, tiny_onnx, tmp_path, monkeypatch,
-                                                                 qtbot):
+def test_window_opens_with_the_shipped_model_and_shows_a_sample(make_window, tiny_onnx, tmp_path, monkeypatch, qtbot):
     shipped = REPO_MODELS / "mnist.onnx"
     if not shipped.is_file():  # until the lead ships it, stand in with the tiny model under the same name
         fake = tmp_path / "shipped"
@@ -122,8 +120,7 @@ def test_the_grid_can_be_driven_from_the_keyboard(make_window, tiny_onnx, qtbot)
     qtbot.keyClick(grid, Qt.Key.Key_Down)
     qtbot.keyClick(grid, Qt.Key.Key_Right)
     assert grid.selected() == 9  # one row down, one column right in the 8x8 grid
-    np.testing.assert_allclose(explore.latent_state().z, sample_latents(64, 8, explore.seed_spin.value())[9],
-                               atol=1e-6)
+    np.testing.assert_allclose(explore.latent_state().z, sample_latents(64, 8, explore.seed_spin.value())[9], atol=1e-6)
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_Left)  # stays in its row
     assert grid.selected() == 8
@@ -294,8 +291,10 @@ def test_a_slider_flood_never_drops_the_grid(service, qtbot):
     service.submit("grid", backend, np.ones((64, 2), np.float32))
     for i in range(20):
         service.submit("current", backend, np.array([[i, 0]], np.float32))
-    qtbot.waitUntil(lambda: any(r.request.channel == "grid" for r in got)
-                    and any(r.request.z[0, 0] == 19 for r in got), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(r.request.channel == "grid" for r in got) and any(r.request.z[0, 0] == 19 for r in got),
+        timeout=5000,
+    )
 
 
 def test_stale_results_are_dropped_and_errors_reported(service, qtbot):

@@ -39,8 +39,9 @@ def test_strip_has_the_right_frame_count_and_frames(make_window, tiny_onnx, qtbo
     np.testing.assert_allclose(tab.frames()[[0, -1]], window.backend().generate(keys), atol=1e-5)
 
     tab.mode_combo.setCurrentIndex(1)  # lerp
-    qtbot.waitUntil(lambda: np.allclose(tab.frames(), window.backend().generate(keyframe_path(keys, 5)),
-                                        atol=1e-5), timeout=10000)
+    qtbot.waitUntil(
+        lambda: np.allclose(tab.frames(), window.backend().generate(keyframe_path(keys, 5)), atol=1e-5), timeout=10000
+    )
     window.explore.select_cell(11)
     tab.use_current("add")  # A, B, new end
     wait_frames(qtbot, tab, 9)

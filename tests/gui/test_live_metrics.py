@@ -13,17 +13,17 @@ from tests.data_paths import shared_mnist
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import dataclasses  # noqa: E402
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import dataclasses
+import json
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt, QThread  # noqa: E402
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThread
 
-from ganstudio.core import metrics  # noqa: E402
-from ganstudio.gui.metrics_view import MetricsView, fid_text  # noqa: E402
-from ganstudio.gui.metrics_worker import (  # noqa: E402
+from ganstudio.core import metrics
+from ganstudio.gui.metrics_view import MetricsView, fid_text
+from ganstudio.gui.metrics_worker import (
     LiveMetrics,
     MetricsJob,
     MetricsSchedule,
@@ -33,20 +33,51 @@ from ganstudio.gui.metrics_worker import (  # noqa: E402
 
 MNIST = shared_mnist()
 CLASSIFIER = metrics.classifier_path("mnist", metrics.models_dir())
-needs_mnist = pytest.mark.skipif(not (MNIST.is_dir() and CLASSIFIER.is_file()),
-                                 reason="needs the shared MNIST folder and models/mnist-classifier.onnx")
-REPORT_KEYS = {"available", "fid", "fid_floor", "fid_ratio", "classes_covered", "class_histogram",
-               "real_class_histogram", "kl_class", "mean_confidence", "inception_score", "conditional_accuracy",
-               "per_class_accuracy", "class_names", "step", "run", "samples"}
+needs_mnist = pytest.mark.skipif(
+    not (MNIST.is_dir() and CLASSIFIER.is_file()),
+    reason="needs the shared MNIST folder and models/mnist-classifier.onnx",
+)
+REPORT_KEYS = {
+    "available",
+    "fid",
+    "fid_floor",
+    "fid_ratio",
+    "classes_covered",
+    "class_histogram",
+    "real_class_histogram",
+    "kl_class",
+    "mean_confidence",
+    "inception_score",
+    "conditional_accuracy",
+    "per_class_accuracy",
+    "class_names",
+    "step",
+    "run",
+    "samples",
+}
 
 
 def fake_report(covered: int = 10, step: int = 400, ratio: float = 8.8) -> dict:
     hist = [0.1] * 10 if covered == 10 else [0.3, 0.2, 0.01, 0.15, 0.0, 0.12, 0.1, 0.1, 0.02, 0.0]
-    return {"available": True, "n": 2000, "dataset": "mnist", "fid": 3.08, "fid_floor": 0.35, "fid_ratio": ratio,
-            "classes_covered": covered, "class_histogram": hist, "real_class_histogram": [0.1] * 10,
-            "kl_class": 0.0123, "mean_confidence": 0.934, "inception_score": 8.1, "inception_score_real": 9.6,
-            "conditional_accuracy": None, "per_class_accuracy": None,
-            "class_names": [str(i) for i in range(10)], "step": step}
+    return {
+        "available": True,
+        "n": 2000,
+        "dataset": "mnist",
+        "fid": 3.08,
+        "fid_floor": 0.35,
+        "fid_ratio": ratio,
+        "classes_covered": covered,
+        "class_histogram": hist,
+        "real_class_histogram": [0.1] * 10,
+        "kl_class": 0.0123,
+        "mean_confidence": 0.934,
+        "inception_score": 8.1,
+        "inception_score_real": 9.6,
+        "conditional_accuracy": None,
+        "per_class_accuracy": None,
+        "class_names": [str(i) for i in range(10)],
+        "step": step,
+    }
 
 
 @pytest.fixture
@@ -69,8 +100,11 @@ def snapshot():
     from ganstudio.core.training import Trainer
 
     dataset = load_dataset("mnist", data_dir=MNIST)
-    trainer = Trainer(ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
-                      TrainConfig(dataset="mnist", batch_size=32, steps=5, threads=1), dataset)
+    trainer = Trainer(
+        ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
+        TrainConfig(dataset="mnist", batch_size=32, steps=5, threads=1),
+        dataset,
+    )
     for _event in trainer.run(export_on_finish=False):
         pass
     return trainer.snapshot()
@@ -164,8 +198,9 @@ def test_schedule_waits_for_both_steps_and_seconds():
 
 def test_schedule_holds_a_due_measurement_while_the_user_drags_but_not_for_ever():
     now = [0.0]
-    schedule = MetricsSchedule(every_steps=100, min_seconds=15.0, clock=lambda: now[0], quiet_seconds=1.0,
-                               max_defer=60.0)
+    schedule = MetricsSchedule(
+        every_steps=100, min_seconds=15.0, clock=lambda: now[0], quiet_seconds=1.0, max_defer=60.0
+    )
     assert not schedule.due(0)
     now[0] = 20.0
     schedule.interacting()
@@ -183,6 +218,7 @@ def test_schedule_holds_a_due_measurement_while_the_user_drags_but_not_for_ever(
     schedule.mark(1210)
     assert schedule.held_since is None
 
+
 # ---------------------------------------------------------------------------------------------- the worker
 @needs_mnist
 def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, classifier_models, monkeypatch):
@@ -197,7 +233,7 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
         assert not failures, failures
         assert torch.equal(torch.get_rng_state(), rng_state)  # training's random stream is left alone
         report = reports[0]
-        assert REPORT_KEYS <= set(report), REPORT_KEYS - set(report)
+        assert set(report) >= REPORT_KEYS, REPORT_KEYS - set(report)
         assert report["available"] and report["n"] == 2000 and report["step"] == snapshot.step
         assert report["run"] == 1 and len(report["class_histogram"]) == 10
         assert 0 < report["fid_floor"] < report["fid"] and report["fid_ratio"] > 1
@@ -214,7 +250,6 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
         worker.finish()
         assert thread.wait(60_000)
     worker.deleteLater()
-
 
 
 def test_a_run_prepares_the_reference_and_a_measurement_pauses_while_the_user_drags(qtbot, classifier_models):
@@ -275,10 +310,10 @@ def test_a_measurement_pauses_for_the_user_only_so_long(qtbot):
         assert thread.wait(10_000)
     worker.deleteLater()
 
+
 # ---------------------------------------------------------------------------------------------- the panel
 @needs_mnist
-def test_panel_measures_during_and_after_training_with_auto_threads(qtbot, tmp_path, classifier_models,
-                                                                     monkeypatch):
+def test_panel_measures_during_and_after_training_with_auto_threads(qtbot, tmp_path, classifier_models, monkeypatch):
     from ganstudio.gui.train_panel import TrainPanel
     from ganstudio.gui.train_worker import auto_threads
 
@@ -291,8 +326,14 @@ def test_panel_measures_during_and_after_training_with_auto_threads(qtbot, tmp_p
     assert "0 = auto: all cores but one" in form.threads_spin.toolTip()
     form.set_dataset("mnist")
     form.arch_combo.setCurrentIndex(form.arch_combo.findData("mlp"))
-    for spin, value in ((form.latent_spin, 8), (form.g_width_spin, 8), (form.d_width_spin, 8),
-                        (form.batch_spin, 32), (form.threads_spin, 0), (form.metrics_every_spin, 5)):
+    for spin, value in (
+        (form.latent_spin, 8),
+        (form.g_width_spin, 8),
+        (form.d_width_spin, 8),
+        (form.batch_spin, 32),
+        (form.threads_spin, 0),
+        (form.metrics_every_spin, 5),
+    ):
         spin.setValue(value)
     form.budget_kind.setCurrentIndex(form.budget_kind.findData("steps"))
     form.budget_value.setValue(30)

@@ -32,8 +32,7 @@ def wait_error(qtbot, errors, count: int) -> None:
 # -- failures -------------------------------------------------------------------------------------------
 
 
-def test_a_damaged_file_shows_an_error_and_keeps_the_previous_model(make_window, tiny_onnx, tmp_path, qtbot,
-                                                                    errors):
+def test_a_damaged_file_shows_an_error_and_keeps_the_previous_model(make_window, tiny_onnx, tmp_path, qtbot, errors):
     window = make_window(tiny_onnx)
     backend = window.backend()
     damaged = tmp_path / "damaged.onnx"
@@ -48,14 +47,16 @@ def test_a_damaged_file_shows_an_error_and_keeps_the_previous_model(make_window,
     still_renders(window, qtbot)
 
 
-def test_foreign_onnx_wrong_suffix_and_missing_files_are_explained(make_window, tiny_onnx, tmp_path, qtbot,
-                                                                   errors):
+def test_foreign_onnx_wrong_suffix_and_missing_files_are_explained(make_window, tiny_onnx, tmp_path, qtbot, errors):
     import onnx
     from onnx import TensorProto, helper
 
-    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "foreign",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "foreign",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    )
     foreign = tmp_path / "foreign.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9), foreign)
     text_file = tmp_path / "notes.txt"
@@ -81,13 +82,15 @@ def test_foreign_onnx_wrong_suffix_and_missing_files_are_explained(make_window, 
 def _drop(window, path: Path) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(window, enter)
     if not enter.isAccepted():
         return False
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(window, drop)
     return True
 
@@ -253,8 +256,14 @@ def test_exploring_an_onnx_model_never_imports_torch(tiny_onnx):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     settings_dir = Path(str(tiny_onnx)).parent / "subprocess-settings"
     env["XDG_CONFIG_HOME"] = str(settings_dir)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
-                         cwd=str(Path(__file__).resolve().parents[2]))
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     line = out.stdout.strip().splitlines()[-1]
     assert "TORCH False" in line and "PICTURE True" in line, line
@@ -265,9 +274,16 @@ def test_exploring_an_onnx_model_never_imports_torch(tiny_onnx):
 def test_the_training_summary_reads_like_prose():
     from ganstudio.gui.model_manager import describe_training
 
-    summary = {"step": "140000", "images_seen": "17920000", "minutes": "85.4", "dataset_split": "test",
-               "shipped_model": "mnist", "ganstudio_version": "0.1"}
+    summary = {
+        "step": "140000",
+        "images_seen": "17920000",
+        "minutes": "85.4",
+        "dataset_split": "test",
+        "shipped_model": "mnist",
+        "ganstudio_version": "0.1",
+    }
     assert describe_training(summary).replace("\u00a0", " ") == (
-        "step 140,000, 17.9 M images, 85.4 min, test split, shipped model mnist")
+        "step 140,000, 17.9 M images, 85.4 min, test split, shipped model mnist"
+    )
     assert describe_training({"images_seen": "4096"}) == "4,096 images"
     assert describe_training({}) == "—"

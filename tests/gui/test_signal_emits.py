@@ -7,9 +7,8 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
-
 import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
 
 
 class Emitter(QObject):

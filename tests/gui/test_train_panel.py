@@ -9,19 +9,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import subprocess
+import sys
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PySide6.QtCore import QThread, Qt  # noqa: E402
-from PySide6.QtWidgets import QProgressDialog, QPushButton  # noqa: E402
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtWidgets import QProgressDialog, QPushButton
 
-from ganstudio.gui.loss_plots import LossPlots, MetricHistory  # noqa: E402
-from ganstudio.gui.train_form import TrainForm  # noqa: E402
-from ganstudio.gui.train_panel import TrainPanel  # noqa: E402
+from ganstudio.gui.loss_plots import LossPlots, MetricHistory
+from ganstudio.gui.train_form import TrainForm
+from ganstudio.gui.train_panel import TrainPanel
 
 RUN_TIMEOUT_MS = 90_000  # generous: the machine is shared; the runs themselves take a few seconds
 
@@ -36,7 +36,7 @@ def image_folder(tmp_path_factory) -> Path:
     for i in range(64):
         picture = np.zeros((28, 28), np.uint8)
         y, x = rng.integers(2, 16, 2)
-        picture[y:y + 10, x:x + 10] = 255
+        picture[y : y + 10, x : x + 10] = 255
         Image.fromarray(picture).save(folder / f"img_{i:02d}.png")
     return folder
 
@@ -87,10 +87,22 @@ def test_defaults_come_from_the_core_configs(qtbot):
     assert form.is_valid(), form.error()
     model, train = form.configs()
     m, t = ModelConfig(), TrainConfig()
-    assert (model.arch, model.latent_dim, model.g_width, model.d_width, model.g_layers) == \
-        (m.arch, m.latent_dim, m.g_width, m.d_width, m.g_layers)
-    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay, train.augment,
-            train.lr_decay) == (t.loss, t.batch_size, t.g_lr, t.d_lr, t.ema_decay, t.augment, t.lr_decay)
+    assert (model.arch, model.latent_dim, model.g_width, model.d_width, model.g_layers) == (
+        m.arch,
+        m.latent_dim,
+        m.g_width,
+        m.d_width,
+        m.g_layers,
+    )
+    assert (train.loss, train.batch_size, train.g_lr, train.d_lr, train.ema_decay, train.augment, train.lr_decay) == (
+        t.loss,
+        t.batch_size,
+        t.g_lr,
+        t.d_lr,
+        t.ema_decay,
+        t.augment,
+        t.lr_decay,
+    )
     assert train.minutes == 3.0 and train.steps == 0 and train.epochs == 0
     assert not form.gp_edit.isEnabled()  # gradient penalty only for WGAN-GP
     form.loss_combo.setCurrentIndex(form.loss_combo.findData("wgan-gp"))
@@ -311,9 +323,12 @@ def test_worker_batches_metrics_instead_of_one_signal_per_step(qtbot, tmp_path, 
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.gui.train_worker import TrainRequest, TrainWorker
 
-    request = TrainRequest(ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
-                           TrainConfig(dataset=str(image_folder), batch_size=32, steps=60, threads=1),
-                           str(tmp_path / "run"), preview_seconds=100.0)
+    request = TrainRequest(
+        ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
+        TrainConfig(dataset=str(image_folder), batch_size=32, steps=60, threads=1),
+        str(tmp_path / "run"),
+        preview_seconds=100.0,
+    )
     worker = TrainWorker(request)
     batches, events, failures = [], [], []
     worker.metrics.connect(batches.append)
@@ -340,9 +355,13 @@ def test_worker_takes_classes_from_the_data(qtbot, tmp_path, image_folder):
         shutil.copy(path, labelled / ("a" if i % 2 else "b") / path.name)
 
     def run(folder: Path) -> tuple[list, list]:
-        request = TrainRequest(ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
-                               TrainConfig(dataset=str(folder), batch_size=16, steps=3, threads=1),
-                               str(tmp_path / f"run-{folder.name}"), conditional=True, preview_seconds=100.0)
+        request = TrainRequest(
+            ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8),
+            TrainConfig(dataset=str(folder), batch_size=16, steps=3, threads=1),
+            str(tmp_path / f"run-{folder.name}"),
+            conditional=True,
+            preview_seconds=100.0,
+        )
         worker = TrainWorker(request)
         events, failures = [], []
         worker.event.connect(events.append)
@@ -376,7 +395,6 @@ def test_plot_history_is_bounded_and_gradient_penalty_shown_only_when_used(qtbot
     assert plots.gradient_penalty_visible() and len(plots.curve_data("gradient_penalty")[0]) == 20
 
 
-
 def test_plots_refresh_less_often_when_painting_them_is_dear(qtbot):
     from ganstudio.gui.loss_plots import MAX_REFRESH_MS, REFRESH_MS
 
@@ -394,6 +412,7 @@ def test_plots_refresh_less_often_when_painting_them_is_dear(qtbot):
     plots.refresh()
     assert plots.timer.interval() >= 800 and plots.timer.interval() <= MAX_REFRESH_MS
     assert plots.view.paint_ms == 0.0  # counted from this refresh on
+
 
 def test_the_panel_does_not_import_torch():
     code = "import sys, ganstudio.gui.train_panel; sys.exit(1 if 'torch' in sys.modules else 0)"

@@ -83,8 +83,7 @@ def load_dataset(
     """
     if not _is_name(spec):
         return load_image_folder(Path(spec).expanduser(), image_size, channels, log=log, progress=progress)
-    dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress,
-                                 cancel=cancel, log=log)
+    dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress, cancel=cancel, log=log)
     if image_size != dataset.image_size:
         log(f"{dataset.name}: resizing {dataset.image_size}x{dataset.image_size} images to {image_size}x{image_size}")
         dataset = resize_dataset(dataset, image_size)

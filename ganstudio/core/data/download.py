@@ -77,18 +77,38 @@ def _mnist_files() -> tuple[FileSpec, ...]:
     # gz hashes: the original LeCun archives as torchvision's ossci mirror and the cvdf mirror
     #   serve them (torchvision MNIST resources, TFDS, dozens of download scripts agree).
     return (
-        FileSpec("train-images-idx3-ubyte.gz", "train", "images", 60_000,
-                 sha256="ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-                 gz_sha256="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-        FileSpec("train-labels-idx1-ubyte.gz", "train", "labels", 60_000,
-                 sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-                 gz_sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-        FileSpec("t10k-images-idx3-ubyte.gz", "test", "images", 10_000,
-                 sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-                 gz_sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-        FileSpec("t10k-labels-idx1-ubyte.gz", "test", "labels", 10_000,
-                 sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-                 gz_sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        FileSpec(
+            "train-images-idx3-ubyte.gz",
+            "train",
+            "images",
+            60_000,
+            sha256="ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            gz_sha256="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        ),
+        FileSpec(
+            "train-labels-idx1-ubyte.gz",
+            "train",
+            "labels",
+            60_000,
+            sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            gz_sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        ),
+        FileSpec(
+            "t10k-images-idx3-ubyte.gz",
+            "test",
+            "images",
+            10_000,
+            sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            gz_sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        ),
+        FileSpec(
+            "t10k-labels-idx1-ubyte.gz",
+            "test",
+            "labels",
+            10_000,
+            sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            gz_sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        ),
     )
 
 
@@ -99,18 +119,38 @@ def _fashion_files() -> tuple[FileSpec, ...]:
     # gz hashes: the files served by the Zalando S3 bucket and GitHub, as recorded by
     #   Britefury/batchup (batchup/datasets/fashion_mnist.py) and another public checksum table.
     return (
-        FileSpec("train-images-idx3-ubyte.gz", "train", "images", 60_000,
-                 sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-                 gz_sha256="08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"),
-        FileSpec("train-labels-idx1-ubyte.gz", "train", "labels", 60_000,
-                 sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-                 gz_sha256="b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"),
-        FileSpec("t10k-images-idx3-ubyte.gz", "test", "images", 10_000,
-                 sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-                 gz_sha256="78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"),
-        FileSpec("t10k-labels-idx1-ubyte.gz", "test", "labels", 10_000,
-                 sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-                 gz_sha256="42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
+        FileSpec(
+            "train-images-idx3-ubyte.gz",
+            "train",
+            "images",
+            60_000,
+            sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            gz_sha256="08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+        ),
+        FileSpec(
+            "train-labels-idx1-ubyte.gz",
+            "train",
+            "labels",
+            60_000,
+            sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            gz_sha256="b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+        ),
+        FileSpec(
+            "t10k-images-idx3-ubyte.gz",
+            "test",
+            "images",
+            10_000,
+            sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            gz_sha256="78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+        ),
+        FileSpec(
+            "t10k-labels-idx1-ubyte.gz",
+            "test",
+            "labels",
+            10_000,
+            sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            gz_sha256="42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+        ),
     )
 
 
@@ -207,8 +247,9 @@ def _content_length(response: object) -> int | None:
         return None
 
 
-def _stream_to(url: str, part: Path, name: str, progress: ProgressFn | None,
-               cancel: CancelFn | None, timeout: float) -> None:
+def _stream_to(
+    url: str, part: Path, name: str, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
+) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "ganstudio"})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
         total = _content_length(response)
@@ -243,8 +284,9 @@ def _remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _try_mirror(url: str, spec: FileSpec, target: Path, progress: ProgressFn | None,
-                cancel: CancelFn | None, timeout: float) -> str | None:
+def _try_mirror(
+    url: str, spec: FileSpec, target: Path, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
+) -> str | None:
     """Fetch one URL into `target`; None on success, else why it failed."""
     part = target.with_name(target.name + ".part")
     try:
@@ -280,8 +322,15 @@ def _offline_message(spec: DatasetSpec, dest_dir: Path, missing: list[FileSpec],
     return "\n".join(lines)
 
 
-def _download_file(spec: DatasetSpec, file: FileSpec, dest_dir: Path, mirrors: Sequence[str],
-                   progress: ProgressFn | None, cancel: CancelFn | None, timeout: float) -> list[str]:
+def _download_file(
+    spec: DatasetSpec,
+    file: FileSpec,
+    dest_dir: Path,
+    mirrors: Sequence[str],
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+    timeout: float,
+) -> list[str]:
     """Fetch one file trying mirror after mirror; the failures, empty on success."""
     failures: list[str] = []
     target = dest_dir / file.name

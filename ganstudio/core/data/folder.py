@@ -126,8 +126,9 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _drop_empty_classes(labels: np.ndarray, class_names: tuple[str, ...],
-                        log: Callable[[str], None]) -> tuple[np.ndarray, tuple[str, ...]]:
+def _drop_empty_classes(
+    labels: np.ndarray, class_names: tuple[str, ...], log: Callable[[str], None]
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Remove classes left without images (all unreadable), renumbering the others."""
     if not class_names:
         return labels, class_names
@@ -167,8 +168,10 @@ def load_image_folder(
         raise DataError(f"{root}: no PNG, JPEG or BMP images in this folder or its subfolders")
     plan = _plan(root, files)
     if plan.ignored_in_root:
-        log(f"ignored {plan.ignored_in_root:,} images lying directly in {root}: "
-            f"its subfolders define the classes, so only images inside them are used")
+        log(
+            f"ignored {plan.ignored_in_root:,} images lying directly in {root}: "
+            f"its subfolders define the classes, so only images inside them are used"
+        )
     images, labels, failures = _load_all(root, plan, image_size, channels, progress)
     if failures:
         log(_skipped_line(failures))
@@ -180,8 +183,9 @@ def load_image_folder(
     return ImageDataset(images, labels, class_names, str(root), "")
 
 
-def _load_all(root: Path, plan: _Plan, image_size: int, channels: int, progress: ProgressFn | None
-              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _load_all(
+    root: Path, plan: _Plan, image_size: int, channels: int, progress: ProgressFn | None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     total = len(plan.files)
     images = np.empty((total, channels, image_size, image_size), dtype=np.uint8)
     labels = np.empty(total, dtype=np.int64)

@@ -28,9 +28,7 @@ IDX_DTYPES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 
-_CODE_FOR_KIND: dict[tuple[str, int], int] = {
-    (dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()
-}
+_CODE_FOR_KIND: dict[tuple[str, int], int] = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
 
 
 def is_gzip(path: Path) -> bool:
@@ -84,9 +82,7 @@ def _parse_magic(data: bytes, path: Path) -> tuple[int, int]:
     zero0, zero1, code, ndim = data[:4]
     if zero0 != 0 or zero1 != 0:
         found = " ".join(f"{b:02x}" for b in data[:4])
-        raise DataError(
-            f"{path}: not an IDX file (it starts with bytes {found}, expected 00 00 <type> <dimensions>)"
-        )
+        raise DataError(f"{path}: not an IDX file (it starts with bytes {found}, expected 00 00 <type> <dimensions>)")
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02x}" for c in IDX_DTYPES)
         raise DataError(f"{path}: not a valid IDX file (unknown data type code 0x{code:02x}; known codes: {known})")

@@ -35,8 +35,16 @@ from ganstudio.core.data.idx import read_bytes, read_idx
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
     "fashion-mnist": (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
     ),
 }
 
@@ -137,8 +145,7 @@ def _not_found_message(name: str, data_dir: Path | None) -> str:
     train = [f.name for f in spec.files if f.split == "train"]
     test = [f.name for f in spec.files if f.split == "test"]
     lines.append(
-        f"A folder qualifies if it holds {' and '.join(train)} "
-        f"(or the test pair {' and '.join(test)}), gzipped or not."
+        f"A folder qualifies if it holds {' and '.join(train)} (or the test pair {' and '.join(test)}), gzipped or not."
     )
     lines.append(
         f"To get them, let GAN Studio download them (into {default_download_dir(name)}), "
@@ -148,8 +155,7 @@ def _not_found_message(name: str, data_dir: Path | None) -> str:
     return "\n".join(lines)
 
 
-def _check_arrays(images: np.ndarray, labels: np.ndarray, image_path: Path, label_path: Path,
-                  num_classes: int) -> None:
+def _check_arrays(images: np.ndarray, labels: np.ndarray, image_path: Path, label_path: Path, num_classes: int) -> None:
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise DataError(
             f"{image_path}: expected 28x28 unsigned-byte images, found {images.dtype} data of shape {images.shape}"

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from ganstudio import __version__
+from ganstudio.errors import GanStudioError
 
 COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
 
 
-class CliError(Exception):
+class CliError(GanStudioError):
     """A failure to report as one line on stderr with a non-zero exit code."""
 
 
@@ -65,18 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: BaseException) -> str:
-    known = (
-        "CliError",
-        "ConfigError",
-        "DataError",
-        "DownloadCancelled",
-        "CheckpointError",
-        "ModelLoadError",
-        "ExportError",
-        "MetricsError",
-    )
     text = str(exc) or type(exc).__name__
-    if type(exc).__name__ in known or isinstance(exc, (ValueError, FileNotFoundError)):
+    if isinstance(exc, (GanStudioError, ValueError, FileNotFoundError)):
         return text
     if isinstance(exc, OSError):
         return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")

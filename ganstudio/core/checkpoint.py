@@ -17,6 +17,7 @@ from torch import nn
 
 from ganstudio import __version__
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, config_from_dict, config_to_json
+from ganstudio.errors import GanStudioError
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 RUN_SUMMARY_NAME = "run.json"
@@ -27,7 +28,7 @@ FORMAT_VERSION = "1"
 _PICKLE_SIGNATURES = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
-class CheckpointError(Exception):
+class CheckpointError(GanStudioError):
     """A checkpoint is missing, damaged, foreign or does not match the model; the message says which."""
 
 

@@ -7,6 +7,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ganstudio.errors import GanStudioError
+
 ARCHS = ("mlp", "dcgan")
 LOSSES = ("bce", "wgan-gp", "hinge")
 AUGMENTS = ("none", "translate", "translate-cutout")
@@ -15,7 +17,7 @@ IMAGE_SIZES = (28, 32, 64)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
-class ConfigError(ValueError):
+class ConfigError(GanStudioError, ValueError):
     """An impossible configuration; the message names the field and the allowed values."""
 
 

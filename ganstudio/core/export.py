@@ -28,6 +28,7 @@ from torch import nn
 from ganstudio import __version__
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
 from ganstudio.core.imaging import atomic_write
+from ganstudio.errors import GanStudioError
 
 # Metadata keys the exporter owns; extra_metadata may not overwrite them (it would break the contract).
 RESERVED_KEYS = frozenset(
@@ -52,7 +53,7 @@ _TRACE_BATCH = 2  # torch.export specialises sizes 0 and 1, so tracing with 1 wo
 _CHECK_BATCHES = (1, 5)  # the self-check runs batch sizes other than the traced one: proves the axis is dynamic
 
 
-class ExportError(Exception):
+class ExportError(GanStudioError):
     """Export failed; the message says why (exporter failure, parity mismatch, unwritable path)."""
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_dict
+from ganstudio.errors import GanStudioError
 
 if TYPE_CHECKING:  # only for annotations; importing torch here would defeat the lazy import
     from torch import nn
@@ -44,7 +45,7 @@ _STRUCTURAL_KEYS = frozenset(
 _CONTRACT = "GAN Studio models take z [N, latent_dim] and optionally label [N]"
 
 
-class ModelLoadError(Exception):
+class ModelLoadError(GanStudioError):
     """A model file is missing, damaged, foreign or breaks the ONNX contract; the message says which."""
 
 

@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from ganstudio.errors import GanStudioError
+
 __all__ = [
     "CLASSIFIER_SIZE",
     "COVERAGE_THRESHOLD",
@@ -77,7 +79,7 @@ FLOOR_SPLITS = 5  # real-data A/B splits that FIDs and floors are averaged over
 _BATCH = 500
 
 
-class MetricsError(Exception):
+class MetricsError(GanStudioError):
     """The inputs cannot be evaluated (wrong shape, wrong range, too few samples, ...); the message says why."""
 
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.imaging import atomic_write
+from ganstudio.errors import GanStudioError
 
 SLIDER_RANGE = 3.0  # sliders span -3..+3 standard deviations
 SLIDER_STEPS = 100  # slider ticks per unit
@@ -38,7 +39,7 @@ DEFAULT_VISIBLE = 16
 LATENT_FORMAT = "ganstudio-latent"
 
 
-class LatentFileError(ValueError):
+class LatentFileError(GanStudioError, ValueError):
     """A latent file is unreadable or does not fit the current model; the message says which."""
 
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.errors import GanStudioError
 
-class DataError(Exception):
+
+class DataError(GanStudioError):
     """A dataset could not be found, read or validated. The message is shown to the user as is."""
 
 

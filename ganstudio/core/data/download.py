@@ -189,6 +189,17 @@ def is_named_dataset(name: str) -> bool:
     return name.strip().lower() in _ALIASES
 
 
+def builtin_dataset(spec: str) -> str | None:
+    """The canonical name ("mnist", "fashion-mnist") when `spec` names a built-in dataset, else None.
+
+    The one answer to "is this a built-in dataset": "mnist" (any accepted spelling) is the built-in dataset even
+    when a folder of that name exists, while "./mnist" or "data/mnist" is that folder.
+    """
+    if not spec or "/" in spec or "\\" in spec:
+        return None
+    return _ALIASES.get(spec.strip().lower())
+
+
 def canonical_name(name: str) -> str:
     """Map the accepted spellings ("fashion_mnist", "Fashion") to "mnist" or "fashion-mnist"."""
     key = name.strip().lower()

@@ -1,13 +1,12 @@
 """Live quality metrics while training: FID next to its floor, class coverage and mode-collapse checks.
 
-The Qt side of three pieces:
+The measurement itself is `core.live_metrics.evaluate_snapshot(job)` (no Qt) and when to measure is
+`runtime.metrics_schedule.MetricsSchedule` (no Qt, no torch). This module is the Qt side:
 
-* the measurement itself is `core.live_metrics.evaluate_snapshot(job)` (no Qt);
-* when to measure is `runtime.metrics_schedule.MetricsSchedule` (no Qt, no torch);
-* `MetricsWorker` (here): a `LatestWinsWorker` on its own QThread. While one snapshot is evaluated only the newest
+* `MetricsWorker`: a `LatestWinsWorker` on its own QThread. While one snapshot is evaluated only the newest
   pending one is kept, so there is never more than one evaluation running or queued. It sends only plain data:
   the frozen report, error strings, log lines.
-* `LiveMetrics` (here): the UI-thread side the Train tab talks to. It asks the schedule when a snapshot is worth
+* `LiveMetrics`: the UI-thread side the Train tab talks to. It asks the schedule when a snapshot is worth
   measuring (plus once when the run ends), owns the thread (started with a run that can be measured, which it
   first spends preparing the real reference; ended when the run is over and the last report is in) and feeds a
   `MetricsView`.

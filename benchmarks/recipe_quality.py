@@ -67,7 +67,7 @@ def run_recipe(name: str, step, sample, finish, minutes: float, eval_every: floa
     """Train for `minutes`, measuring every `eval_every` training seconds. `finish` (optional) is what the app
     does before it saves a model (the EMA's batch-norm calibration): each point's time includes that point's
     finish, once, as a save at that moment would; earlier points' finishes are not carried forward."""
-    from ganstudio.core.metrics import evaluate_generator_images
+    from ganstudio.core.metrics import QualityReport, evaluate_generator_images, format_report
 
     curve, train_seconds, next_eval, steps = [], 0.0, eval_every, 0
     bar_a = bar_b = None
@@ -83,14 +83,16 @@ def run_recipe(name: str, step, sample, finish, minutes: float, eval_every: floa
             finish()
             finish_seconds = time.perf_counter() - finish_start
         report = evaluate_generator_images(sample(n), "mnist", data_dir=data_dir)
+        if not isinstance(report, QualityReport):
+            raise SystemExit(format_report(report))
         point = {
             "seconds": round(train_seconds + finish_seconds, 1),
             "steps": steps,
-            "fid": report["fid"],
-            "fid_ratio": report["fid_ratio"],
-            "classes": report["classes_covered"],
-            "confidence": report["mean_confidence"],
-            "kl": report["kl_class"],
+            "fid": report.fid,
+            "fid_ratio": report.fid_ratio,
+            "classes": report.classes_covered,
+            "confidence": report.mean_confidence,
+            "kl": report.kl_class,
         }
         curve.append(point)
         if bar_a is None and point["classes"] == 10 and point["confidence"] >= 0.9:

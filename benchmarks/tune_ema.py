@@ -38,7 +38,7 @@ def main() -> None:
     from ganstudio.core.data import load_dataset
     from ganstudio.core.events import StepMetrics
     from ganstudio.core.inference import ModelInfo, TorchGenerator
-    from ganstudio.core.metrics import evaluate_model
+    from ganstudio.core.metrics import QualityReport, evaluate_model, format_report
     from ganstudio.core.networks import recalibrate_batch_norm, update_ema
     from ganstudio.core.training import Trainer
     from ganstudio.recipes.train_shipped import parse_overrides, split_overrides
@@ -74,7 +74,9 @@ def main() -> None:
         report = evaluate_model(
             TorchGenerator(copy.deepcopy(module), info), n=5000, seed=0, data_dir=args.data_dir, log=lambda _: None
         )
-        return [round(report["fid"], 3), report["classes_covered"], round(report["mean_confidence"], 3)]
+        if not isinstance(report, QualityReport):
+            raise SystemExit(format_report(report))
+        return [round(report.fid, 3), report.classes_covered, round(report.mean_confidence, 3)]
 
     log = {"overrides": args.set, "decays": decays, "columns": ["fid", "classes", "confidence"], "points": []}
     start = time.time()

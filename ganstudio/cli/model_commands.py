@@ -162,5 +162,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     )
     print(format_report(report))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
+        text = json.dumps(report.to_json_dict(), indent=2, sort_keys=True)
+        Path(args.json_out).write_text(text, encoding="utf-8")
     return 0

@@ -1,7 +1,7 @@
 """The Train tab's live quality metrics: FID next to its floor, coverage, a history and the class histogram.
 
-A pure view: `show_report(report)` displays one core.metrics report dict; it keeps only what it draws (the
-FID-ratio history of the current run). Layout, left to right:
+A pure view: `show_report(report)` displays one QualityReport (or the reason of an UnavailableReport); it keeps
+only what it draws (the FID-ratio history of the current run). Layout, left to right:
 
 * the numbers: "FID 3.1 (8.8x real-vs-real floor 0.35)", classes covered "10/10", mean confidence, class KL,
   inception score (and conditional accuracy for class-conditional models); below them a warning box when
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +25,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ganstudio.core.quality_math import COVERAGE_THRESHOLD
+from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
 from ganstudio.gui.plot_style import style_legend
 
 GENERATED_COLOR = "#3b82f6"
@@ -37,7 +38,6 @@ WARNING_STYLE = (
     " padding: 4px 6px; font-weight: 600; }"
 )
 ERROR_COLOR = "#d9534f"
-COVERAGE_THRESHOLD = 0.05  # = core.metrics.COVERAGE_THRESHOLD (drawn as a dashed line on the histogram)
 RATIO_TICKS = [(math.log10(v), f"{v:g}x") for m in (1, 10, 100, 1000, 10_000) for v in (m, 2 * m, 5 * m)]
 DECADE_TICKS = [(float(e), f"{10**e:,}x") for e in range(6)]  # for histories spanning several decades
 MAX_TICK_CHARS = 7  # longer class names are shortened on the axis (the tooltip has them in full)
@@ -48,12 +48,12 @@ def _number(value: float, digits: int = 3) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
 
 
-def fid_text(report: dict[str, Any]) -> str:
+def fid_text(report: QualityReport) -> str:
     """ "FID 3.1 (8.8x real-vs-real floor 0.35)"."""
-    fid, floor, ratio = report.get("fid"), report.get("fid_floor"), report.get("fid_ratio")
-    if fid is None or not math.isfinite(fid):
+    fid, floor, ratio = report.fid, report.fid_floor, report.fid_ratio
+    if not math.isfinite(fid):
         return "FID -"
-    if ratio is None or floor is None:
+    if ratio is None:
         return f"FID {_number(fid)}"
     times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
     return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
@@ -62,14 +62,14 @@ def fid_text(report: dict[str, Any]) -> str:
 UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
 
 
-def collapse_warning(report: dict[str, Any]) -> str:
+def collapse_warning(report: QualityReport) -> str:
     """ "Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
-    hist = report.get("class_histogram") or []
+    hist = report.class_histogram
     k = len(hist)
-    covered = int(report.get("classes_covered", k))
-    if not report.get("available") or covered >= k:
+    covered = report.classes_covered
+    if covered >= k:
         return ""
-    ratio = report.get("fid_ratio")
+    ratio = report.fid_ratio
     if ratio is not None and ratio > UNREADABLE_RATIO:
         # Early noisy samples are out of the classifier's distribution: it reads most of them as one class with
         # high confidence, so a "collapse" verdict would be a false alarm. Say what is actually known.
@@ -77,15 +77,10 @@ def collapse_warning(report: dict[str, Any]) -> str:
             f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
             "yet, so class coverage says nothing about mode collapse at this point"
         )
-    names = _class_names(report, k)
+    names = class_names_of(report)
     missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
     text = f"Possible mode collapse: only {covered} of {k} classes appear"
     return text + (f" (rare or missing: {', '.join(missing)})" if missing else "")
-
-
-def _class_names(report: dict[str, Any], k: int) -> list[str]:
-    names = [str(n) for n in (report.get("class_names") or [])]
-    return names if len(names) == k else [str(i) for i in range(k)]
 
 
 def _short(name: str) -> str:
@@ -111,7 +106,7 @@ class MetricsView(QWidget):
         super().__init__(parent)
         self._steps: list[float] = []
         self._ratios: list[float] = []
-        self._report: dict[str, Any] | None = None
+        self._report: QualityReport | None = None
 
         self.heading_label = QLabel("Quality")
         self.heading_label.setWordWrap(True)
@@ -289,33 +284,28 @@ class MetricsView(QWidget):
         self.status_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.status_label.setText(f"Quality metrics failed: {message}")
 
-    def show_report(self, report: dict[str, Any]) -> None:
-        """Display one core.metrics report (plus "step" and "samples" when the live worker made it)."""
-        if not report.get("available"):
-            self.show_unavailable(str(report.get("reason", "")))
+    def show_report(self, report: QualityResult) -> None:
+        """Display one report (the live worker's carry the step they measured)."""
+        if isinstance(report, UnavailableReport):
+            self.show_unavailable(report.reason)
             return
         self._report = report
         self.message_label.setVisible(False)
         self.content.setVisible(True)
         self.status_label.setText("")
-        step = report.get("step")
-        hist = [float(v) for v in report.get("class_histogram") or []]
+        step = report.step
+        hist = [float(v) for v in report.class_histogram]
         k = len(hist)
-        real = [float(v) for v in report.get("real_class_histogram") or [np.nan] * k]
-        dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(
-            report.get("dataset", ""), report.get("dataset", "")
-        )
-        where = f"Step {int(step):,}: " if step is not None else ""
-        self.heading_label.setText(f"{where}{int(report.get('n', 0)):,} samples vs real {dataset}")
+        real = [float(v) for v in report.real_class_histogram]
+        dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(report.dataset, report.dataset)
+        where = f"Step {step:,}: " if step is not None else ""
+        self.heading_label.setText(f"{where}{report.n:,} samples vs real {dataset}")
         self.fid_label.setText(fid_text(report))
-        self.coverage_value.setText(f"{int(report['classes_covered'])}/{k}")
-        self.confidence_value.setText(f"{report['mean_confidence']:.2f}")
-        self.kl_value.setText(f"{report['kl_class']:.3f}")
-        is_real = report.get("inception_score_real")
-        self.is_value.setText(
-            f"{report['inception_score']:.2f}" + (f"  (real {is_real:.2f})" if is_real is not None else "")
-        )
-        accuracy = report.get("conditional_accuracy")
+        self.coverage_value.setText(f"{report.classes_covered}/{k}")
+        self.confidence_value.setText(f"{report.mean_confidence:.2f}")
+        self.kl_value.setText(f"{report.kl_class:.3f}")
+        self.is_value.setText(f"{report.inception_score:.2f}  (real {report.inception_score_real:.2f})")
+        accuracy = report.conditional_accuracy
         for w in self._accuracy_row:
             w.setVisible(accuracy is not None)
         self.accuracy_value.setText(f"{accuracy:.0%}" if accuracy is not None else "-")
@@ -324,7 +314,7 @@ class MetricsView(QWidget):
         self.warning_label.setVisible(bool(warning))
         self.coverage_value.setFont(_bold(self.font()) if warning else self.font())
 
-        ratio = report.get("fid_ratio")
+        ratio = report.fid_ratio
         if step is not None and ratio is not None and math.isfinite(ratio):
             if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
                 while self._steps and self._steps[-1] >= step:
@@ -333,10 +323,10 @@ class MetricsView(QWidget):
             self._steps.append(float(step))
             self._ratios.append(max(float(ratio), 1e-3))
             self._draw_history()
-        self._set_bars(hist, real, _class_names(report, k))
+        self._set_bars(hist, real, list(class_names_of(report)))
 
     # accessors (tests, screenshots)
-    def report(self) -> dict[str, Any] | None:
+    def report(self) -> QualityReport | None:
         return self._report
 
     def warning_text(self) -> str:

@@ -13,17 +13,18 @@ batch never gets thrown away by a slider move. Only plain data crosses threads: 
 dataclasses (plus the backend object the UI hands over, which only this thread runs).
 
 The same thread also runs one-off jobs (opening a model file, building a live-training generator) in FIFO
-order before any render, so loading never blocks the UI either. Shutdown is cooperative: a stop flag, then
+order before any render, so loading never blocks the UI either. The lock / wake / drain / stop machinery is
+`LatestWinsWorker` (latest_wins.py), shared with the live metrics. Shutdown is cooperative: a stop flag, then
 QThread.quit() and wait(); never terminate().
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import logging
 import math
-import threading
 import time
 import weakref
 from collections import deque
@@ -32,7 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ganstudio.gui.latest_wins import LatestWinsWorker
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,8 @@ _SERVICES: weakref.WeakSet[RenderService] = weakref.WeakSet()
 def _shutdown_services() -> None:
     """A script that never closed its window must not end with "QThread destroyed while running"."""
     for service in list(_SERVICES):
-        try:
+        with contextlib.suppress(RuntimeError):  # its Qt objects are already gone
             service.shutdown()
-        except RuntimeError:  # its Qt objects are already gone
-            pass
 
 
 # Channels drained first are the ones the user is dragging: the current sample before the batch views.
@@ -99,113 +100,84 @@ def render(request: RenderRequest) -> RenderResult:
         return RenderResult(request, None, (time.perf_counter() - start) * 1000.0, message)
 
 
-class RenderWorker(QObject):
-    """Lives in the render thread. `post`, `post_job` and `retire` are called from the UI thread."""
+@dataclass(frozen=True)
+class _Job:
+    """A one-off call run on the render thread before any render (job_id -1: report nothing)."""
+
+    job_id: int
+    fn: Callable[[], Any]
+
+
+class RenderWorker(LatestWinsWorker):
+    """Lives in the render thread. `post`, `post_job` and `retire` are called from the UI thread.
+
+    What waits: the newest request per channel (latest wins within a channel, channels never replace each
+    other) and a FIFO of one-off jobs, which run first. Renders may be paced (`set_min_interval`).
+    """
 
     result_ready = Signal(object)  # RenderResult
     job_done = Signal(int, object, object)  # job id, return value, error message (str) or None
-    _wake = Signal()
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
-        self._pending: dict[str, RenderRequest] = {}
-        self._jobs: deque[tuple[int, Callable[[], Any]]] = deque()
-        self._scheduled = False
-        self._stopping = False
+        self._requests: dict[str, RenderRequest] = {}
+        self._jobs: deque[_Job] = deque()
         self._min_interval = 0.0  # seconds between render starts; 0 = render as fast as requests come
         self._last_render = -math.inf
-        self._wake.connect(self._drain)  # queued once this object lives in the render thread
 
     def post(self, request: RenderRequest) -> None:
-        with self._lock:
-            if self._stopping:
-                return
-            self._pending[request.channel] = request  # latest wins: an older pending request is dropped
-            wake = self._schedule_locked()
-        if wake:
-            self._wake.emit()
+        self.submit(request)
 
     def post_job(self, job_id: int, fn: Callable[[], Any]) -> None:
-        with self._lock:
-            if self._stopping:
-                return
-            self._jobs.append((job_id, fn))
-            wake = self._schedule_locked()
-        if wake:
-            self._wake.emit()
+        self._post(lambda: self._jobs.append(_Job(job_id, fn)))
 
     def retire(self, backend: Any) -> None:
         """Close `backend` in the render thread after the render in flight; drop its pending requests."""
-        wake = False
         with self._lock:
-            for channel in [c for c, r in self._pending.items() if r.backend is backend]:
-                del self._pending[channel]
-            if not self._stopping:
-                self._jobs.append((-1, getattr(backend, "close", lambda: None)))
-                wake = self._schedule_locked()
-        if wake:
-            self._wake.emit()
+            for channel in [c for c, r in self._requests.items() if r.backend is backend]:
+                del self._requests[channel]
+        self.post_job(-1, getattr(backend, "close", lambda: None))
 
     def set_min_interval(self, seconds: float) -> None:
         with self._lock:
             self._min_interval = max(0.0, seconds)
 
-    def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-            self._pending.clear()
-            self._jobs.clear()
+    # ------------------------------------------------------------- LatestWinsWorker hooks (under the lock)
+    def _store_locked(self, job: Any) -> None:
+        self._requests[job.channel] = job  # latest wins: an older pending request of its channel is dropped
 
-    def _schedule_locked(self) -> bool:
-        """True when the caller must wake the drain loop (emit outside the lock)."""
-        if self._scheduled:
-            return False
-        self._scheduled = True
-        return True
-
-    def _next_locked(self) -> tuple[str, Any] | None:
-        if self._stopping:
-            return None
+    def _take_locked(self) -> RenderRequest | _Job | None:
         if self._jobs:
-            return "job", self._jobs.popleft()
-        for channel in (*CHANNEL_PRIORITY, *self._pending):
-            if channel in self._pending:
-                return "render", self._pending.pop(channel)
+            return self._jobs.popleft()
+        for channel in (*CHANNEL_PRIORITY, *self._requests):
+            if channel in self._requests:
+                return self._requests.pop(channel)
         return None
 
-    def _pacing_wait_locked(self) -> float:
+    def _clear_locked(self) -> None:
+        self._requests.clear()
+        self._jobs.clear()
+
+    def _wait_locked(self) -> float:
         """Seconds to wait before the next render may start; 0 when a job is queued (a job posted during a wait
         runs when that wait ends, at most one interval later)."""
-        if self._min_interval <= 0 or self._stopping or self._jobs or not self._pending:
+        if self._min_interval <= 0 or self._jobs or not self._requests:
             return 0.0
         return self._last_render + self._min_interval - time.perf_counter()
 
-    @Slot()
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                wait = self._pacing_wait_locked()
-                item = self._next_locked() if wait <= 0 else None
-                if item is None and wait <= 0:
-                    self._scheduled = False
-                    return
-            if wait > 0:
-                time.sleep(wait)  # newer requests replace the pending one meanwhile: still latest-wins
-                continue
-            kind, payload = item
-            if kind == "render":
-                self._last_render = time.perf_counter()
-                self.result_ready.emit(render(payload))
-                continue
-            job_id, fn = payload
-            try:
-                value, error = fn(), None
-            except Exception as exc:
-                value, error = None, str(exc).strip() or type(exc).__name__
-                log.debug("render thread job failed", exc_info=True)
-            if job_id >= 0:
-                self.job_done.emit(job_id, value, error)
+    # ------------------------------------------------------------- the render thread
+    def _process(self, job: RenderRequest | _Job) -> None:
+        if isinstance(job, RenderRequest):
+            self._last_render = time.perf_counter()
+            self.result_ready.emit(render(job))
+            return
+        try:
+            value, error = job.fn(), None
+        except Exception as exc:
+            value, error = None, str(exc).strip() or type(exc).__name__
+            log.debug("render thread job failed", exc_info=True)
+        if job.job_id >= 0:
+            self.job_done.emit(job.job_id, value, error)
 
 
 class RenderService(QObject):
@@ -219,14 +191,11 @@ class RenderService(QObject):
         self._ids = itertools.count(1)
         self._shown: dict[str, int] = {}  # newest request id already delivered, per channel
         self._floor = 0  # results of requests older than this are dropped (set by invalidate)
-        self._thread = QThread()
-        self._thread.setObjectName("ganstudio-render")
         self._worker = RenderWorker()
-        self._worker.moveToThread(self._thread)
         self._worker.result_ready.connect(self._on_result)
         self._worker.job_done.connect(self.job_finished)
         self._running = True
-        self._thread.start()
+        self._thread = self._worker.start_thread("ganstudio-render")
         _SERVICES.add(self)
 
     def submit(

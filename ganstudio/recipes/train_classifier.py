@@ -31,7 +31,8 @@ from ganstudio.core.classifier import (
     train_classifier,
 )
 from ganstudio.core.data import DataError, ImageDataset, canonical_name, load_named_dataset, named
-from ganstudio.core.metrics import held_out_split, models_dir
+from ganstudio.core.metrics import held_out_split
+from ganstudio.paths import models_dir
 
 MNIST_HELD_OUT = 2000
 DEFAULT_EPOCHS = {"mnist": 30, "fashion-mnist": 8}

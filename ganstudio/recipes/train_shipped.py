@@ -198,7 +198,7 @@ def train_recipe(
         "recipe": {"model_config": config_to_dict(model_config), "train_config": config_to_dict(train_config)},
         "training": training,
         "render_batch1_ms_median": round(latency_ms, 4),
-        "metrics": report,
+        "metrics": report.to_json_dict(),
         "reproduce": f"python -m ganstudio.recipes.train_shipped {recipe.name}",
     }
     (out_dir / f"{recipe.name}.json").write_text(json.dumps(card, indent=2, sort_keys=False), encoding="utf-8")

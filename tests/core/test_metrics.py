@@ -14,6 +14,8 @@ from ganstudio.core import metrics
 from ganstudio.core.inference import ModelInfo
 from ganstudio.core.metrics import (
     MetricsError,
+    QualityReport,
+    UnavailableReport,
     evaluate_generator_images,
     evaluate_images,
     evaluate_model,
@@ -168,7 +170,7 @@ class StubBackend:
         pick = (np.abs(z[:, 0].astype(np.float64)) * 1e6).astype(np.int64) % len(self.images)
         if labels is not None:  # a digit of the requested class, chosen by the latent
             by_class = [np.flatnonzero(self.digits == c) for c in range(10)]
-            pick = np.array([by_class[c][p % len(by_class[c])] for p, c in zip(pick, labels)])
+            pick = np.array([by_class[c][p % len(by_class[c])] for p, c in zip(pick, labels, strict=True)])
         out = self.images[pick]
         size = self.info.image_size
         return out if size == 28 else np.repeat(np.repeat(out, size // 28, 2), size // 28, 3)
@@ -197,7 +199,7 @@ def test_real_vs_real_floor_is_small_and_noise_is_far(reference) -> None:
     assert 0 < floor < 10
     noise = np.random.default_rng(0).random((m, 1, 28, 28), dtype=np.float32)
     report = evaluate_images(noise, get_extractor("mnist"), reference.stats(m), reference.class_histogram)
-    assert report["fid"] > 20 * floor
+    assert report.fid > 20 * floor
     assert reference.floor(m) == floor  # cached
 
 
@@ -205,11 +207,11 @@ def test_real_vs_real_floor_is_small_and_noise_is_far(reference) -> None:
 def test_collapsed_set_covers_one_class_with_big_kl(real_mnist, reference) -> None:
     ones = real_mnist.images[real_mnist.labels == 1][:500]
     report = evaluate_images(ones, get_extractor("mnist"), reference)
-    assert report["classes_covered"] == 1
-    assert report["kl_class"] > 2.0  # log(10) = 2.30 is total collapse
+    assert report.classes_covered == 1
+    assert report.kl_class > 2.0  # log(10) = 2.30 is total collapse
     balanced = evaluate_images(real_mnist.images[:2000], get_extractor("mnist"), reference)
-    assert balanced["classes_covered"] == 10 and balanced["kl_class"] < 0.02
-    assert balanced["mean_confidence"] > 0.95 and balanced["inception_score"] > 8.5
+    assert balanced.classes_covered == 10 and balanced.kl_class < 0.02
+    assert balanced.mean_confidence > 0.95 and balanced.inception_score > 8.5
 
 
 @needs_mnist
@@ -217,14 +219,14 @@ def test_evaluate_model_on_real_digits_scores_like_real_data(real_mnist) -> None
     stub = StubBackend(real_mnist.images, real_mnist.labels)
     logs: list[str] = []
     report = evaluate_model(stub, n=2000, seed=1, data_dir=SHARED_MNIST, log=logs.append)
-    assert report["available"] and report["dataset"] == "mnist" and report["n"] == 2000
-    assert report["classes_covered"] == 10
-    assert report["floor_n"] == 2000
-    assert 0.7 < report["fid_ratio"] < 1.4, report  # as good as real data, up to sampling noise
-    assert report["floor_splits"] == metrics.FLOOR_SPLITS and report["fid_floor_std"] > 0
-    assert report["conditional_accuracy"] is None and report["per_class_fid"] is None
+    assert isinstance(report, QualityReport) and report.dataset == "mnist" and report.n == 2000
+    assert report.classes_covered == 10
+    assert report.floor_n == 2000
+    assert 0.7 < report.fid_ratio < 1.4, report  # as good as real data, up to sampling noise
+    assert report.floor_splits == metrics.FLOOR_SPLITS and report.fid_floor_std > 0
+    assert report.conditional_accuracy is None and report.per_class_fid is None
     assert stub.calls == 8  # batched generation (250 per call)
-    json.dumps(report)  # the CLI writes it as JSON
+    assert json.loads(json.dumps(report.to_json_dict())) == report.to_json_dict()  # the CLI writes it as JSON
     text = format_report(report)
     assert "floor" in text and "WARNING" not in text
 
@@ -233,10 +235,10 @@ def test_evaluate_model_on_real_digits_scores_like_real_data(real_mnist) -> None
 def test_conditional_model_gets_per_class_scores(real_mnist) -> None:
     stub = StubBackend(real_mnist.images, real_mnist.labels, conditional=True, size=56)  # resized to 28 inside
     report = evaluate_model(stub, n=1000, seed=0, data_dir=SHARED_MNIST, log=lambda s: None)
-    assert report["conditional_accuracy"] > 0.97
-    assert len(report["per_class_fid"]) == 10 and all(f is not None and f >= 0 for f in report["per_class_fid"])
-    assert all(a > 0.9 for a in report["per_class_accuracy"])
-    assert report["reference"]["image_size"] == 56
+    assert report.conditional_accuracy > 0.97
+    assert len(report.per_class_fid) == 10 and all(f is not None and f >= 0 for f in report.per_class_fid)
+    assert all(a > 0.9 for a in report.per_class_accuracy)
+    assert report.reference.image_size == 56
     assert "accuracy" in format_report(report)
 
 
@@ -244,7 +246,7 @@ def test_conditional_model_gets_per_class_scores(real_mnist) -> None:
 def test_report_warns_about_mode_collapse(real_mnist) -> None:
     sevens = real_mnist.images[real_mnist.labels == 7][:300]
     report = evaluate_generator_images(sevens, "mnist", data_dir=SHARED_MNIST)
-    assert report["classes_covered"] == 1 and report["fid_ratio"] > 5
+    assert report.classes_covered == 1 and report.fid_ratio > 5
     text = format_report(report)
     assert "WARNING: possible mode collapse" in text and "only 1 of 10" in text
 
@@ -252,19 +254,19 @@ def test_report_warns_about_mode_collapse(real_mnist) -> None:
 def test_folder_datasets_are_unavailable(tmp_path: Path) -> None:
     stub = StubBackend(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10), dataset=str(tmp_path / "faces"))
     report = evaluate_model(stub, n=10, log=lambda s: None)
-    assert report["available"] is False and "classifier" in report["reason"] and "faces" in report["reason"]
+    assert isinstance(report, UnavailableReport) and "classifier" in report.reason and "faces" in report.reason
     assert format_report(report).startswith("Quality metrics unavailable")
     assert stub.calls == 0  # nothing generated for nothing
-    assert evaluate_generator_images(np.zeros((4, 3, 64, 64)), "my-photos")["available"] is False
+    assert isinstance(evaluate_generator_images(np.zeros((4, 3, 64, 64)), "my-photos"), UnavailableReport)
     unknown = StubBackend(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10), dataset="")
-    assert "dataset" in evaluate_model(unknown, n=10, log=lambda s: None)["reason"]
+    assert "dataset" in evaluate_model(unknown, n=10, log=lambda s: None).reason
 
 
 def test_missing_classifier_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(metrics.MODELS_ENV_VAR, str(tmp_path))
     stub = StubBackend(np.zeros((10, 1, 28, 28), np.uint8), np.arange(10))
     report = evaluate_model(stub, n=10, log=lambda s: None)
-    assert report["available"] is False and "train_classifier" in report["reason"]
+    assert isinstance(report, UnavailableReport) and "train_classifier" in report.reason
     with pytest.raises(MetricsError, match="missing"):
         metrics.FeatureExtractor("fashion-mnist")
 

@@ -21,18 +21,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread
 
+from ganstudio import paths
 from ganstudio.core import metrics
+from ganstudio.core.live_metrics import MetricsJob, unavailable_report
+from ganstudio.core.quality_report import QualityReport, ReferenceInfo, UnavailableReport
 from ganstudio.gui.metrics_view import MetricsView, fid_text
-from ganstudio.gui.metrics_worker import (
-    LiveMetrics,
-    MetricsJob,
-    MetricsSchedule,
-    MetricsWorker,
-    unavailable_report,
-)
+from ganstudio.gui.metrics_worker import LiveMetrics, MetricsWorker
 
 MNIST = shared_mnist()
-CLASSIFIER = metrics.classifier_path("mnist", metrics.models_dir())
+CLASSIFIER = metrics.classifier_path("mnist", paths.models_dir())
 needs_mnist = pytest.mark.skipif(
     not (MNIST.is_dir() and CLASSIFIER.is_file()),
     reason="needs the shared MNIST folder and models/mnist-classifier.onnx",
@@ -57,27 +54,31 @@ REPORT_KEYS = {
 }
 
 
-def fake_report(covered: int = 10, step: int = 400, ratio: float = 8.8) -> dict:
-    hist = [0.1] * 10 if covered == 10 else [0.3, 0.2, 0.01, 0.15, 0.0, 0.12, 0.1, 0.1, 0.02, 0.0]
-    return {
-        "available": True,
-        "n": 2000,
-        "dataset": "mnist",
-        "fid": 3.08,
-        "fid_floor": 0.35,
-        "fid_ratio": ratio,
-        "classes_covered": covered,
-        "class_histogram": hist,
-        "real_class_histogram": [0.1] * 10,
-        "kl_class": 0.0123,
-        "mean_confidence": 0.934,
-        "inception_score": 8.1,
-        "inception_score_real": 9.6,
-        "conditional_accuracy": None,
-        "per_class_accuracy": None,
-        "class_names": [str(i) for i in range(10)],
-        "step": step,
-    }
+def fake_report(covered: int = 10, step: int = 400, ratio: float = 8.8) -> QualityReport:
+    hist = (0.1,) * 10 if covered == 10 else (0.3, 0.2, 0.01, 0.15, 0.0, 0.12, 0.1, 0.1, 0.02, 0.0)
+    return QualityReport(
+        n=2000,
+        dataset="mnist",
+        fid=3.08,
+        fid_floor=0.35,
+        fid_floor_std=0.02,
+        floor_n=2000,
+        floor_splits=5,
+        fid_ratio=ratio,
+        classes_covered=covered,
+        class_histogram=hist,
+        real_class_histogram=(0.1,) * 10,
+        kl_class=0.0123,
+        mean_confidence=0.934,
+        inception_score=8.1,
+        inception_score_real=9.6,
+        num_classes=10,
+        class_names=tuple(str(i) for i in range(10)),
+        classifier="mnist-classifier.onnx",
+        classifier_accuracy=0.99,
+        reference=ReferenceInfo("test", 10_000, "", 28, 0),
+        step=step,
+    )
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_view_shows_the_numbers_of_a_report(qtbot):
     view.show_report(fake_report(step=400, ratio=7.0))  # the final measurement of the same step replaces it
     assert view.history()[1].tolist() == [30.0, 7.0]
 
-    big = {**fake_report(step=65), "fid": 2012.3, "fid_floor": 0.866, "fid_ratio": 2323.8}
+    big = dataclasses.replace(fake_report(step=65), fid=2012.3, fid_floor=0.866, fid_ratio=2323.8)
     assert fid_text(big) == "FID 2,012 (2,324x real-vs-real floor 0.87)"
 
     view.reset("new run")
@@ -160,7 +161,7 @@ def test_view_warns_about_mode_collapse(qtbot):
     view.show_report(fake_report(covered=10))
     assert view.warning_text() == "" and not view.warning_label.isVisible()
     # Early, noisy samples: the classifier reads them all as one class; that is not evidence of collapse.
-    view.show_report({**fake_report(covered=1), "fid_ratio": 750.0})
+    view.show_report(dataclasses.replace(fake_report(covered=1), fid_ratio=750.0))
     assert "cannot read them yet" in view.warning_text() and "mode collapse: only" not in view.warning_text()
 
 
@@ -169,9 +170,9 @@ def test_view_and_live_metrics_show_why_metrics_are_unavailable(qtbot, tmp_path)
     qtbot.addWidget(view)
     view.show()
     report = unavailable_report(str(tmp_path))  # an image folder: no classifier for it
-    assert report is not None and not report["available"]
+    assert isinstance(report, UnavailableReport)
     view.show_report(report)
-    assert "unavailable" in view.message_text() and report["reason"][:40] in view.message_text()
+    assert "unavailable" in view.message_text() and report.reason[:40] in view.message_text()
     assert not view.content.isVisible()
 
     live = LiveMetrics(MetricsView())
@@ -179,44 +180,6 @@ def test_view_and_live_metrics_show_why_metrics_are_unavailable(qtbot, tmp_path)
     assert "not MNIST or Fashion-MNIST" in live.view.message_text()
     assert not live.busy()  # no thread for runs that cannot be measured
     live.view.deleteLater()
-
-
-def test_schedule_waits_for_both_steps_and_seconds():
-    now = [0.0]
-    schedule = MetricsSchedule(every_steps=100, min_seconds=15.0, clock=lambda: now[0])
-    assert not schedule.due(0)
-    now[0] = 20.0
-    assert not schedule.due(50)  # time is up but not enough steps
-    assert schedule.due(120)
-    schedule.mark(120)
-    now[0] = 25.0
-    assert not schedule.due(400)  # steps are up but not enough time
-    now[0] = 36.0
-    assert schedule.due(400)
-    assert not MetricsSchedule(every_steps=0, min_seconds=0).due(10_000)  # 0 = off
-
-
-def test_schedule_holds_a_due_measurement_while_the_user_drags_but_not_for_ever():
-    now = [0.0]
-    schedule = MetricsSchedule(
-        every_steps=100, min_seconds=15.0, clock=lambda: now[0], quiet_seconds=1.0, max_defer=60.0
-    )
-    assert not schedule.due(0)
-    now[0] = 20.0
-    schedule.interacting()
-    now[0] = 20.5
-    assert not schedule.due(200)  # due, but a slider moved half a second ago
-    now[0] = 21.5
-    assert schedule.due(210)  # the sliders have been still for a second
-    schedule.mark(210)
-    for t in range(40, 110, 3):  # a drag that never pauses: held from t=40 (due) until 60 s later
-        now[0] = float(t)
-        schedule.interacting()
-        if schedule.due(210 + 10 * t):
-            break
-    assert now[0] == 100.0
-    schedule.mark(1210)
-    assert schedule.held_since is None
 
 
 # ---------------------------------------------------------------------------------------------- the worker
@@ -233,19 +196,21 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
         assert not failures, failures
         assert torch.equal(torch.get_rng_state(), rng_state)  # training's random stream is left alone
         report = reports[0]
-        assert set(report) >= REPORT_KEYS, REPORT_KEYS - set(report)
-        assert report["available"] and report["n"] == 2000 and report["step"] == snapshot.step
-        assert report["run"] == 1 and len(report["class_histogram"]) == 10
-        assert 0 < report["fid_floor"] < report["fid"] and report["fid_ratio"] > 1
-        json.dumps(report)  # plain data
+        assert isinstance(report, QualityReport)
+        data = report.to_json_dict()
+        assert set(data) >= REPORT_KEYS, REPORT_KEYS - set(data)
+        assert report.n == 2000 and report.step == snapshot.step
+        assert report.run == 1 and len(report.class_histogram) == 10
+        assert 0 < report.fid_floor < report.fid and report.fid_ratio > 1
+        json.dumps(data)  # plain data
 
         reports.clear()
         before = worker.evaluations
         for step in range(1, 6):  # five quickly: the first may start, the others replace each other
             worker.submit(MetricsJob(dataclasses.replace(snapshot, step=step), "mnist", str(MNIST), samples=500))
-        qtbot.waitUntil(lambda: not worker.busy() and bool(reports) and reports[-1]["step"] == 5, timeout=60_000)
+        qtbot.waitUntil(lambda: not worker.busy() and bool(reports) and reports[-1].step == 5, timeout=60_000)
         assert worker.evaluations - before <= 2 and len(reports) <= 2
-        assert [r["step"] for r in reports][-1] == 5
+        assert [r.step for r in reports][-1] == 5
     finally:
         worker.finish()
         assert thread.wait(60_000)
@@ -351,7 +316,7 @@ def test_panel_measures_during_and_after_training_with_auto_threads(qtbot, tmp_p
     finally:
         panel.shutdown(30_000)
     assert panel.last_result().reason == "completed"
-    assert reports and reports[-1]["step"] == 30  # once more at the end
+    assert reports and reports[-1].step == 30  # once more at the end
     view = panel.metrics_view
     assert view.fid_label.text().startswith("FID ") and "real-vs-real floor" in view.fid_label.text()
     assert view.coverage_value.text().endswith("/10")

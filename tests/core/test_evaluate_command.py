@@ -1,0 +1,41 @@
+"""`ganstudio evaluate`: the table on stdout and `--json` with the report's keys (typed report -> JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ganstudio.cli.main import main
+from ganstudio.core import metrics
+from tests.core.test_quality_report import EVALUATE_KEYS
+from tests.data_paths import shared_mnist
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "mnist.onnx"
+MNIST = shared_mnist()
+needs_model = pytest.mark.skipif(not MODEL.is_file(), reason=f"needs the shipped generator {MODEL}")
+
+
+@needs_model
+def test_evaluate_against_a_folder_says_why_in_text_and_json(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report.json"
+    assert main(["evaluate", str(MODEL), "--dataset", str(tmp_path / "faces"), "--json", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("Quality metrics unavailable")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["available"] is False and "faces" in data["reason"] and set(data) == {"available", "reason", "dataset"}
+
+
+@needs_model
+@pytest.mark.skipif(
+    not (MNIST / "t10k-images-idx3-ubyte.gz").is_file() or not metrics.classifier_path("mnist").is_file(),
+    reason="needs the shared MNIST test split and the shipped classifier",
+)
+def test_evaluate_writes_the_report_as_json(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report.json"
+    argv = ["evaluate", str(MODEL), "--n", "200", "--data-dir", str(MNIST), "--json", str(out)]
+    assert main(argv) == 0
+    assert "real-vs-real FID" in capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
+    assert data["model"] and data["seed"] == 0 and data["reference"]["split"] == "test"

@@ -18,10 +18,19 @@ from torch import nn
 from ganstudio import __version__
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, config_from_dict, config_to_json
 from ganstudio.errors import GanStudioError
+from ganstudio.paths import CHECKPOINT_NAME, ONNX_NAME, RUN_SUMMARY_NAME
 
-CHECKPOINT_NAME = "checkpoint.safetensors"
-RUN_SUMMARY_NAME = "run.json"
-ONNX_NAME = "generator.onnx"
+__all__ = [
+    "CHECKPOINT_NAME",
+    "ONNX_NAME",
+    "RUN_SUMMARY_NAME",
+    "CheckpointData",
+    "CheckpointError",
+    "load_checkpoint",
+    "load_generator",
+    "save_checkpoint",
+]
+
 FORMAT_TAG = "ganstudio-checkpoint"
 FORMAT_VERSION = "1"
 

@@ -121,7 +121,8 @@ def load_checkpoint(path: Path) -> CheckpointData:
             metadata = handle.metadata() or {}
             if metadata.get("format") != FORMAT_TAG:
                 raise CheckpointError(f"{path} is a safetensors file but not a GAN Studio checkpoint")
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+            names = list(handle.keys())  # a safetensors handle, not a dict: it cannot be iterated
+            tensors = {key: handle.get_tensor(key) for key in names}
     except CheckpointError:
         raise
     except Exception as exc:  # safetensors raises its own error types for truncated or garbled files

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from ganstudio.core.options import BUDGET, CONDITIONAL, DATASET, HIDDEN, NUMBER, option
+from ganstudio.core.options import BUDGET, CONDITIONAL, DATASET, HIDDEN, option
 from ganstudio.errors import GanStudioError
 
 ARCHS = ("mlp", "dcgan")
@@ -110,6 +110,7 @@ class ModelConfig:
         group="networks",
         row=1,
         maximum=8,
+        only_when=("arch", "mlp"),
     )
 
     def __post_init__(self) -> None:
@@ -178,7 +179,12 @@ class TrainConfig:
         1, label="D steps per G step", help="D updates per G update", group="optimiser", row=0, maximum=100
     )
     gp_weight: float = option(
-        10.0, label="Gradient penalty", help="WGAN-GP penalty weight (wgan-gp only)", group="optimiser", row=1
+        10.0,
+        label="Gradient penalty",
+        help="WGAN-GP penalty weight (wgan-gp only)",
+        group="optimiser",
+        row=1,
+        only_when=("loss", "wgan-gp"),
     )
     augment: str = option(
         "none",
@@ -285,9 +291,7 @@ class TrainConfig:
                 object.__setattr__(self, name, float(value))
         _check(bool(self.dataset), "dataset", "dataset must name mnist, fashion-mnist or a folder")
         _check(self.loss in LOSSES, "loss", f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        _check(
-            1 <= self.batch_size <= 4096, "batch_size", f"batch_size must be in 1..4096, got {self.batch_size}"
-        )
+        _check(1 <= self.batch_size <= 4096, "batch_size", f"batch_size must be in 1..4096, got {self.batch_size}")
         for name in ("g_lr", "d_lr"):
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 < value <= 1, name, f"{name} must be in (0, 1], got {value}")
@@ -324,9 +328,7 @@ class TrainConfig:
             "checkpoint_every",
             f"checkpoint_every must be >= 1, got {self.checkpoint_every}",
         )
-        _check(
-            self.device in DEVICES, "device", f"device must be one of {', '.join(DEVICES)}, got {self.device!r}"
-        )
+        _check(self.device in DEVICES, "device", f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         _check(0 <= self.threads <= 256, "threads", f"threads must be in 0..256, got {self.threads}")
 
     @property

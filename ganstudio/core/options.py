@@ -45,6 +45,7 @@ class OptionSpec:
     suffix: str = ""  # a unit shown after the widget ("steps")
     flag: str = ""  # the CLI flag; "" = --name-with-dashes
     pair: str = ""  # two fields set by one CLI flag of two values ("--g-betas B1 B2"), in declaration order
+    only_when: tuple[str, Any] | None = None  # (other field, value): editable in the form only then (else unused)
     cli: bool = True  # offered by `ganstudio train`
     resumable: bool = False  # may be changed when a run is continued (`ganstudio resume`, Resume a run...)
 

@@ -32,7 +32,7 @@ from ganstudio.core.events import (
     TrainEvent,
     TrainingFinished,
 )
-from ganstudio.core.history import History
+from ganstudio.core.history import LOSS_KEYS, History, first_bad_loss
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
 from ganstudio.core.networks import (
     build_discriminator,
@@ -276,27 +276,27 @@ class Trainer:
         batch_images = cfg.batch_size * cfg.d_steps
         self._rate = batch_images / per_step if self._rate == 0 else 0.9 * self._rate + 0.1 * batch_images / per_step
         for i, losses in enumerate(rows):
-            if not all(math.isfinite(v) for v in losses[:4]):
+            if first_bad_loss(losses) is not None:
                 self.step = first_step + i - 1
                 return tuple(losses)
             self.elapsed_seconds += per_step
             self.history.append(first_step + i, self.elapsed_seconds, *losses)
             progress = self.progress(first_step + i)
             yield StepMetrics(
-                first_step + i,
-                self.epoch,
-                self.images_seen,
-                *losses,
-                self._rate,
-                self.elapsed_seconds,
-                progress,
-                self._eta(progress, start_progress, start_elapsed),
+                step=first_step + i,
+                epoch=self.epoch,
+                images_seen=self.images_seen,
+                **dict(zip(LOSS_KEYS, losses, strict=True)),
+                images_per_second=self._rate,
+                elapsed_seconds=self.elapsed_seconds,
+                progress=progress,
+                eta_seconds=self._eta(progress, start_progress, start_elapsed),
             )
         return None
 
     def _train_step(self) -> torch.Tensor:
-        """One round of D and G updates; returns (d_loss, g_loss, D(x), D(G(z)), penalty) as a tensor on the
-        training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
+        """One round of D and G updates; returns the LOSS_COLUMNS values (d_loss, g_loss, D(x), D(G(z)), penalty)
+        as a tensor on the training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
         cfg = self.train_config
         z_dim = self.model_config.latent_dim
         for d_step in range(cfg.d_steps):
@@ -413,8 +413,8 @@ class Trainer:
         return max(0.0, seconds * (1.0 - progress) / (progress - start_progress))
 
     def _divergence_message(self, losses: tuple[float, ...]) -> str:
-        names = ("discriminator loss", "generator loss", "D(x)", "D(G(z))")
-        bad = next(n for n, v in zip(names, losses) if not math.isfinite(v))
+        column = first_bad_loss(losses)
+        bad = column.name if column is not None else "loss"
         kept = (
             f"the last good checkpoint ({self.last_checkpoint}) is kept"
             if self.last_checkpoint

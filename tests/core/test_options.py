@@ -81,7 +81,7 @@ def test_threads_and_channels_rules():
 
 
 def test_loss_columns_are_the_history_columns_and_name_the_bad_value():
-    assert COLUMNS == ("step", "seconds", *(c.key for c in LOSS_COLUMNS))
+    assert ("step", "seconds", *(c.key for c in LOSS_COLUMNS)) == COLUMNS
     history = History(capacity=2)
     for step in range(1, 6):
         history.append(step, step * 0.1, *range(len(LOSS_COLUMNS)))

@@ -112,7 +112,7 @@ def _option_values(cls: type, args: argparse.Namespace, skip: Iterable[str] = ()
     return values
 
 
-def _budget(args: argparse.Namespace) -> dict[str, float]:
+def _budget(args: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(args, k) for k in BUDGET_FIELDS if getattr(args, k) is not None}
 
 

@@ -108,7 +108,8 @@ def options_of(cls: type) -> tuple[Option, ...]:
         spec = f.metadata.get(OPTION_KEY)
         if spec is None:
             raise TypeError(f"{cls.__name__}.{f.name} is not declared with option()")
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        factory = f.default_factory
+        default = f.default if f.default is not MISSING else (factory() if callable(factory) else None)
         out.append(Option(f.name, cls, default, spec))
     return tuple(out)
 

@@ -265,7 +265,9 @@ class TrainForm(QWidget):
         )
 
     def _lay_out(self) -> None:
-        self.advanced_button = QToolButton(text="Advanced options", checkable=True)
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText("Advanced options")
+        self.advanced_button.setCheckable(True)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.setStyleSheet("QToolButton { border: none; font-weight: 600; padding: 2px; }")
@@ -349,7 +351,8 @@ class TrainForm(QWidget):
 
     def _add_extra_rows(self, group: str, form: QFormLayout) -> None:
         if group == "basic":
-            browse = QToolButton(text="...")
+            browse = QToolButton()
+            browse.setText("...")
             browse.setToolTip("Choose the run folder")
             browse.clicked.connect(self._browse_run_dir)
             form.addRow(EXTRA_LABELS["run_dir"], _row(self.run_dir_edit, browse, stretch=False))
@@ -398,7 +401,7 @@ class TrainForm(QWidget):
     def dataset_spec(self) -> str:
         return str(self.dataset_combo.currentData())
 
-    def budget(self) -> dict[str, float]:
+    def budget(self) -> dict[str, Any]:
         """The budget as TrainConfig fields ({} = until stopped); raises ConfigError for an empty amount."""
         kind, amount = self.budget_kind.currentData(), self.budget_value.value()
         if kind == "none":

@@ -26,6 +26,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -93,7 +94,7 @@ class TrainWorker(QObject):
     """Runs one training session; create a new worker (and thread) for each run."""
 
     metrics = Signal(object)  # MetricsBatch
-    event = Signal(object)  # SampleGrid, GeneratorSnapshot, CheckpointSaved, LogMessage, TrainingFinished
+    event = Signal(object)  # type: ignore[assignment]  # shadows QObject.event, the name callers use; SampleGrid, GeneratorSnapshot, CheckpointSaved, LogMessage, TrainingFinished
     stage = Signal(str)  # a short description of what happens now ("Loading MNIST...", "Training")
     download_progress = Signal(str, float, float)  # file name, bytes done, bytes total (-1 if unknown)
     load_progress = Signal(str, float, float)  # what, done, total (-1 if unknown)
@@ -107,7 +108,7 @@ class TrainWorker(QObject):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._paused = False
-        self._control = None  # the core TrainingControl, created in run() (it lives next to torch)
+        self._control: Any = None  # the core TrainingControl, created in run() (it lives next to torch)
         self._rows: list[tuple[float, ...]] = []
         self._latest: StepMetrics | None = None
         self._last_emit = 0.0
@@ -163,11 +164,12 @@ class TrainWorker(QObject):
         req = self.request
         checkpoint_data = None
         model_config = req.model_config
-        if req.resume_from:
+        checkpoint_source = req.resume_from or ""
+        if checkpoint_source:
             self.stage.emit("Reading the checkpoint...")
             from ganstudio.core import checkpoint as ckpt
 
-            checkpoint_data = ckpt.load_checkpoint(Path(req.resume_from))
+            checkpoint_data = ckpt.load_checkpoint(Path(checkpoint_source))
             model_config = checkpoint_data.model_config
             dataset_spec = checkpoint_data.train_config.dataset
         else:
@@ -183,7 +185,7 @@ class TrainWorker(QObject):
         if checkpoint_data is not None:
             overrides = request_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
             del checkpoint_data  # the trainer reloads it; do not keep two copies of the weights
-            trainer = training.Trainer.from_checkpoint(Path(req.resume_from), dataset, control=control, **overrides)
+            trainer = training.Trainer.from_checkpoint(Path(checkpoint_source), dataset, control=control, **overrides)
             history = trainer.history.arrays()
             if len(history["step"]):
                 rows = np.column_stack([history[name] for name in METRIC_COLUMNS])

@@ -275,8 +275,8 @@ class TrainConfig:
     threads: int = option(
         0,
         label="CPU threads",
-        help="torch threads for training on the CPU; 0 = auto: torch's default on the command line, all cores "
-        "but one in the app (so the window stays responsive)",
+        help="torch threads for training on the CPU; 0 = auto: all cores but one in the app (so the window stays "
+        "responsive), torch's default on the command line",
         special="auto",
         maximum=512,
         group="run",

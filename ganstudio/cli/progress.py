@@ -7,12 +7,24 @@ import sys
 import time
 
 from ganstudio.core.events import StepMetrics
+from ganstudio.core.history import LOSS_COLUMNS
+
+
+def format_losses(m: StepMetrics) -> str:
+    """ "D 0.693 G 0.701 D(x) 0.50 D(G(z)) 0.49" (an optional column such as gp only when it has a value)."""
+    parts = []
+    for column in LOSS_COLUMNS:
+        value = getattr(m, column.key)
+        if column.optional and value != value:  # NaN: not used by this objective
+            continue
+        parts.append(f"{column.short} {value:.{column.digits}f}")
+    return " ".join(parts)
 
 
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "--:--"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
@@ -36,10 +48,8 @@ class ProgressLine:
         if m.progress is not None:
             filled = int(m.progress * 20)
             bar = f"[{'#' * filled}{'.' * (20 - filled)}] {m.progress * 100:5.1f}% "
-        gp = f" gp {m.gradient_penalty:.3f}" if m.gradient_penalty == m.gradient_penalty else ""
         text = (
-            f"{bar}epoch {m.epoch:.2f} step {m.step} | D {m.d_loss:.3f} G {m.g_loss:.3f} "
-            f"D(x) {m.d_real:.2f} D(G(z)) {m.d_fake:.2f}{gp} | {m.images_per_second:,.0f} img/s "
+            f"{bar}epoch {m.epoch:.2f} step {m.step} | {format_losses(m)} | {m.images_per_second:,.0f} img/s "
             f"| ETA {format_duration(m.eta_seconds)}"
         )
         if self.interactive:

@@ -18,10 +18,19 @@ from torch import nn
 from ganstudio import __version__
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, config_from_dict, config_to_json
 from ganstudio.errors import GanStudioError
+from ganstudio.paths import CHECKPOINT_NAME, ONNX_NAME, RUN_SUMMARY_NAME
 
-CHECKPOINT_NAME = "checkpoint.safetensors"
-RUN_SUMMARY_NAME = "run.json"
-ONNX_NAME = "generator.onnx"
+__all__ = [
+    "CHECKPOINT_NAME",
+    "ONNX_NAME",
+    "RUN_SUMMARY_NAME",
+    "CheckpointData",
+    "CheckpointError",
+    "load_checkpoint",
+    "load_generator",
+    "save_checkpoint",
+]
+
 FORMAT_TAG = "ganstudio-checkpoint"
 FORMAT_VERSION = "1"
 
@@ -112,7 +121,8 @@ def load_checkpoint(path: Path) -> CheckpointData:
             metadata = handle.metadata() or {}
             if metadata.get("format") != FORMAT_TAG:
                 raise CheckpointError(f"{path} is a safetensors file but not a GAN Studio checkpoint")
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+            names = list(handle.keys())  # a safetensors handle, not a dict: it cannot be iterated
+            tensors = {key: handle.get_tensor(key) for key in names}
     except CheckpointError:
         raise
     except Exception as exc:  # safetensors raises its own error types for truncated or garbled files

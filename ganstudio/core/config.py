@@ -1,4 +1,8 @@
-"""Frozen, validated configs. Both are stored inside every checkpoint and ONNX file so a model can be rebuilt."""
+"""Frozen, validated configs. Both are stored inside every checkpoint and ONNX file so a model can be rebuilt.
+
+Each field is declared once, with `option()`: its default, its label, help and choices and the widget that edits
+it. The CLI flags and the Train form are generated from these declarations (core/options.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ganstudio.core.options import BUDGET, CONDITIONAL, DATASET, HIDDEN, option
 from ganstudio.errors import GanStudioError
 
 ARCHS = ("mlp", "dcgan")
@@ -15,15 +20,21 @@ AUGMENTS = ("none", "translate", "translate-cutout")
 LR_DECAYS = ("none", "linear")
 IMAGE_SIZES = (28, 32, 64)
 DEVICES = ("auto", "cpu", "cuda", "mps")
+BUDGET_FIELDS = ("epochs", "steps", "minutes")
 
 
 class ConfigError(GanStudioError, ValueError):
-    """An impossible configuration; the message names the field and the allowed values."""
+    """An impossible configuration; the message names the field and the allowed values, `field` names the field
+    for programs (the form highlights its widget). "" when no single field is to blame."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def _check(condition: bool, message: str) -> None:
+def _check(condition: bool, field: str, message: str) -> None:
     if not condition:
-        raise ConfigError(message)
+        raise ConfigError(message, field=field)
 
 
 @dataclass(frozen=True)
@@ -31,36 +42,99 @@ class ModelConfig:
     # The default is the classic MLP GAN (G 256-512-1024, D 512-256) with hinge loss, spectral norm and Adam(0, 0.9):
     # on a CPU it reaches all ten digits several times sooner than DCGAN (benchmarks/recipe_quality.py; README
     # "Which recipe"). A third G layer halved FID at equal wall time versus 256-512 (benchmarks/results/tuning).
-    arch: str = "mlp"  # "mlp": the classic fully connected GAN; "dcgan": transposed-conv G, strided-conv D
-    latent_dim: int = 64  # size of z
-    image_size: int = 28  # 28, 32 or 64 (square)
-    channels: int = 1  # 1 (grayscale) or 3 (RGB)
-    num_classes: int = 0  # 0 = unconditional; else label embedding in G and a projection discriminator
-    class_names: tuple[str, ...] = ()  # one name per class when conditional, else may name the data's classes
-    g_width: int = 64  # dcgan: channels of G's last hidden layer; mlp: hidden widths are 4x, 8x (, 16x) this
-    d_width: int = 64  # dcgan: channels of D's first conv; mlp: hidden widths are 8x and 4x this
-    spectral_norm: bool = True  # spectral normalisation on every D layer (pairs well with hinge)
-    g_layers: int = 3  # mlp only: hidden layers in G, widths 4x, 8x, 16x ... g_width (256-512-1024 as in Keras)
+    arch: str = option(
+        "mlp",
+        label="Architecture",
+        help="mlp: the classic fully connected GAN; dcgan: transposed-conv G, strided-conv D",
+        choices=ARCHS,
+        choice_labels=("MLP (fully connected)", "DCGAN (convolutional)"),
+        group="basic",
+        row=2,
+    )
+    latent_dim: int = option(64, label="Latent size", help="size of z", group="basic", row=4, maximum=4096)
+    image_size: int = option(
+        28,
+        label="Image size",
+        help="square images, resized from the data",
+        choices=IMAGE_SIZES,
+        choice_labels=tuple(f"{s} x {s}" for s in IMAGE_SIZES),
+        group="basic",
+        row=1,
+    )
+    channels: int = option(
+        1,
+        label="Colour",
+        help="1 (grayscale) or 3 (RGB); default: 1 for MNIST / Fashion-MNIST, 3 for folders",
+        choices=(1, 3),
+        choice_labels=("Grayscale", "RGB"),
+        group="run",
+        row=0,
+    )
+    num_classes: int = option(
+        0,
+        label="Class-conditional",
+        help="class-conditional G and projection D: learn one generator per class label (needs labelled data)",
+        widget=CONDITIONAL,
+        flag="--conditional",
+        group="basic",
+        row=1,
+    )
+    class_names: tuple[str, ...] = option((), label="Class names", widget=HIDDEN, cli=False)  # from the data
+    g_width: int = option(
+        64,
+        label="G width",
+        help="dcgan: channels of G's last hidden layer; mlp: hidden widths are 4x, 8x (, 16x) this",
+        group="networks",
+        row=0,
+        maximum=4096,
+    )
+    d_width: int = option(
+        64,
+        label="D width",
+        help="dcgan: channels of D's first conv; mlp: hidden widths are 8x and 4x this",
+        group="networks",
+        row=0,
+        maximum=4096,
+    )
+    spectral_norm: bool = option(
+        True,
+        label="Spectral normalisation in D",
+        help="spectral normalisation on every discriminator layer (pairs well with hinge)",
+        group="networks",
+        row=2,
+    )
+    g_layers: int = option(
+        3,
+        label="G layers",
+        help="MLP only: hidden layers in G, widths 4x, 8x, 16x the G width (3 = the classic 256-512-1024)",
+        group="networks",
+        row=1,
+        maximum=8,
+        only_when=("arch", "mlp"),
+    )
 
     def __post_init__(self) -> None:
-        _check(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
-        _check(1 <= self.latent_dim <= 1024, f"latent_dim must be in 1..1024, got {self.latent_dim}")
+        _check(self.arch in ARCHS, "arch", f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
+        _check(1 <= self.latent_dim <= 1024, "latent_dim", f"latent_dim must be in 1..1024, got {self.latent_dim}")
         _check(
             self.image_size in IMAGE_SIZES,
+            "image_size",
             f"image_size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}",
         )
-        _check(self.channels in (1, 3), f"channels must be 1 or 3, got {self.channels}")
+        _check(self.channels in (1, 3), "channels", f"channels must be 1 or 3, got {self.channels}")
         _check(
             self.num_classes >= 0 and self.num_classes != 1,
+            "num_classes",
             f"num_classes must be 0 (unconditional) or at least 2, got {self.num_classes}",
         )
         _check(
             not self.num_classes or len(self.class_names) in (0, self.num_classes),
+            "class_names",
             f"{len(self.class_names)} class names given for {self.num_classes} classes",
         )
-        _check(4 <= self.g_width <= 1024, f"g_width must be in 4..1024, got {self.g_width}")
-        _check(4 <= self.d_width <= 1024, f"d_width must be in 4..1024, got {self.d_width}")
-        _check(1 <= self.g_layers <= 4, f"g_layers must be in 1..4, got {self.g_layers}")
+        _check(4 <= self.g_width <= 1024, "g_width", f"g_width must be in 4..1024, got {self.g_width}")
+        _check(4 <= self.d_width <= 1024, "d_width", f"d_width must be in 4..1024, got {self.d_width}")
+        _check(1 <= self.g_layers <= 4, "g_layers", f"g_layers must be in 1..4, got {self.g_layers}")
         object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))
 
     @property
@@ -68,82 +142,201 @@ class ModelConfig:
         return self.num_classes > 0
 
 
+_RESUME_HELP = " (when continuing a run: this much more, on top of what it has done)"
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    dataset: str = "mnist"  # "mnist", "fashion-mnist" or a folder of images
-    loss: str = "hinge"  # "bce" (non-saturating), "wgan-gp" or "hinge"
-    batch_size: int = 128
-    # G learns 1.5x faster than D: the default reached bar A (10 digits, confidence >= 0.9) in 28-31 s instead
-    # of 34-37 s at 4e-4 (two seeds); 8e-4 lost a digit within a minute (benchmarks/results/tuning/stop10).
-    g_lr: float = 6e-4
-    d_lr: float = 4e-4
-    g_beta1: float = 0.0  # beta1 = 0 and beta2 = 0.9: the SNGAN / BigGAN setting for hinge + spectral norm
-    g_beta2: float = 0.9
-    d_beta1: float = 0.0
-    d_beta2: float = 0.9
-    d_steps: int = 1  # discriminator updates per generator update
-    gp_weight: float = 10.0  # gradient penalty weight (wgan-gp only)
-    augment: str = "none"  # differentiable augmentation of D's inputs, real and fake alike (DiffAugment)
+    dataset: str = option(
+        "mnist",
+        label="Dataset",
+        help="mnist, fashion-mnist or a folder of images (subfolders = classes); "
+        "MNIST and Fashion-MNIST are downloaded when missing",
+        widget=DATASET,
+        group="basic",
+        row=0,
+    )
+    loss: str = option(
+        "hinge",
+        label="Objective",
+        help="bce (non-saturating), wgan-gp or hinge",
+        choices=LOSSES,
+        choice_labels=("Non-saturating (BCE)", "WGAN-GP", "Hinge"),
+        group="basic",
+        row=3,
+    )
+    batch_size: int = option(128, label="Batch size", group="basic", row=4, maximum=8192)
+    # G learns 1.5x faster than D: 6e-4 reached ten confident digits in 28-31 s instead of 34-37 s at 4e-4 (two
+    # seeds); 8e-4 lost a digit within a minute (benchmarks/results/tuning).
+    g_lr: float = option(6e-4, label="G learning rate", group="optimiser", cell=("G", "learning rate"))
+    d_lr: float = option(4e-4, label="D learning rate", group="optimiser", cell=("D", "learning rate"))
+    # beta1 = 0 and beta2 = 0.9: the SNGAN / BigGAN setting for hinge + spectral norm
+    g_beta1: float = option(0.0, label="G beta1", group="optimiser", cell=("G", "beta1"), pair="g_betas")
+    g_beta2: float = option(0.9, label="G beta2", group="optimiser", cell=("G", "beta2"), pair="g_betas")
+    d_beta1: float = option(0.0, label="D beta1", group="optimiser", cell=("D", "beta1"), pair="d_betas")
+    d_beta2: float = option(0.9, label="D beta2", group="optimiser", cell=("D", "beta2"), pair="d_betas")
+    d_steps: int = option(
+        1, label="D steps per G step", help="D updates per G update", group="optimiser", row=0, maximum=100
+    )
+    gp_weight: float = option(
+        10.0,
+        label="Gradient penalty",
+        help="WGAN-GP penalty weight (wgan-gp only)",
+        group="optimiser",
+        row=1,
+        only_when=("loss", "wgan-gp"),
+    )
+    augment: str = option(
+        "none",
+        label="D augmentation",
+        help="differentiable augmentation of D's inputs, real and fake alike (DiffAugment): random shifts (and "
+        "cutout); meant for folders of a few hundred images, on MNIST it slowed training down, so it is off",
+        choices=AUGMENTS,
+        choice_labels=("none", "translate", "translate + cutout"),
+        group="networks",
+        row=1,
+    )
     # EMA of G's weights used for sampling and export; 0 disables it. Warmed up as min(decay, (1+step)/(4+step))
-    # (networks.update_ema), so until step 30k it averages the run so far, centred at 3/4 of it (0.9999 with the
-    # earlier, shorter warm-up gave FID 1.17 vs 1.31 for 0.999 at 20k steps).
-    ema_decay: float = 0.9999
-    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over the budget (as in SNGAN)
-    epochs: float = 0.0  # stop after this many passes over the data (0 = no limit)
-    steps: int = 0  # stop after this many generator steps (0 = no limit)
-    minutes: float = 0.0  # stop after this much wall time (0 = no limit)
-    seed: int = 0
-    sample_every: int = 1000  # generator steps between saved sample grids
-    checkpoint_every: int = 5000  # generator steps between checkpoints
-    device: str = "auto"  # "auto" picks CUDA, then Apple MPS, then CPU
-    threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
+    # (networks.update_ema), so until step 30k it averages the run so far, centred at 3/4 of it (0.9999 with a
+    # shorter warm-up gave FID 1.17 vs 1.31 for 0.999 at 20k steps).
+    ema_decay: float = option(
+        0.9999,
+        label="EMA decay",
+        help="EMA decay of G's weights, used for samples and export with batch-norm statistics re-estimated for "
+        "it (0: off)",
+        flag="--ema",
+        group="optimiser",
+        row=2,
+    )
+    lr_decay: str = option(
+        "none",
+        label="Learning rate schedule",
+        help="linear: both learning rates fall to 0 over the budget, as in SNGAN (needs a budget)",
+        choices=LR_DECAYS,
+        choice_labels=("constant", "linear to 0"),
+        group="optimiser",
+        row=3,
+    )
+    epochs: float = option(
+        0.0,
+        label="Budget",
+        help="stop after this many passes over the data (0 = no limit)" + _RESUME_HELP,
+        widget=BUDGET,
+        group="basic",
+        row=5,
+        resumable=True,
+    )
+    steps: int = option(
+        0,
+        label="Budget",
+        help="stop after this many generator steps (0 = no limit)" + _RESUME_HELP,
+        widget=BUDGET,
+        group="basic",
+        row=5,
+        resumable=True,
+    )
+    minutes: float = option(
+        0.0,
+        label="Budget",
+        help="stop after this much training time (0 = no limit)" + _RESUME_HELP,
+        widget=BUDGET,
+        group="basic",
+        row=5,
+        resumable=True,
+    )
+    seed: int = option(0, label="Seed", group="run", row=0, maximum=2**31 - 1, resumable=True)
+    sample_every: int = option(
+        1000,
+        label="Save samples every",
+        help="generator steps between saved sample grids",
+        suffix="steps",
+        group="run",
+        row=2,
+        resumable=True,
+    )
+    checkpoint_every: int = option(
+        5000,
+        label="Checkpoint every",
+        help="generator steps between checkpoints",
+        suffix="steps",
+        group="run",
+        row=3,
+        resumable=True,
+    )
+    device: str = option(
+        "auto",
+        label="Device",
+        help="auto picks CUDA, then Apple MPS, then CPU",
+        choices=DEVICES,
+        group="run",
+        row=1,
+        resumable=True,
+    )
+    threads: int = option(
+        0,
+        label="CPU threads",
+        help="torch threads for training on the CPU; 0 = auto: all cores but one in the app (so the window stays "
+        "responsive), torch's default on the command line",
+        special="auto",
+        maximum=512,
+        group="run",
+        row=1,
+        resumable=True,
+    )
 
     def __post_init__(self) -> None:
         for name in _FLOAT_FIELDS:  # 0 from a CLI or JSON is an int; optimizers insist on floats
             value = getattr(self, name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 object.__setattr__(self, name, float(value))
-        _check(bool(self.dataset), "dataset must name mnist, fashion-mnist or a folder")
-        _check(self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        _check(1 <= self.batch_size <= 4096, f"batch_size must be in 1..4096, got {self.batch_size}")
+        _check(bool(self.dataset), "dataset", "dataset must name mnist, fashion-mnist or a folder")
+        _check(self.loss in LOSSES, "loss", f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        _check(1 <= self.batch_size <= 4096, "batch_size", f"batch_size must be in 1..4096, got {self.batch_size}")
         for name in ("g_lr", "d_lr"):
             value = getattr(self, name)
-            _check(math.isfinite(value) and 0 < value <= 1, f"{name} must be in (0, 1], got {value}")
+            _check(math.isfinite(value) and 0 < value <= 1, name, f"{name} must be in (0, 1], got {value}")
         for name in ("g_beta1", "g_beta2", "d_beta1", "d_beta2"):
             value = getattr(self, name)
-            _check(math.isfinite(value) and 0 <= value < 1, f"{name} must be in [0, 1), got {value}")
-        _check(self.augment in AUGMENTS, f"augment must be one of {', '.join(AUGMENTS)}, got {self.augment!r}")
-        _check(self.lr_decay in LR_DECAYS, f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
+            _check(math.isfinite(value) and 0 <= value < 1, name, f"{name} must be in [0, 1), got {value}")
+        _check(
+            self.augment in AUGMENTS,
+            "augment",
+            f"augment must be one of {', '.join(AUGMENTS)}, got {self.augment!r}",
+        )
+        _check(
+            self.lr_decay in LR_DECAYS,
+            "lr_decay",
+            f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}",
+        )
         _check(
             self.lr_decay == "none" or self.has_budget,
+            "lr_decay",
             "lr_decay 'linear' needs a budget (steps, epochs or minutes) to decay over",
         )
-        _check(1 <= self.d_steps <= 20, f"d_steps must be in 1..20, got {self.d_steps}")
-        _check(math.isfinite(self.gp_weight) and self.gp_weight >= 0, f"gp_weight must be >= 0, got {self.gp_weight}")
-        _check(0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        _check(self.epochs >= 0 and self.steps >= 0 and self.minutes >= 0, "epochs, steps and minutes must be >= 0")
-        _check(self.sample_every >= 1, f"sample_every must be >= 1, got {self.sample_every}")
-        _check(self.checkpoint_every >= 1, f"checkpoint_every must be >= 1, got {self.checkpoint_every}")
-        _check(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        _check(0 <= self.threads <= 256, f"threads must be in 0..256, got {self.threads}")
+        _check(1 <= self.d_steps <= 20, "d_steps", f"d_steps must be in 1..20, got {self.d_steps}")
+        _check(
+            math.isfinite(self.gp_weight) and self.gp_weight >= 0,
+            "gp_weight",
+            f"gp_weight must be >= 0, got {self.gp_weight}",
+        )
+        _check(0 <= self.ema_decay < 1, "ema_decay", f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        for name in BUDGET_FIELDS:
+            _check(getattr(self, name) >= 0, name, "epochs, steps and minutes must be >= 0")
+        _check(self.sample_every >= 1, "sample_every", f"sample_every must be >= 1, got {self.sample_every}")
+        _check(
+            self.checkpoint_every >= 1,
+            "checkpoint_every",
+            f"checkpoint_every must be >= 1, got {self.checkpoint_every}",
+        )
+        _check(self.device in DEVICES, "device", f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        _check(0 <= self.threads <= 256, "threads", f"threads must be in 0..256, got {self.threads}")
 
     @property
     def has_budget(self) -> bool:
         return bool(self.epochs or self.steps or self.minutes)
 
 
-_FLOAT_FIELDS = (
-    "g_lr",
-    "d_lr",
-    "g_beta1",
-    "g_beta2",
-    "d_beta1",
-    "d_beta2",
-    "gp_weight",
-    "ema_decay",
-    "epochs",
-    "minutes",
-)
+_FLOAT_FIELDS = tuple(f.name for f in fields(TrainConfig) if isinstance(f.default, float))
 
 
 def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from ganstudio.core.events import (
     TrainEvent,
     TrainingFinished,
 )
-from ganstudio.core.history import History
+from ganstudio.core.history import LOSS_KEYS, History, first_bad_loss
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
 from ganstudio.core.networks import (
     build_discriminator,
@@ -41,6 +41,7 @@ from ganstudio.core.networks import (
     recalibrate_batch_norm,
     update_ema,
 )
+from ganstudio.core.run_state import CheckpointWriter
 
 PREVIEW_SAMPLES = 64
 # Samples used to re-estimate the EMA generator's batch-norm statistics before a save or export: with fewer than
@@ -149,7 +150,7 @@ class Trainer:
         self.images_seen = 0
         self.elapsed_seconds = 0.0
         self.history = History()
-        self.last_checkpoint: Path | None = None
+        self.checkpoints = CheckpointWriter(self.run_dir)  # saving and restoring the run's state
         self._ema_calibration: tuple[int, int] | None = None  # (step, samples) of the last calibration
 
         preview_rng = torch.Generator().manual_seed(train_config.seed + 2)
@@ -173,34 +174,8 @@ class Trainer:
         train_config = with_changes(data.train_config, **train_overrides) if train_overrides else data.train_config
         source = ckpt.resolve_checkpoint_path(path)
         trainer = cls(data.model_config, train_config, dataset, run_dir or source.parent, control)
-        trainer._restore(data, source)
+        CheckpointWriter.restore(trainer, data, source)
         return trainer
-
-    def _restore(self, data: ckpt.CheckpointData, source: Path) -> None:
-        ckpt.load_module_state(self.generator, data.module_state("G"), "generator", source)
-        ckpt.load_module_state(self.discriminator, data.module_state("D"), "discriminator", source)
-        if self.ema_generator is not None:
-            ema = data.module_state("G_ema") or data.module_state("G")
-            ckpt.load_module_state(self.ema_generator, ema, "EMA generator", source)
-        _load_optimizer(self.opt_g, data, "opt_g")
-        _load_optimizer(self.opt_d, data, "opt_d")
-        for optimizer, lr in ((self.opt_g, self.train_config.g_lr), (self.opt_d, self.train_config.d_lr)):
-            for group in optimizer.param_groups:  # a resume may change learning rates; the config wins
-                group["lr"] = lr
-        state = data.state
-        self.step = int(state["step"])
-        self.images_seen = int(state["images_seen"])
-        self.elapsed_seconds = float(state["elapsed_seconds"])
-        torch.set_rng_state(data.tensors["rng.torch"])
-        if self.device.type == "cuda" and "rng.cuda" in data.tensors:
-            torch.cuda.set_rng_state(data.tensors["rng.cuda"], self.device)
-        self.data_rng.set_state(data.tensors["rng.data"])
-        order = data.tensors.get("data.order")
-        if order is not None and len(order) == len(self.images):
-            self.order, self.cursor = order.clone(), int(state["data_cursor"])
-            self.order_on_device = None
-        self.history = History.from_arrays(data.history())
-        self.last_checkpoint = source
 
     # ------------------------------------------------------------------------------------------ the loop
     def run(self, preview_seconds: float | None = None, export_on_finish: bool = True) -> Iterator[TrainEvent]:
@@ -276,27 +251,27 @@ class Trainer:
         batch_images = cfg.batch_size * cfg.d_steps
         self._rate = batch_images / per_step if self._rate == 0 else 0.9 * self._rate + 0.1 * batch_images / per_step
         for i, losses in enumerate(rows):
-            if not all(math.isfinite(v) for v in losses[:4]):
+            if first_bad_loss(losses) is not None:
                 self.step = first_step + i - 1
                 return tuple(losses)
             self.elapsed_seconds += per_step
             self.history.append(first_step + i, self.elapsed_seconds, *losses)
             progress = self.progress(first_step + i)
             yield StepMetrics(
-                first_step + i,
-                self.epoch,
-                self.images_seen,
-                *losses,
-                self._rate,
-                self.elapsed_seconds,
-                progress,
-                self._eta(progress, start_progress, start_elapsed),
+                step=first_step + i,
+                epoch=self.epoch,
+                images_seen=self.images_seen,
+                **dict(zip(LOSS_KEYS, losses, strict=True)),
+                images_per_second=self._rate,
+                elapsed_seconds=self.elapsed_seconds,
+                progress=progress,
+                eta_seconds=self._eta(progress, start_progress, start_elapsed),
             )
         return None
 
     def _train_step(self) -> torch.Tensor:
-        """One round of D and G updates; returns (d_loss, g_loss, D(x), D(G(z)), penalty) as a tensor on the
-        training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
+        """One round of D and G updates; returns the LOSS_COLUMNS values (d_loss, g_loss, D(x), D(G(z)), penalty)
+        as a tensor on the training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
         cfg = self.train_config
         z_dim = self.model_config.latent_dim
         for d_step in range(cfg.d_steps):
@@ -413,8 +388,8 @@ class Trainer:
         return max(0.0, seconds * (1.0 - progress) / (progress - start_progress))
 
     def _divergence_message(self, losses: tuple[float, ...]) -> str:
-        names = ("discriminator loss", "generator loss", "D(x)", "D(G(z))")
-        bad = next(n for n, v in zip(names, losses) if not math.isfinite(v))
+        column = first_bad_loss(losses)
+        bad = column.name if column is not None else "loss"
         kept = (
             f"the last good checkpoint ({self.last_checkpoint}) is kept"
             if self.last_checkpoint
@@ -502,42 +477,14 @@ class Trainer:
         weights = {k: v.detach().cpu().numpy().copy() for k, v in self.sampling_generator().state_dict().items()}
         return GeneratorSnapshot(self.step, self.model_config, weights)
 
+    @property
+    def last_checkpoint(self) -> Path | None:
+        return self.checkpoints.last
+
     def save(self) -> Path:
         """Write the checkpoint and run.json atomically into the run folder."""
-        if self.run_dir is None:
-            raise ckpt.CheckpointError("this training run has no run folder to save into")
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        path = self.run_dir / ckpt.CHECKPOINT_NAME
         self.calibrate_ema()
-        tensors: dict[str, torch.Tensor] = {}
-        for prefix, module in (("G", self.generator), ("D", self.discriminator), ("G_ema", self.ema_generator)):
-            if module is not None:
-                tensors.update({f"{prefix}.{k}": v for k, v in module.state_dict().items()})
-        state = self._state_dict()
-        state["opt_g"] = _optimizer_tensors(self.opt_g, "opt_g", tensors)
-        state["opt_d"] = _optimizer_tensors(self.opt_d, "opt_d", tensors)
-        tensors["rng.torch"] = torch.get_rng_state()
-        if self.device.type == "cuda":  # noise for the steps is drawn on the GPU, from its own generator
-            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
-        tensors["rng.data"] = self.data_rng.get_state()
-        tensors["data.order"] = self.order
-        tensors.update({f"history.{k}": torch.from_numpy(v) for k, v in self.history.arrays().items()})
-        ckpt.save_checkpoint(path, self.model_config, self.train_config, state, tensors)
-        ckpt.write_run_summary(self.run_dir, self.model_config, self.train_config, state)
-        self.last_checkpoint = path
-        return path
-
-    def _state_dict(self) -> dict:
-        return {
-            "step": self.step,
-            "epoch": round(self.epoch, 4),
-            "images_seen": self.images_seen,
-            "elapsed_seconds": round(self.elapsed_seconds, 3),
-            "data_cursor": self.cursor,
-            "device": self.device.type,
-            "dataset": self.dataset.name,
-            "dataset_split": self.dataset.split,
-        }
+        return self.checkpoints.save(self)
 
     def _finish(self, reason: str, message: str, export_on_finish: bool) -> Iterator[TrainEvent]:
         checkpoint_path = onnx_path = None
@@ -577,29 +524,3 @@ def _adam(module: torch.nn.Module, lr: float, betas: tuple[float, float]) -> tor
         return torch.optim.Adam(module.parameters(), lr=lr, betas=betas, fused=True)
     except (RuntimeError, ValueError):  # a device or torch build without a fused Adam
         return torch.optim.Adam(module.parameters(), lr=lr, betas=betas)
-
-
-def _optimizer_tensors(optimizer: torch.optim.Optimizer, prefix: str, out: dict[str, torch.Tensor]) -> dict:
-    """Adam state as named tensors (no pickles) plus its JSON hyper-parameters."""
-    state = optimizer.state_dict()
-    for index, values in state["state"].items():
-        for name, tensor in values.items():
-            out[f"{prefix}.{index}.{name}"] = torch.as_tensor(tensor)
-    return {"param_groups": state["param_groups"]}
-
-
-def _load_optimizer(optimizer: torch.optim.Optimizer, data: ckpt.CheckpointData, prefix: str) -> None:
-    groups = data.state.get(prefix, {}).get("param_groups")
-    if groups is None:
-        raise ckpt.CheckpointError(f"checkpoint has no {prefix} optimizer state")
-    per_param: dict[int, dict[str, torch.Tensor]] = {}
-    for key, tensor in data.module_state(prefix).items():
-        index, name = key.split(".", 1)
-        per_param.setdefault(int(index), {})[name] = tensor
-    # The kernel choice belongs to this process, not to the checkpoint: one saved by a plain Adam resumes fused.
-    kernel = {key: optimizer.param_groups[0][key] for key in ("fused", "foreach") if key in optimizer.param_groups[0]}
-    groups = [{**group, **kernel} for group in groups]
-    try:
-        optimizer.load_state_dict({"state": per_param, "param_groups": groups})
-    except (ValueError, KeyError) as exc:
-        raise ckpt.CheckpointError(f"optimizer state does not fit the model: {exc}") from exc

@@ -20,11 +20,11 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ganstudio.core.history import LOSS_COLUMNS, LOSS_KEYS, ColumnTable
 from ganstudio.gui.plot_style import style_legend
 
-# Input row layout (see train_worker.METRIC_COLUMNS).
-STEP, D_LOSS, G_LOSS, D_REAL, D_FAKE, GP = range(6)
-SERIES = {"d_loss": D_LOSS, "g_loss": G_LOSS, "d_real": D_REAL, "d_fake": D_FAKE, "gradient_penalty": GP}
+# Input rows are (step, *LOSS_KEYS), as train_worker.METRIC_COLUMNS sends them.
+ROW_WIDTH = 1 + len(LOSS_KEYS)
 MAX_POINTS = 100_000  # stored rows before the history is thinned by half (50x more than a plot's pixels)
 REFRESH_MS = 250  # 4 Hz while cheap: smooth enough to read, and leaves the GIL to training ...
 MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when drawing is dear (a long history, a slow CPU)
@@ -39,51 +39,37 @@ _COLORS = {
     "d_fake": "#ef4444",
     "gradient_penalty": "#a855f7",
 }
-_LABELS = {
-    "d_loss": "D loss",
-    "g_loss": "G loss",
-    "d_real": "D(x)",
-    "d_fake": "D(G(z))",
-    "gradient_penalty": "gradient penalty",
-}
+_LABEL_OF = {column.key: column.label for column in LOSS_COLUMNS}
+_SPARE_COLORS = ("#0ea5e9", "#eab308", "#64748b")  # for a loss column without a colour of its own
+
+
+def _color(key: str) -> str:
+    return _COLORS.get(key) or _SPARE_COLORS[LOSS_KEYS.index(key) % len(_SPARE_COLORS)]
 
 
 class MetricHistory:
-    """Rows of (step, 5 raw values, 5 smoothed values) in a doubling buffer, thinned when it grows too long."""
+    """Rows of (step, raw values, smoothed values) in a doubling table, thinned when it grows too long."""
 
     def __init__(self, capacity: int = 1024, max_points: int = MAX_POINTS) -> None:
-        self._data = np.full((capacity, 11), np.nan)
-        self._size = 0
+        smoothed = tuple(f"smoothed.{key}" for key in LOSS_KEYS)
+        self._table = ColumnTable(("step", *LOSS_KEYS, *smoothed), capacity, fill=np.nan)
         self._ema: np.ndarray | None = None
         self.max_points = max_points
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._table)
 
     def clear(self) -> None:
-        self._data = np.full((1024, 11), np.nan)
-        self._size = 0
+        self._table.clear()
         self._ema = None
 
     def append(self, rows: np.ndarray) -> None:
-        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
-        n = len(rows)
-        if n == 0:
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, ROW_WIDTH)
+        if len(rows) == 0:
             return
-        needed = self._size + n
-        if needed > len(self._data):
-            capacity = len(self._data)
-            while capacity < needed:
-                capacity *= 2
-            grown = np.full((capacity, 11), np.nan)
-            grown[: self._size] = self._data[: self._size]
-            self._data = grown
-        block = self._data[self._size : needed]
-        block[:, :6] = rows
-        block[:, 6:] = self._smooth(rows[:, 1:])
-        self._size = needed
-        if self._size > self.max_points:
-            self._thin()
+        self._table.append_rows(np.column_stack([rows, self._smooth(rows[:, 1:])]))
+        while len(self._table) > self.max_points:
+            self._table.keep_every_other()
 
     def _smooth(self, values: np.ndarray) -> np.ndarray:
         """Exponential moving average of each column, vectorised over chunks (a NaN restarts a column)."""
@@ -99,22 +85,14 @@ class MetricHistory:
             self._ema = block[-1]
         return out
 
-    def _thin(self) -> None:
-        """Keep every other row. A fresh array, so arrays handed to the plots never change under them."""
-        while self._size > self.max_points:
-            kept = self._data[: self._size : 2]
-            self._data = np.full_like(self._data, np.nan)
-            self._data[: len(kept)] = kept
-            self._size = len(kept)
-
     def steps(self) -> np.ndarray:
-        return self._data[: self._size, 0]
+        return self._table.column("step")
 
     def raw(self, name: str) -> np.ndarray:
-        return self._data[: self._size, SERIES[name]]
+        return self._table.column(name)
 
     def smoothed(self, name: str) -> np.ndarray:
-        return self._data[: self._size, 5 + SERIES[name]]
+        return self._table.column(f"smoothed.{name}")
 
 
 class TimedPlotView(pg.GraphicsLayoutWidget):
@@ -146,13 +124,16 @@ class LossPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
 
-        self.loss_plot = self._make_plot("Loss", ("d_loss", "g_loss"))
-        self.view.nextRow()
-        self.score_plot = self._make_plot("D output", ("d_real", "d_fake"))
-        self.view.nextRow()
-        self.gp_plot = self._make_plot("Penalty", ("gradient_penalty",))
-        self.score_plot.setXLink(self.loss_plot)
-        self.gp_plot.setXLink(self.loss_plot)
+        titles = list(dict.fromkeys(column.plot for column in LOSS_COLUMNS))  # in declaration order
+        self._plots: dict[str, pg.PlotItem] = {}
+        for title in titles:
+            if self._plots:
+                self.view.nextRow()
+            self._plots[title] = self._make_plot(title, tuple(c.key for c in LOSS_COLUMNS if c.plot == title))
+        self.loss_plot, self.score_plot, self.gp_plot = (self._plots[t] for t in ("Loss", "D output", "Penalty"))
+        for plot in self._plots.values():
+            if plot is not self.loss_plot:
+                plot.setXLink(self.loss_plot)
         self.gp_plot.setLabel("bottom", "step")
         self._set_gp_visible(False)
         self._apply_palette()
@@ -178,12 +159,12 @@ class LossPlots(QWidget):
         plot.raw_curves = {}
         plot.smooth_curves = {}
         for name in names:
-            color = QColor(_COLORS[name])
+            color = QColor(_color(name))
             faint = QColor(color)
             faint.setAlpha(70)
             plot.raw_curves[name] = plot.plot([], [], pen=pg.mkPen(faint, width=1), connect="finite")
             plot.smooth_curves[name] = plot.plot(
-                [], [], pen=pg.mkPen(color, width=2), name=_LABELS[name], connect="finite"
+                [], [], pen=pg.mkPen(color, width=2), name=_LABEL_OF[name], connect="finite"
             )
             for curve in (plot.raw_curves[name], plot.smooth_curves[name]):
                 curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_FACTOR
@@ -191,12 +172,12 @@ class LossPlots(QWidget):
 
     # ------------------------------------------------------------------ public
     def append(self, rows: np.ndarray) -> None:
-        """Add metric rows (step, d_loss, g_loss, d_real, d_fake, gradient_penalty); drawn on the next tick."""
-        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+        """Add metric rows (step, *LOSS_KEYS); drawn on the next tick."""
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, ROW_WIDTH)
         if len(rows) == 0:
             return
         self.history.append(rows)
-        if not self._show_gp and np.isfinite(rows[:, GP]).any():
+        if not self._show_gp and np.isfinite(rows[:, 1 + LOSS_KEYS.index("gradient_penalty")]).any():
             self._set_gp_visible(True)
         self._dirty = True
 
@@ -233,7 +214,7 @@ class LossPlots(QWidget):
         started = time.perf_counter()
         steps = self.history.steps()
         antialias = len(steps) < ANTIALIAS_BELOW
-        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+        for plot in self._plots.values():
             if plot is self.gp_plot and not self._show_gp:
                 continue
             for name in plot.raw_curves:
@@ -244,7 +225,7 @@ class LossPlots(QWidget):
 
     # ------------------------------------------------------------------ internals
     def _plot_of(self, name: str) -> pg.PlotItem:
-        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+        for plot in self._plots.values():
             if name in plot.raw_curves:
                 return plot
         raise KeyError(name)
@@ -264,7 +245,7 @@ class LossPlots(QWidget):
         foreground = palette.color(QPalette.ColorRole.Text)
         self.view.setBackground(background)
         grid = QColor(foreground)
-        for plot in (self.loss_plot, self.score_plot, self.gp_plot):
+        for plot in self._plots.values():
             for axis in ("left", "bottom"):
                 item = plot.getAxis(axis)
                 item.setPen(pg.mkPen(grid))

@@ -16,6 +16,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QEvent, Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -43,11 +44,11 @@ from ganstudio.gui.metrics_worker import LiveMetrics
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.train_form import TrainForm
 from ganstudio.gui.train_worker import MetricsBatch, TrainRequest, TrainWorker
+from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME
 
 log = logging.getLogger(__name__)
 
 MIN_TILE_PX = 48  # preview tiles are shown at least this big (whole multiples of the image size)
-CHECKPOINT_NAME = "checkpoint.safetensors"  # = core.checkpoint.CHECKPOINT_NAME (that module imports torch)
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -60,7 +61,7 @@ def show_error(parent: QWidget | None, title: str, message: str) -> None:
 def format_duration(seconds: float | None) -> str:
     if seconds is None or seconds != seconds:
         return "--"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
@@ -104,11 +105,14 @@ class TrainPanel(QWidget):
         self._onnx_path: str | None = None
         self._last_finished: TrainingFinished | None = None
         self._step = 0
-        self._samples = self._shown = None  # the newest preview batch (N, C, H, W) and the one on screen
+        # The newest preview batch (N, C, H, W) and the one on screen.
+        self._samples: np.ndarray | None = None
+        self._shown: np.ndarray | None = None
 
         self.form = TrainForm()
         self.form.validity_changed.connect(self._update_buttons)
-        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.start_button = _button("Start", "Train a new model with these options", self.start)
@@ -136,7 +140,8 @@ class TrainPanel(QWidget):
         left_widget.setMinimumWidth(needed + scroll.verticalScrollBar().sizeHint().width() + 6)
         left_widget.setMaximumWidth(max(460, needed + 40))
 
-        self.stage_label = QLabel("Ready", styleSheet="font-weight: 600;")
+        self.stage_label = QLabel("Ready")
+        self.stage_label.setStyleSheet("font-weight: 600;")
         # Updated ~20 times a second: a QLabel would re-lay out the whole tab (plots included) on every update.
         self.stats_label = Caption()
         self.progress_bar = QProgressBar(minimum=0, maximum=1000, value=0, format="")
@@ -171,8 +176,10 @@ class TrainPanel(QWidget):
 
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
-        for item in (head, self.progress_bar, vertical, result):
-            (right.addLayout if isinstance(item, QHBoxLayout) else right.addWidget)(item)
+        right.addLayout(head)
+        right.addWidget(self.progress_bar)
+        right.addWidget(vertical)
+        right.addLayout(result)
         right.setStretch(2, 1)
         layout = QHBoxLayout(self)
         layout.addWidget(left_widget)
@@ -479,7 +486,7 @@ class TrainPanel(QWidget):
             self.progress_bar.setRange(0, 0)
         else:
             self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(round(1000 * min(1.0, max(0.0, fraction)))))
+            self.progress_bar.setValue(round(1000 * min(1.0, max(0.0, fraction))))
         self.progress_bar.setFormat(text)
 
     def _show_samples(self) -> None:
@@ -516,7 +523,7 @@ class TrainPanel(QWidget):
     def _run_train_config(folder: str) -> dict:
         """The training options saved in a run folder's run.json ({} when unreadable)."""
         try:
-            document = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+            document = json.loads((Path(folder) / RUN_SUMMARY_NAME).read_text(encoding="utf-8"))
             config = document["train_config"]
             return config if isinstance(config, dict) else {}
         except (OSError, ValueError, KeyError, TypeError):

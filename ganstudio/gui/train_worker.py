@@ -13,32 +13,37 @@ thread-safe flags (the worker thread is busy inside the loop, so queued slots wo
 torch is imported only inside `run()`, so building the GUI stays fast.
 
 CPU threads: torch's default uses every core, which on a 2-core laptop leaves none for the window. When the
-options say 0 ("auto"), GUI runs train with `auto_threads()` = all cores but one; the run folder records that
-number. (The CLI keeps the core's meaning of 0, torch's default.)
+options say 0 ("auto"), app runs train with `auto_threads()` = all cores but one; the run folder records that
+number. That rule and the resume budget rule live in core/run_setup.py, shared with the CLI.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig
+from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.events import LogMessage, StepMetrics
+from ganstudio.core.history import LOSS_KEYS
+from ganstudio.core.run_setup import app_threads, auto_threads, resume_overrides
+from ganstudio.errors import GanStudioError
 
 log = logging.getLogger(__name__)
 
 EMIT_HZ = 20.0  # most metric batches per second sent to the UI
 PROGRESS_HZ = 10.0  # most data-loading progress signals per second
-METRIC_COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "gradient_penalty")
+METRIC_COLUMNS = ("step", *LOSS_KEYS)
+
+__all__ = ["METRIC_COLUMNS", "MetricsBatch", "TrainRequest", "TrainWorker", "auto_threads", "describe_error"]
 
 
 @dataclass(frozen=True)
@@ -58,52 +63,38 @@ class TrainRequest:
     train_config: TrainConfig
     run_dir: str
     conditional: bool = False  # the class count is taken from the dataset once it is loaded
-    resume_from: str | None = None  # a run folder; then only the budget and device of train_config are used
+    resume_from: str | None = None  # a run folder; then only the budget (as extra training) and device are used
     data_dir: str | None = None
     download: bool = True  # fetch MNIST / Fashion-MNIST when missing
     preview_seconds: float = 3.0
 
 
-def auto_threads() -> int:
-    """CPU threads for GUI training when the options say "auto": all cores but one, so the window stays responsive."""
-    return min(256, max(1, (os.cpu_count() or 2) - 1))  # TrainConfig allows up to 256
-
-
 def gui_threads(threads: int) -> int:
-    """The thread count a GUI run uses: as chosen, or `auto_threads()` for 0."""
-    return threads if threads > 0 else auto_threads()
+    """The thread count an app run uses (core/run_setup.app_threads)."""
+    return app_threads(threads)
 
 
 def describe_error(exc: BaseException) -> str:
     """A message for the user: expected errors as they are, others with their type name."""
-    from ganstudio.core.data import DataError
-
-    friendly: list[type[BaseException]] = [DataError, ConfigError]
-    checkpoint = sys.modules.get("ganstudio.core.checkpoint")  # only if already imported: it imports torch
-    if checkpoint is not None:
-        friendly.append(checkpoint.CheckpointError)
-    if isinstance(exc, tuple(friendly)):
+    if isinstance(exc, GanStudioError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return "out of memory: try a smaller batch size, image size or model width"
     return f"{type(exc).__name__}: {exc}"
 
 
-def resume_overrides(request: TrainRequest, state: dict, old: TrainConfig) -> dict:
-    """Budget and device for a resumed run: the form's budget counts as extra training on top of what is done."""
+def request_overrides(request: TrainRequest, state: dict, saved: TrainConfig) -> dict:
+    """TrainConfig changes for a resumed app run: the form's budget as extra training, its device and threads."""
     new = request.train_config
-    overrides: dict = {"device": new.device, "threads": gui_threads(new.threads)}
-    overrides["steps"] = int(state.get("step", 0)) + new.steps if new.steps else 0
-    overrides["epochs"] = float(state.get("epoch", 0.0)) + new.epochs if new.epochs else 0.0
-    overrides["minutes"] = float(state.get("elapsed_seconds", 0.0)) / 60 + new.minutes if new.minutes else 0.0
-    return {k: v for k, v in overrides.items() if getattr(old, k) != v}
+    extra = {name: getattr(new, name) for name in BUDGET_FIELDS if getattr(new, name)}
+    return resume_overrides(saved, state, extra, device=new.device, threads=app_threads(new.threads))
 
 
 class TrainWorker(QObject):
     """Runs one training session; create a new worker (and thread) for each run."""
 
     metrics = Signal(object)  # MetricsBatch
-    event = Signal(object)  # SampleGrid, GeneratorSnapshot, CheckpointSaved, LogMessage, TrainingFinished
+    event = Signal(object)  # type: ignore[assignment]  # shadows QObject.event, the name callers use; SampleGrid, GeneratorSnapshot, CheckpointSaved, LogMessage, TrainingFinished
     stage = Signal(str)  # a short description of what happens now ("Loading MNIST...", "Training")
     download_progress = Signal(str, float, float)  # file name, bytes done, bytes total (-1 if unknown)
     load_progress = Signal(str, float, float)  # what, done, total (-1 if unknown)
@@ -117,7 +108,7 @@ class TrainWorker(QObject):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._paused = False
-        self._control = None  # the core TrainingControl, created in run() (it lives next to torch)
+        self._control: Any = None  # the core TrainingControl, created in run() (it lives next to torch)
         self._rows: list[tuple[float, ...]] = []
         self._latest: StepMetrics | None = None
         self._last_emit = 0.0
@@ -173,11 +164,12 @@ class TrainWorker(QObject):
         req = self.request
         checkpoint_data = None
         model_config = req.model_config
-        if req.resume_from:
+        checkpoint_source = req.resume_from or ""
+        if checkpoint_source:
             self.stage.emit("Reading the checkpoint...")
             from ganstudio.core import checkpoint as ckpt
 
-            checkpoint_data = ckpt.load_checkpoint(Path(req.resume_from))
+            checkpoint_data = ckpt.load_checkpoint(Path(checkpoint_source))
             model_config = checkpoint_data.model_config
             dataset_spec = checkpoint_data.train_config.dataset
         else:
@@ -191,9 +183,9 @@ class TrainWorker(QObject):
 
         control = self._make_control(training.TrainingControl)
         if checkpoint_data is not None:
-            overrides = resume_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
+            overrides = request_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
             del checkpoint_data  # the trainer reloads it; do not keep two copies of the weights
-            trainer = training.Trainer.from_checkpoint(Path(req.resume_from), dataset, control=control, **overrides)
+            trainer = training.Trainer.from_checkpoint(Path(checkpoint_source), dataset, control=control, **overrides)
             history = trainer.history.arrays()
             if len(history["step"]):
                 rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
@@ -216,9 +208,7 @@ class TrainWorker(QObject):
         self.stage.emit("Training")
         for event in trainer.run(preview_seconds=req.preview_seconds):
             if isinstance(event, StepMetrics):
-                self._rows.append(
-                    (event.step, event.d_loss, event.g_loss, event.d_real, event.d_fake, event.gradient_penalty)
-                )
+                self._rows.append((event.step, *(getattr(event, key) for key in LOSS_KEYS)))
                 self._latest = event
                 if time.monotonic() - self._last_emit >= 1.0 / EMIT_HZ:
                     self._flush()
@@ -247,14 +237,11 @@ class TrainWorker(QObject):
         return control
 
     def _load_dataset(self, spec: str, model_config: ModelConfig):
-        from ganstudio.core.data import canonical_name, is_named_dataset, load_dataset
+        from ganstudio.core.data import builtin_dataset, load_dataset
 
-        named = "/" not in spec and "\\" not in spec and is_named_dataset(spec)
-        title = (
-            {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(canonical_name(spec), spec)
-            if named
-            else Path(spec).name
-        )
+        builtin = builtin_dataset(spec)
+        named = builtin is not None
+        title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(builtin or "", Path(spec).name)
         self.stage.emit(f"Loading {title}...")
         signal = self.download_progress if named else self.load_progress  # named sets report only downloads
         req = self.request
@@ -286,7 +273,8 @@ class TrainWorker(QObject):
                 raise ConfigError(
                     f"conditional: a class-conditional model needs labelled data, but "
                     f"{dataset.name} has no classes; put each class in its own subfolder "
-                    f"or untick Class-conditional"
+                    f"or untick Class-conditional",
+                    field="num_classes",
                 )
             return with_changes(model_config, num_classes=dataset.num_classes, class_names=dataset.class_names)
         return with_changes(model_config, num_classes=0, class_names=dataset.class_names)

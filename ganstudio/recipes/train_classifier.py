@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "augmentation": augment.__dict__,
         "held_out_accuracy": round(accuracy, 6),
-        "per_class_accuracy": {c: round(a, 6) for c, a in zip(train.class_names, per_class)},
+        "per_class_accuracy": {c: round(a, 6) for c, a in zip(train.class_names, per_class, strict=False)},
         "training_seconds": round(seconds, 1),
         "threads": args.threads,
         "torch_version": torch.__version__,

@@ -119,7 +119,7 @@ def train_recipe(
     from ganstudio.core.metrics import evaluate_model, format_report
     from ganstudio.core.training import Trainer
 
-    dataset = load_dataset(recipe.dataset, data_dir=data_dir, log=log)
+    dataset = load_dataset(recipe.dataset, data_dir=Path(data_dir) if data_dir else None, log=log)
     model_config = ModelConfig(
         num_classes=dataset.num_classes if recipe.conditional else 0,
         class_names=dataset.class_names,

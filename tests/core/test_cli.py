@@ -54,13 +54,44 @@ def test_train_refuses_to_overwrite_an_existing_run(run_dir, capsys):
     assert "already holds a run" in err and "Traceback" not in err
 
 
-def test_resume_continues_the_step_count(run_dir, tmp_path):
+def test_resume_continues_the_step_count_for_the_extra_budget(run_dir, tmp_path):
     import shutil
 
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
-    assert main(["resume", str(copy), "--steps", "9", "--data-dir", str(MNIST), "--no-export"]) == 0
-    assert json.loads((copy / "run.json").read_text())["state"]["step"] == 9
+    assert main(["resume", str(copy), "--steps", "3", "--data-dir", str(MNIST), "--no-export"]) == 0
+    saved = json.loads((copy / "run.json").read_text())
+    assert saved["state"]["step"] == 9  # 6 done + 3 more, as the app's "Resume a run..." counts it
+    assert saved["train_config"]["steps"] == 9 and saved["train_config"]["minutes"] == 0
+
+
+def test_every_spelling_of_fashion_mnist_trains_in_grayscale(tmp_path, monkeypatch):
+    """The CLI asks the one builtin_dataset() rule, so "fashionmnist" is the built-in grayscale set too."""
+    import ganstudio.core.data as data
+    from tests.core.helpers import tiny_dataset
+
+    def fake_fashion(name, **kwargs):
+        assert data.canonical_name(name) == "fashion-mnist"
+        return tiny_dataset(32)
+
+    monkeypatch.setattr(data, "load_named_dataset", fake_fashion)
+    for spelling in ("fashionmnist", "Fashion_MNIST"):
+        out = tmp_path / spelling
+        argv = ["train", "--dataset", spelling, "--steps", "1", "--out", str(out), "--no-export", *TINY]
+        assert main(argv) == 0
+        assert json.loads((out / "run.json").read_text())["model_config"]["channels"] == 1
+
+
+def test_runs_without_out_get_a_named_folder_of_their_own(tmp_path, monkeypatch):
+    import ganstudio.core.data as data
+    from tests.core.helpers import tiny_dataset
+
+    monkeypatch.setattr("ganstudio.paths.runs_root", lambda: tmp_path / "runs")
+    monkeypatch.setattr(data, "load_named_dataset", lambda name, **kwargs: tiny_dataset(32))
+    for _ in range(2):
+        assert main(["train", "--dataset", "fashion", "--steps", "1", "--no-export", *TINY]) == 0
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(folders) == 2 and all(name.endswith("-fashion-mlp") or "-fashion-mlp-" in name for name in folders)
 
 
 def test_export_sample_interpolate_and_info(run_dir, tmp_path, capsys):

@@ -418,3 +418,29 @@ def test_the_panel_does_not_import_torch():
     code = "import sys, ganstudio.gui.train_panel; sys.exit(1 if 'torch' in sys.modules else 0)"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0
+
+
+def test_every_user_facing_config_field_has_a_form_widget(qtbot):
+    from ganstudio.core.config import ModelConfig, TrainConfig
+    from ganstudio.core.options import options_of
+
+    form = TrainForm(restore=False)
+    qtbot.addWidget(form)
+    for cls in (ModelConfig, TrainConfig):
+        for opt in options_of(cls):
+            if opt.user_facing:
+                assert form.widget(opt.name) is not None, f"{cls.__name__}.{opt.name} has no widget in the Train form"
+
+
+def test_reset_reads_the_declared_defaults_and_errors_mark_the_named_widget(qtbot):
+    from ganstudio.core.config import TrainConfig
+
+    form = TrainForm(restore=False)
+    qtbot.addWidget(form)
+    form.widget("d_beta2").setText("1")
+    assert form.error_field() == "d_beta2" and form.widget("d_beta2").styleSheet()
+    assert "D beta2" in form.error()
+    form.widget("batch_size").setValue(7)
+    form.reset_defaults()
+    assert form.is_valid(), form.error()
+    assert form.configs()[1].batch_size == TrainConfig().batch_size and not form.widget("d_beta2").styleSheet()

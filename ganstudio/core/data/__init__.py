@@ -62,11 +62,6 @@ def _ignore(_: str) -> None:
     pass
 
 
-def _is_name(spec: str) -> bool:
-    # "mnist" is the built-in dataset even if a folder of that name exists; "./mnist" is the folder.
-    return "/" not in spec and "\\" not in spec and is_named_dataset(spec)
-
-
 def load_dataset(
     spec: str,
     image_size: int = 28,
@@ -83,7 +78,7 @@ def load_dataset(
     asked, so every architecture can train on them. `progress(what, done, total)` reports
     download bytes or loaded images; `cancel` applies to downloads.
     """
-    if not _is_name(spec):
+    if builtin_dataset(spec) is None:
         return load_image_folder(Path(spec).expanduser(), image_size, channels, log=log, progress=progress)
     dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress, cancel=cancel, log=log)
     if image_size != dataset.image_size:

@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 from PIL import Image
 
 from ganstudio.core.data.dataset import DataError, ImageDataset
@@ -31,6 +30,7 @@ from ganstudio.core.data.download import (
     download_dataset,
 )
 from ganstudio.core.data.idx import read_bytes, read_idx
+from ganstudio.paths import user_cache_root
 
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
@@ -58,11 +58,6 @@ SPLITS: tuple[str, ...] = ("train", "test")
 
 def _ignore(_: str) -> None:
     pass
-
-
-def user_cache_root() -> Path:
-    # appauthor=False: on Windows the default would nest "ganstudio\ganstudio".
-    return Path(platformdirs.user_cache_dir("ganstudio", appauthor=False))
 
 
 def default_download_dir(name: str) -> Path:

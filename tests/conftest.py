@@ -2,7 +2,8 @@
 
 tests/gui/conftest.py checks QThreads for the GUI tests; this checks plain Python threads (threading.Thread)
 everywhere, because a leaked worker keeps using the CPU and the data it holds while later tests run, and makes
-their failures hard to read.
+their failures hard to read. A thread counts when the test's body started it and it is still alive once the
+test's fixtures are torn down (plus a short grace period for threads told to stop at teardown).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ _THREADS_BEFORE = pytest.StashKey[set[threading.Thread]]()
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def pytest_runtest_call(item: pytest.Item) -> None:
+    # After setup: threads that module- or session-scoped fixtures start (a local HTTP server) live on
+    # legitimately until their scope ends; what the test itself starts must be gone after its teardown.
     item.stash[_THREADS_BEFORE] = set(threading.enumerate())
 
 

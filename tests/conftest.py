@@ -18,7 +18,16 @@ _GRACE_SECONDS = 2.0  # a thread told to stop at teardown may need a moment to r
 
 
 def _running_threads(before: set[threading.Thread]) -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t not in before and t is not threading.main_thread() and t.is_alive()]
+    # Dummy threads stand for threads Python did not start (a QThread that ran Python code): they never
+    # leave threading's table, so they cannot be judged here; tests/gui/conftest.py checks QThreads.
+    return [
+        t
+        for t in threading.enumerate()
+        if t not in before
+        and t is not threading.main_thread()
+        and not isinstance(t, threading._DummyThread)
+        and t.is_alive()
+    ]
 
 
 _THREADS_BEFORE = pytest.StashKey[set[threading.Thread]]()

@@ -63,6 +63,7 @@ def test_resume_continues_the_step_count(run_dir, tmp_path):
     assert json.loads((copy / "run.json").read_text())["state"]["step"] == 9
 
 
+@pytest.mark.slow
 def test_export_sample_interpolate_and_info(run_dir, tmp_path, capsys):
     onnx_path = tmp_path / "g.onnx"
     assert main(["export", str(run_dir), "--out", str(onnx_path)]) == 0

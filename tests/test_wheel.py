@@ -49,12 +49,18 @@ def test_shipped_folders_are_mapped_into_the_package() -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools builds in build/ and *.egg-info beside the sources and reuses what is there, so a module
+    # deleted since an earlier build would still ship; build in a fresh folder outside the checkout instead.
+    scratch = tmp_path_factory.mktemp("build")
+    extra = scratch / "setup.cfg"
+    extra.write_text(f"[build]\nbuild_base = {scratch / 'build'}\n[egg_info]\negg_base = {scratch}\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
         check=True,
         cwd=out,
         capture_output=True,
         timeout=240,
+        env={**os.environ, "DIST_EXTRA_CONFIG": str(extra)},
     )
     (built,) = out.glob("ganstudio-*.whl")
     return built

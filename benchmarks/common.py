@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS_ROOT = ROOT / "benchmarks" / "results"
+RESULTS = RESULTS_ROOT / "latest"  # what the READMEs quote; experiments/<question>/ holds the tuning runs
 SHIPPED_MNIST = ROOT / "models" / "mnist.onnx"
 
 
@@ -41,7 +42,7 @@ def time_calls(fn: Callable[[], object], repeats: int, warmup: int = 10) -> list
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(q / 100.0 * (len(ordered) - 1)))))
+    index = min(len(ordered) - 1, max(0, round(q / 100.0 * (len(ordered) - 1))))
     return ordered[index]
 
 
@@ -52,15 +53,21 @@ def summary(values: list[float]) -> dict[str, float]:
 def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)))
+
+
+def results_path(name: str) -> Path:
+    """Where a results file named `name` goes: `latest/NAME.json`, or under the results folder when the name
+    has a folder in it (`experiments/batch-size/b64_seed0` -> `experiments/batch-size/b64_seed0.json`)."""
+    return (RESULTS_ROOT if "/" in name else RESULTS) / f"{name}.json"
 
 
 def write_results(name: str, data: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    path = results_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"benchmark": name, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **data}
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     print(f"\nwrote {path.relative_to(ROOT)}")

@@ -1,7 +1,7 @@
 """A short check of GAN Studio on a CUDA machine: every architecture and objective trains on the GPU, saves a
 checkpoint that loads on a CPU, resumes on the GPU, and exports an ONNX file that agrees with the CUDA
 generator; images/s at batch 64 per architecture; which onnxruntime providers exist and whether the app's
-backend renders on CUDA. Prints a table and writes benchmarks/results/gpu_check.json.
+backend renders on CUDA. Prints a table and writes benchmarks/results/latest/gpu_check.json.
 
     python benchmarks/gpu_check.py [--data-dir D] [--steps 200] [--batch-sizes 64,256,1024] [--name gpu_check]
 
@@ -154,7 +154,7 @@ def main() -> int:
     parser.add_argument("--device", default="cuda", help="cuda; cpu only to test this script itself")
     parser.add_argument("--batch-sizes", default="64,256,1024", help="for the throughput sweep; empty to skip")
     parser.add_argument("--sweep-seconds", type=float, default=6.0, help="training seconds per sweep point")
-    parser.add_argument("--name", default="gpu_check", help="results file name (benchmarks/results/NAME.json)")
+    parser.add_argument("--name", default="gpu_check", help="results file name (benchmarks/results/latest/NAME.json)")
     args = parser.parse_args()
 
     import torch

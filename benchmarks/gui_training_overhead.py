@@ -1,4 +1,4 @@
-"""Target 4 (live-plot part): what the app costs a training run, against the bare core loop.
+"""Live-plot overhead: what the app costs a training run, against the bare core loop.
 
 Same process, same recipe (the Train form's defaults, budget "until stopped"), same torch thread count:
   bare      Trainer.run(preview_seconds=3) iterated in the main thread with nothing listening: the core loop

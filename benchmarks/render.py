@@ -1,4 +1,4 @@
-"""Target 1: one sample through the app's onnxruntime backend vs the same generator in eager PyTorch (batch 1),
+"""Render speed: one sample through the app's onnxruntime backend vs the same generator in eager PyTorch (batch 1),
 and a 64-sample grid. Both backends run in this process, interleaved, so the ratio is fair on a noisy machine."""
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main() -> None:
     torch.set_num_threads(1)  # the app renders with one intra-op thread in both backends
     onnx_backend = OnnxGenerator(Path(args.model))
     checkpoint = Path(args.checkpoint) if args.checkpoint else Path(args.model).with_suffix(".safetensors")
-    module, model_cfg, train_cfg, _ = load_generator(checkpoint)
+    module, _, _, _ = load_generator(checkpoint)
     torch_backend = TorchGenerator(module, onnx_backend.info)
     info = onnx_backend.info
     z1 = sample_latents(1, info.latent_dim, seed=0)

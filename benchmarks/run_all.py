@@ -6,8 +6,8 @@
 
 Order: render, startup, slider_latency, training_speed, gui_training_overhead, recipe_quality. Each runs in
 its own process; a failure is reported and the rest still run (the exit code is 1 if any failed). Results:
-benchmarks/results/<name>.json from each script and benchmarks/results/all.json with all of them. A --quick run
-leaves the full-length results alone: its files go to benchmarks/results/quick/ instead.
+benchmarks/results/latest/<name>.json from each script and benchmarks/results/latest/all.json with all of them.
+A --quick run leaves the full-length results alone: its files go to benchmarks/results/quick/ instead.
 Run on an otherwise idle machine: every number here is a timing.
 """
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SHIPPED_MNIST
+from common import RESULTS, RESULTS_ROOT, ROOT, SHIPPED_MNIST
 
 HERE = Path(__file__).resolve().parent
 NOISE = ("This plugin does not support propagateSizeHints()",)  # Qt's offscreen platform, once per window
@@ -111,7 +111,7 @@ def main() -> None:
     before = {p: p.read_bytes() for p in RESULTS.glob("*.json")} if args.quick else {}
     mtimes = {p: p.stat().st_mtime for p in before}
     status = {name: run_one(name, args) for name in names}
-    out_dir = RESULTS / "quick" if args.quick else RESULTS
+    out_dir = RESULTS_ROOT / "quick" if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
     collected = {}
     for name in names:

@@ -1,4 +1,4 @@
-"""Target 2: slider to pixels in the real main window, alone and with a training run in the background.
+"""Slider to pixels in the real main window, alone and with a training run in the background.
 
 A QTimer moves one latent slider of the Explore tab at ~120 Hz for --seconds (QSlider.setValue: where a mouse
 drag ends up). Each value change posts a "current" render (the request id is caught at RenderService.submit);
@@ -19,6 +19,7 @@ QT_QPA_PLATFORM defaults to offscreen; settings live in a temporary folder, as d
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import statistics
@@ -340,7 +341,7 @@ class SliderDrag:
                 j += 1
             if j < len(paints):
                 lags.append((paints[j][1] - self.sent[rid]) * 1000.0)
-        gaps = [(b - a) * 1000.0 for a, b in zip(self.ticks, self.ticks[1:])]
+        gaps = [(b - a) * 1000.0 for a, b in itertools.pairwise(self.ticks)]
         last = max(self.sent) if self.sent else None
 
         def dist(values: list[float]) -> dict:
@@ -533,7 +534,9 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", help="MNIST folder for the training run (sets GANSTUDIO_DATA)")
     parser.add_argument("--platform", default="offscreen", help="QT_QPA_PLATFORM unless already set")
-    parser.add_argument("--name", default="slider_latency", help="results file name (benchmarks/results/NAME.json)")
+    parser.add_argument(
+        "--name", default="slider_latency", help="results file name (benchmarks/results/latest/NAME.json)"
+    )
     args = parser.parse_args()
     if not Path(args.model).is_file():
         sys.exit(f"no model at {args.model}: pass --model path/to/generator.onnx")

@@ -1,4 +1,4 @@
-"""Target 3: from process start to the first generated digit on screen, and peak memory while exploring.
+"""Startup and memory: from process start to the first generated digit on screen, and peak memory while exploring.
 
 Startup: launches the real entry point (`ganstudio MODEL`, the console script) --launches times, each a fresh
 process with fresh settings (no saved geometry or recent files), after --warmup launches that are not counted

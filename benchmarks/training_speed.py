@@ -1,4 +1,4 @@
-"""Target 4 (throughput part): images/s of each architecture x objective at batch 64 on this machine, and the
+"""Training throughput: images/s of each architecture x objective at batch 64 on this machine, and the
 two peer recipes at their own batch sizes. Medians over timed windows after a warm-up."""
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Tuning run for a shipped recipe: one training run that follows several EMA decays side by side.
 
-    .venv/bin/python benchmarks/tune_ema.py --out benchmarks/results/tuning/ema_base.json
-    .venv/bin/python benchmarks/tune_ema.py --set d_width=128 --out benchmarks/results/tuning/ema_d128.json
+    OUT=benchmarks/results/experiments/ema-decay-and-warmup
+    .venv/bin/python benchmarks/tune_ema.py --out $OUT/decays_d512.json
+    .venv/bin/python benchmarks/tune_ema.py --set d_width=128 --out $OUT/decays_d1024.json
 
 Every `--every` steps it measures (FID, classes, confidence on 5,000 samples) the raw generator and, for each
 decay, its EMA copy with G's borrowed batch-norm statistics and with statistics calibrated for the EMA weights
-(what the app saves since the calibration exists). The decays share one trajectory, so their differences are the
-averaging alone; each follows the trainer's warm-up, min(decay, (1 + step) / (EMA_WARMUP + step)), so decays
-above 1 - (EMA_WARMUP - 1) / step are all the same until that step (the results in benchmarks/results/tuning were
-measured with EMA_WARMUP = 10). Quality, not timing: it may share the machine.
+(what the app saves). The decays share one trajectory, so their differences are the averaging alone; each
+follows the trainer's warm-up, min(decay, (1 + step) / (EMA_WARMUP + step)), so decays above
+1 - (EMA_WARMUP - 1) / step are all the same until that step (the decays_*.json results were measured with
+EMA_WARMUP = 10). Quality, not timing: it may share the machine.
 """
 
 from __future__ import annotations

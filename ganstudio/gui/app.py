@@ -25,8 +25,9 @@ from PySide6.QtWidgets import QApplication
 
 import ganstudio
 from ganstudio.gui.settings import APPLICATION, ORGANIZATION
+from ganstudio.paths import resources_dir
 
-ICON_PATH = Path(ganstudio.__file__).resolve().parent.parent / "resources" / "icons" / "ganstudio.svg"
+ICON_PATH = resources_dir() / "icons" / "ganstudio.svg"
 STARTUP_REPORT_ENV = "GANSTUDIO_STARTUP_REPORT"
 _T_QT_IMPORTED = time.perf_counter()  # onnxruntime, Qt and pyqtgraph are in; only the startup report reads it
 

@@ -40,6 +40,7 @@ def test_augmentation_is_differentiable_and_none_is_identity():
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("augment", ["translate", "translate-cutout"])
 def test_training_with_augmentation(augment):
     trainer = Trainer(tiny_model(), tiny_train(augment=augment), tiny_dataset())

@@ -21,6 +21,7 @@ def _weights(module):
     return torch.cat([t.flatten().float() for t in module.state_dict().values()])
 
 
+@pytest.mark.slow
 def test_round_trip_restores_configs_weights_and_history(tmp_path):
     trainer, _ = _train(tmp_path / "run", 5)
     data = load_checkpoint(tmp_path / "run")
@@ -33,6 +34,7 @@ def test_round_trip_restores_configs_weights_and_history(tmp_path):
     assert not generator.training and summary["step"] == "5"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_resume_continues_exactly(tmp_path, loss):
     straight = Trainer(tiny_model(arch="dcgan"), tiny_train(steps=10, loss=loss), tiny_dataset(64), tmp_path / "a")
@@ -116,6 +118,7 @@ def test_failed_save_leaves_previous_checkpoint_loadable(tmp_path, monkeypatch):
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_a_checkpoint_from_a_plain_adam_resumes_with_the_fused_one(tmp_path, monkeypatch):
     from ganstudio.core import training
 

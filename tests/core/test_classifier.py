@@ -57,6 +57,7 @@ def test_a_few_training_steps(trained) -> None:
         train_classifier(tiny_dataset(8, size=32), tiny_dataset(8), epochs=1, seed=0)
 
 
+@pytest.mark.slow
 def test_onnx_export_is_one_file_with_dynamic_batch_and_parity(trained, tmp_path: Path) -> None:
     model, accuracy = trained
     meta = classifier_metadata("mnist", tuple("0123456789"), accuracy, {"train": 256, "held_out": 64}, 0, 1)

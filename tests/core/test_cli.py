@@ -94,6 +94,7 @@ def test_runs_without_out_get_a_named_folder_of_their_own(tmp_path, monkeypatch)
     assert len(folders) == 2 and all(name.endswith("-fashion-mlp") or "-fashion-mlp-" in name for name in folders)
 
 
+@pytest.mark.slow
 def test_export_sample_interpolate_and_info(run_dir, tmp_path, capsys):
     onnx_path = tmp_path / "g.onnx"
     assert main(["export", str(run_dir), "--out", str(onnx_path)]) == 0

@@ -54,6 +54,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cfg", CASES, ids=lambda c: f"{c.arch}-{c.image_size}px-{c.channels}ch-{c.num_classes}cls")
 def test_export_parity_and_contract(tmp_path: Path, cfg: ModelConfig) -> None:
     g = _generator(cfg)
@@ -115,6 +116,7 @@ def test_metadata_props(exported) -> None:
     assert (meta["steps"], meta["images_seen"], meta["minutes"]) == ("10", "640", "0.1")
 
 
+@pytest.mark.slow
 def test_unconditional_metadata_and_no_train_config(tmp_path: Path) -> None:
     cfg = ModelConfig(arch="mlp", **TINY)
     meta = {
@@ -141,6 +143,7 @@ def test_file_is_self_contained_after_moving_its_folder(exported, tmp_path: Path
         shutil.copytree(moved, path.parent)  # later tests in this module reuse the fixture
 
 
+@pytest.mark.slow
 def test_callers_module_is_untouched(tmp_path: Path) -> None:
     cfg = ModelConfig(arch="dcgan", **TINY)
     g = _generator(cfg).train()
@@ -168,6 +171,7 @@ def _write_existing(path: Path) -> bytes:
     return content
 
 
+@pytest.mark.slow
 def test_self_check_catches_a_mismatch_and_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
     cfg = ModelConfig(arch="mlp", num_classes=2, **TINY)
     target = tmp_path / "model.onnx"
@@ -180,6 +184,7 @@ def test_self_check_catches_a_mismatch_and_keeps_the_old_file(tmp_path: Path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
 
 
+@pytest.mark.slow
 def test_negative_tolerance_always_fails(tmp_path: Path) -> None:
     cfg = ModelConfig(arch="mlp", **TINY)
     with pytest.raises(ExportError, match="tolerance"):
@@ -187,6 +192,7 @@ def test_negative_tolerance_always_fails(tmp_path: Path) -> None:
     assert not (tmp_path / "model.onnx").exists()
 
 
+@pytest.mark.slow
 def test_write_failure_names_the_path_and_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
     cfg = ModelConfig(arch="mlp", **TINY)
     target = tmp_path / "model.onnx"
@@ -212,6 +218,7 @@ def test_unwritable_location_gives_export_error(tmp_path: Path) -> None:
         export_onnx(_generator(cfg), cfg, TRAIN, blocker / "model.onnx")
 
 
+@pytest.mark.slow
 def test_diverged_generator_is_refused(tmp_path: Path) -> None:
     cfg = ModelConfig(arch="mlp", **TINY)
     g = _generator(cfg)

@@ -192,6 +192,7 @@ def test_classifier_accuracy_on_held_out_digits(real_mnist) -> None:
     assert accuracy == pytest.approx(extractor.held_out_accuracy, abs=1e-3)
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_real_vs_real_floor_is_small_and_noise_is_far(reference) -> None:
     m = 1000
@@ -203,6 +204,7 @@ def test_real_vs_real_floor_is_small_and_noise_is_far(reference) -> None:
     assert reference.floor(m) == floor  # cached
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_collapsed_set_covers_one_class_with_big_kl(real_mnist, reference) -> None:
     ones = real_mnist.images[real_mnist.labels == 1][:500]
@@ -214,6 +216,7 @@ def test_collapsed_set_covers_one_class_with_big_kl(real_mnist, reference) -> No
     assert balanced.mean_confidence > 0.95 and balanced.inception_score > 8.5
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_evaluate_model_on_real_digits_scores_like_real_data(real_mnist) -> None:
     stub = StubBackend(real_mnist.images, real_mnist.labels)
@@ -231,6 +234,7 @@ def test_evaluate_model_on_real_digits_scores_like_real_data(real_mnist) -> None
     assert "floor" in text and "WARNING" not in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_conditional_model_gets_per_class_scores(real_mnist) -> None:
     stub = StubBackend(real_mnist.images, real_mnist.labels, conditional=True, size=56)  # resized to 28 inside
@@ -242,6 +246,7 @@ def test_conditional_model_gets_per_class_scores(real_mnist) -> None:
     assert "accuracy" in format_report(report)
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_report_warns_about_mode_collapse(real_mnist) -> None:
     sevens = real_mnist.images[real_mnist.labels == 7][:300]

@@ -30,6 +30,7 @@ def _weights(trainer: Trainer) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in trainer.generator.parameters()])
 
 
+@pytest.mark.slow
 def test_resuming_a_shorter_run_of_the_recipe_equals_one_long_run(tmp_path):
     data, model = tiny_dataset(64), tiny_model()
     short = Trainer(model, tiny_train(steps=4, checkpoint_every=100), data, tmp_path / "short")
@@ -47,6 +48,7 @@ def test_resuming_a_shorter_run_of_the_recipe_equals_one_long_run(tmp_path):
     assert torch.equal(_weights(resumed), _weights(straight))
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_checkpoint_of_another_recipe(tmp_path):
     data, model = tiny_dataset(64), tiny_model()
     run = Trainer(model, tiny_train(steps=4, checkpoint_every=100), data, tmp_path / "run")

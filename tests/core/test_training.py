@@ -109,6 +109,7 @@ def test_stop_while_paused_ends_the_run():
     assert not thread.is_alive() and result[-1].reason == "stopped"
 
 
+@pytest.mark.slow
 def test_samples_snapshots_and_checkpoints_are_emitted(tmp_path):
     trainer = Trainer(
         tiny_model(), tiny_train(steps=8, sample_every=4, checkpoint_every=4), tiny_dataset(64), tmp_path / "run"
@@ -172,6 +173,7 @@ def test_batch_norm_recalibration_averages_the_given_batches_exactly():
     assert not generator.training and first_norm.momentum == 0.1  # eval mode, momentum restored
 
 
+@pytest.mark.slow
 def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_path):
     from safetensors.torch import load_file
 
@@ -192,6 +194,7 @@ def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_pat
     torch.testing.assert_close(unsaved.ema_generator.net[1].running_mean, expected)
 
 
+@pytest.mark.slow
 def test_reading_losses_in_windows_changes_nothing_but_the_reads(tmp_path):
     """The accelerator path (losses read every few steps) gives the same steps, history, boundaries and weights."""
 

@@ -36,6 +36,7 @@ def wait_picture(qtbot, window) -> None:
 # -- opening --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_window_opens_with_the_shipped_model_and_shows_a_sample(make_window, tiny_onnx, tmp_path, monkeypatch, qtbot):
     shipped = REPO_MODELS / "mnist.onnx"
     if not shipped.is_file():  # until the lead ships it, stand in with the tiny model under the same name

@@ -115,6 +115,7 @@ def test_export_without_a_strip_points_to_the_interpolate_tab(make_window, tiny_
         window.interpolate.export_strip("unused.png")
 
 
+@pytest.mark.slow
 def test_conditional_frames_take_the_nearest_keyframe_label(make_window, cond_onnx, qtbot):
     assert path_labels([0, 2], 5, closed=False).tolist() == [0, 0, 2, 2, 2]
     assert path_labels([0, 1, 2], 3, closed=True).tolist() == [0, 1, 1, 2, 2, 0]

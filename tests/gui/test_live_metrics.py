@@ -183,6 +183,7 @@ def test_view_and_live_metrics_show_why_metrics_are_unavailable(qtbot, tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------- the worker
+@pytest.mark.slow
 @needs_mnist
 def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, classifier_models, monkeypatch):
     import torch
@@ -217,6 +218,7 @@ def test_worker_measures_a_snapshot_and_keeps_only_the_newest(qtbot, snapshot, c
     worker.deleteLater()
 
 
+@pytest.mark.slow
 def test_a_run_prepares_the_reference_and_a_measurement_pauses_while_the_user_drags(qtbot, classifier_models):
     from ganstudio.core.config import ModelConfig
     from ganstudio.core.events import GeneratorSnapshot
@@ -277,6 +279,7 @@ def test_a_measurement_pauses_for_the_user_only_so_long(qtbot):
 
 
 # ---------------------------------------------------------------------------------------------- the panel
+@pytest.mark.slow
 @needs_mnist
 def test_panel_measures_during_and_after_training_with_auto_threads(qtbot, tmp_path, classifier_models, monkeypatch):
     from ganstudio.gui.train_panel import TrainPanel

@@ -205,6 +205,7 @@ def test_finished_training_run_is_opened(make_window, tiny_onnx, cond_onnx, qtbo
 # -- settings and shutdown ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_options_persist_and_old_settings_are_discarded(make_window, tiny_onnx, qtbot):
     window = make_window(tiny_onnx)
     window.explore.seed_spin.setValue(42)

@@ -154,6 +154,7 @@ def test_options_are_remembered(qtbot, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- training
+@pytest.mark.slow
 def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, image_folder):
     from ganstudio.core.inference import open_generator
 
@@ -187,6 +188,7 @@ def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, im
     generator.close()
 
 
+@pytest.mark.slow
 def test_pause_holds_the_step_count_and_resume_continues(panel, qtbot, tmp_path, image_folder):
     configure(panel.form, image_folder, tmp_path / "run", minutes=30)
     active = []  # what the main window paces slider renders by
@@ -213,6 +215,7 @@ def test_pause_holds_the_step_count_and_resume_continues(panel, qtbot, tmp_path,
     assert active == [True, False, True, False]
 
 
+@pytest.mark.slow
 def test_stop_mid_run_saves_a_checkpoint(panel, qtbot, tmp_path, image_folder):
     run_dir = tmp_path / "run"
     configure(panel.form, image_folder, run_dir, minutes=30)
@@ -229,6 +232,7 @@ def test_stop_mid_run_saves_a_checkpoint(panel, qtbot, tmp_path, image_folder):
     assert panel.load_button.isEnabled() and no_running_threads(panel)
 
 
+@pytest.mark.slow
 def test_resume_a_run_continues_from_its_checkpoint(panel, qtbot, tmp_path, image_folder, monkeypatch):
     from ganstudio.gui import train_form
 
@@ -307,6 +311,7 @@ def test_download_shows_progress_and_can_be_cancelled(panel, qtbot, tmp_path, mo
     assert panel.start_button.isEnabled()
 
 
+@pytest.mark.slow
 def test_shutdown_during_training_leaves_no_thread(qtbot, tmp_path, image_folder):
     panel = TrainPanel(preview_seconds=0.3)
     qtbot.addWidget(panel)
@@ -319,6 +324,7 @@ def test_shutdown_during_training_leaves_no_thread(qtbot, tmp_path, image_folder
 
 
 # ---------------------------------------------------------------------------------------------- pieces
+@pytest.mark.slow
 def test_worker_batches_metrics_instead_of_one_signal_per_step(qtbot, tmp_path, image_folder):
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.gui.train_worker import TrainRequest, TrainWorker
@@ -343,6 +349,7 @@ def test_worker_batches_metrics_instead_of_one_signal_per_step(qtbot, tmp_path, 
     assert type(events[-1]).__name__ == "TrainingFinished"
 
 
+@pytest.mark.slow
 def test_worker_takes_classes_from_the_data(qtbot, tmp_path, image_folder):
     import shutil
 

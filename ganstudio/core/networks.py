@@ -178,8 +178,7 @@ def update_ema(ema: nn.Module, source: nn.Module, decay: float, step: int) -> No
     Warm-up: the decay is capped at (1 + step) / (EMA_WARMUP + step). Every past step then weighs about in
     proportion to step ** (EMA_WARMUP - 2), so the average is centred at (EMA_WARMUP - 1) / EMA_WARMUP (3/4)
     of the steps so far and the first previews are not an average of random weights; `decay` takes over once it
-    is the smaller (step 30,000 for 0.9999). 4 reached the default recipe's first bar a fifth sooner than 10
-    (MNIST: 34-37 s against 40-46 s over two seeds; 2 was slower, 46-49 s; benchmarks/results/tuning/README.md).
+    is the smaller (step 30,000 for 0.9999). Why 4: docs/decisions/ema-decay-and-warmup.md.
     """
     effective = min(decay, (1 + step) / (EMA_WARMUP + step))
     torch._foreach_lerp_(list(ema.parameters()), list(source.parameters()), 1.0 - effective)

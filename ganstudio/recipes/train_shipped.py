@@ -49,8 +49,8 @@ RECIPES = {
         train_overrides={"ema_decay": 0.9999, "g_lr": 4e-4},
     ),
     # The two conditional models were trained before G's third layer and the longer EMA became the default;
-    # they keep G 256-512 and EMA 0.999. All three were trained with G's learning rate at 4e-4 (the default
-    # before stop 10), which their recipes keep so that --resume accepts their checkpoints.
+    # they keep G 256-512 and EMA 0.999. All three keep G's learning rate at 4e-4 (the default is now 6e-4, see
+    # docs/decisions/learning-rates.md) so that --resume accepts their checkpoints.
     "mnist-conditional": ShippedRecipe(
         "mnist-conditional",
         "mnist",

@@ -70,7 +70,7 @@ class DatasetSpec:
 
 
 def _mnist_files() -> tuple[FileSpec, ...]:
-    # Decompressed t10k hashes: computed here from /work/shared/datasets/mnist/*.gz (10,000 items each).
+    # Decompressed t10k hashes: computed from the official t10k *.gz files (10,000 items each).
     # Decompressed train hashes: recorded identically by many independent public projects
     #   (e.g. the sstt Makefile, candle/kettle's MNIST_FILES, evgena's dataset table), which
     #   also list exactly our computed t10k values.

@@ -15,6 +15,10 @@ torch is imported only inside `run()`, so building the GUI stays fast.
 CPU threads: torch's default uses every core, which on a 2-core laptop leaves none for the window. When the
 options say 0 ("auto"), app runs train with `auto_threads()` = all cores but one; the run folder records that
 number. That rule and the resume budget rule live in core/run_setup.py, shared with the CLI.
+
+Run folders: a folder made for this run (`TrainRequest.fresh_run_dir`) that is still empty when the run ends,
+because loading the data failed or the run stopped before its first step, is removed again, so failed starts
+leave nothing behind. A folder that holds anything is never removed.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
-from ganstudio.core.events import LogMessage, StepMetrics
+from ganstudio.core.events import LogMessage, StepMetrics, TrainingFinished
 from ganstudio.core.history import LOSS_KEYS
 from ganstudio.core.run_setup import app_threads, auto_threads, resume_overrides
 from ganstudio.errors import GanStudioError
@@ -43,7 +47,15 @@ EMIT_HZ = 20.0  # most metric batches per second sent to the UI
 PROGRESS_HZ = 10.0  # most data-loading progress signals per second
 METRIC_COLUMNS = ("step", *LOSS_KEYS)
 
-__all__ = ["METRIC_COLUMNS", "MetricsBatch", "TrainRequest", "TrainWorker", "auto_threads", "describe_error"]
+__all__ = [
+    "METRIC_COLUMNS",
+    "MetricsBatch",
+    "TrainRequest",
+    "TrainWorker",
+    "auto_threads",
+    "describe_error",
+    "remove_if_empty",
+]
 
 
 @dataclass(frozen=True)
@@ -67,11 +79,21 @@ class TrainRequest:
     data_dir: str | None = None
     download: bool = True  # fetch MNIST / Fashion-MNIST when missing
     preview_seconds: float = 3.0
+    fresh_run_dir: bool = False  # run_dir was made for this run: removed again if the run leaves it empty
 
 
 def gui_threads(threads: int) -> int:
     """The thread count an app run uses (core/run_setup.app_threads)."""
     return app_threads(threads)
+
+
+def remove_if_empty(folder: str | Path) -> bool:
+    """Remove `folder` if it exists and holds nothing; True when it was removed. Anything with content stays."""
+    try:
+        Path(folder).rmdir()  # the OS refuses to remove a folder that is not empty
+    except OSError:
+        return False
+    return True
 
 
 def describe_error(exc: BaseException) -> str:
@@ -158,6 +180,7 @@ class TrainWorker(QObject):
                 self.failed.emit(describe_error(exc))
         finally:
             self._flush()
+            self._discard_unused_run_dir()
             self.done.emit()
 
     def _run(self) -> None:
@@ -214,6 +237,8 @@ class TrainWorker(QObject):
                     self._flush()
             else:
                 self._flush()  # keep the order: metrics up to this step first
+                if isinstance(event, TrainingFinished) and self._discard_unused_run_dir():
+                    event = replace(event, run_dir=None)  # nothing to link to: the run wrote nothing
                 self.event.emit(event)
 
     def _make_control(self, base: type):
@@ -278,6 +303,14 @@ class TrainWorker(QObject):
                 )
             return with_changes(model_config, num_classes=dataset.num_classes, class_names=dataset.class_names)
         return with_changes(model_config, num_classes=0, class_names=dataset.class_names)
+
+    def _discard_unused_run_dir(self) -> bool:
+        """Remove this run's own folder when it is still empty; True when it was removed."""
+        req = self.request
+        if not req.fresh_run_dir or not remove_if_empty(req.run_dir):
+            return False
+        self.event.emit(LogMessage(f"removed the empty run folder {req.run_dir}"))
+        return True
 
     def _flush(self) -> None:
         """Send the gathered metric rows (if any) as one batch. Called on the worker thread only."""

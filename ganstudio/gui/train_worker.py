@@ -30,6 +30,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -105,7 +106,7 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def request_overrides(request: TrainRequest, state: dict, saved: TrainConfig) -> dict:
+def request_overrides(request: TrainRequest, state: dict[str, Any], saved: TrainConfig) -> dict[str, Any]:
     """TrainConfig changes for a resumed app run: the form's budget as extra training, its device and threads."""
     new = request.train_config
     extra = {name: getattr(new, name) for name in BUDGET_FIELDS if getattr(new, name)}
@@ -185,18 +186,10 @@ class TrainWorker(QObject):
 
     def _run(self) -> None:
         req = self.request
-        checkpoint_data = None
-        model_config = req.model_config
-        checkpoint_source = req.resume_from or ""
-        if checkpoint_source:
-            self.stage.emit("Reading the checkpoint...")
-            from ganstudio.core import checkpoint as ckpt
-
-            checkpoint_data = ckpt.load_checkpoint(Path(checkpoint_source))
-            model_config = checkpoint_data.model_config
-            dataset_spec = checkpoint_data.train_config.dataset
-        else:
-            dataset_spec = req.train_config.dataset
+        model_config, dataset_spec = req.model_config, req.train_config.dataset
+        overrides: dict[str, Any] = {}
+        if req.resume_from:
+            model_config, dataset_spec, overrides = self._read_checkpoint(req.resume_from)
         dataset = self._load_dataset(dataset_spec, model_config)
         if self._stop.is_set():
             self.cancelled.emit("stopped before training began")
@@ -205,31 +198,53 @@ class TrainWorker(QObject):
         from ganstudio.core import training  # imports torch: only now, when the user pressed Start
 
         control = self._make_control(training.TrainingControl)
-        if checkpoint_data is not None:
-            overrides = request_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
-            del checkpoint_data  # the trainer reloads it; do not keep two copies of the weights
-            trainer = training.Trainer.from_checkpoint(Path(checkpoint_source), dataset, control=control, **overrides)
-            history = trainer.history.arrays()
-            if len(history["step"]):
-                rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
-                self.metrics.emit(MetricsBatch(rows, None, restored=True))
-            self.event.emit(LogMessage(f"resuming {req.resume_from} at step {trainer.step:,}"))
+        if req.resume_from:
+            trainer = self._resumed_trainer(training, req.resume_from, dataset, control, overrides)
         else:
-            model_config = self._fit_classes(model_config, dataset)
-            train_config = req.train_config
-            if train_config.threads == 0:
-                from ganstudio.core.config import with_changes
-
-                train_config = with_changes(train_config, threads=auto_threads())
-                self.event.emit(
-                    LogMessage(
-                        f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
-                        "cores (one is left for the window)"
-                    )
-                )
-            trainer = training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
+            trainer = self._new_trainer(training, model_config, dataset, control)
         self.stage.emit("Training")
-        for event in trainer.run(preview_seconds=req.preview_seconds):
+        self._train(trainer)
+
+    def _read_checkpoint(self, folder: str) -> tuple[ModelConfig, str, dict[str, Any]]:
+        """The saved model options, dataset and the resume's TrainConfig changes. The weights are not kept:
+        the trainer reloads them, and two copies would double the memory."""
+        self.stage.emit("Reading the checkpoint...")
+        from ganstudio.core import checkpoint as ckpt
+
+        data = ckpt.load_checkpoint(Path(folder))
+        overrides = request_overrides(self.request, data.state, data.train_config)
+        return data.model_config, data.train_config.dataset, overrides
+
+    def _resumed_trainer(
+        self, training: ModuleType, folder: str, dataset: Any, control: Any, overrides: dict[str, Any]
+    ) -> Any:
+        trainer = training.Trainer.from_checkpoint(Path(folder), dataset, control=control, **overrides)
+        history = trainer.history.arrays()
+        if len(history["step"]):
+            rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
+            self.metrics.emit(MetricsBatch(rows, None, restored=True))
+        self.event.emit(LogMessage(f"resuming {folder} at step {trainer.step:,}"))
+        return trainer
+
+    def _new_trainer(self, training: ModuleType, model_config: ModelConfig, dataset: Any, control: Any) -> Any:
+        req = self.request
+        model_config = self._fit_classes(model_config, dataset)
+        train_config = req.train_config
+        if train_config.threads == 0:
+            from ganstudio.core.config import with_changes
+
+            train_config = with_changes(train_config, threads=auto_threads())
+            self.event.emit(
+                LogMessage(
+                    f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
+                    "cores (one is left for the window)"
+                )
+            )
+        return training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
+
+    def _train(self, trainer: Any) -> None:
+        """Iterate the trainer, batching step metrics and forwarding every other event in order."""
+        for event in trainer.run(preview_seconds=self.request.preview_seconds):
             if isinstance(event, StepMetrics):
                 self._rows.append((event.step, *(getattr(event, key) for key in LOSS_KEYS)))
                 self._latest = event
@@ -241,7 +256,7 @@ class TrainWorker(QObject):
                     event = replace(event, run_dir=None)  # nothing to link to: the run wrote nothing
                 self.event.emit(event)
 
-    def _make_control(self, base: type):
+    def _make_control(self, base: type) -> Any:
         worker = self
 
         class FlushingControl(base):
@@ -261,7 +276,7 @@ class TrainWorker(QObject):
             self._control = control
         return control
 
-    def _load_dataset(self, spec: str, model_config: ModelConfig):
+    def _load_dataset(self, spec: str, model_config: ModelConfig) -> Any:
         from ganstudio.core.data import builtin_dataset, load_dataset
 
         builtin = builtin_dataset(spec)
@@ -289,7 +304,7 @@ class TrainWorker(QObject):
             log=lambda text: self.event.emit(LogMessage(text)),
         )
 
-    def _fit_classes(self, model_config: ModelConfig, dataset) -> ModelConfig:
+    def _fit_classes(self, model_config: ModelConfig, dataset: Any) -> ModelConfig:
         """Take the class count and names from the data: the form only says whether to be conditional."""
         from ganstudio.core.config import with_changes
 

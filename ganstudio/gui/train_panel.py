@@ -40,7 +40,7 @@ from ganstudio.gui.train_form import TrainForm
 from ganstudio.gui.train_header import TrainHeader
 from ganstudio.gui.train_log import TrainLog
 from ganstudio.gui.train_result import TrainResult, finish_title
-from ganstudio.gui.train_run import RunState, TrainRun
+from ganstudio.gui.train_run import TrainRun
 from ganstudio.gui.train_samples import TrainSamples
 from ganstudio.gui.train_worker import MetricsBatch, TrainRequest
 from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME
@@ -379,6 +379,3 @@ class TrainPanel(QWidget):
     def _open_in_explore(self, onnx_path: str) -> None:
         self.status_message.emit(f"Opening {onnx_path} in Explore")
         self.model_ready.emit(onnx_path)
-
-
-__all__ = ["RunState", "TrainPanel"]

@@ -15,6 +15,10 @@ torch is imported only inside `run()`, so building the GUI stays fast.
 CPU threads: torch's default uses every core, which on a 2-core laptop leaves none for the window. When the
 options say 0 ("auto"), app runs train with `auto_threads()` = all cores but one; the run folder records that
 number. That rule and the resume budget rule live in core/run_setup.py, shared with the CLI.
+
+Run folders: a folder made for this run (`TrainRequest.fresh_run_dir`) that is still empty when the run ends,
+because loading the data failed or the run stopped before its first step, is removed again, so failed starts
+leave nothing behind. A folder that holds anything is never removed.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
-from ganstudio.core.events import LogMessage, StepMetrics
+from ganstudio.core.events import LogMessage, StepMetrics, TrainingFinished
 from ganstudio.core.history import LOSS_KEYS
 from ganstudio.core.run_setup import app_threads, auto_threads, resume_overrides
 from ganstudio.errors import GanStudioError
@@ -43,7 +48,15 @@ EMIT_HZ = 20.0  # most metric batches per second sent to the UI
 PROGRESS_HZ = 10.0  # most data-loading progress signals per second
 METRIC_COLUMNS = ("step", *LOSS_KEYS)
 
-__all__ = ["METRIC_COLUMNS", "MetricsBatch", "TrainRequest", "TrainWorker", "auto_threads", "describe_error"]
+__all__ = [
+    "METRIC_COLUMNS",
+    "MetricsBatch",
+    "TrainRequest",
+    "TrainWorker",
+    "auto_threads",
+    "describe_error",
+    "remove_if_empty",
+]
 
 
 @dataclass(frozen=True)
@@ -67,11 +80,21 @@ class TrainRequest:
     data_dir: str | None = None
     download: bool = True  # fetch MNIST / Fashion-MNIST when missing
     preview_seconds: float = 3.0
+    fresh_run_dir: bool = False  # run_dir was made for this run: removed again if the run leaves it empty
 
 
 def gui_threads(threads: int) -> int:
     """The thread count an app run uses (core/run_setup.app_threads)."""
     return app_threads(threads)
+
+
+def remove_if_empty(folder: str | Path) -> bool:
+    """Remove `folder` if it exists and holds nothing; True when it was removed. Anything with content stays."""
+    try:
+        Path(folder).rmdir()  # the OS refuses to remove a folder that is not empty
+    except OSError:
+        return False
+    return True
 
 
 def describe_error(exc: BaseException) -> str:
@@ -83,7 +106,7 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def request_overrides(request: TrainRequest, state: dict, saved: TrainConfig) -> dict:
+def request_overrides(request: TrainRequest, state: dict[str, Any], saved: TrainConfig) -> dict[str, Any]:
     """TrainConfig changes for a resumed app run: the form's budget as extra training, its device and threads."""
     new = request.train_config
     extra = {name: getattr(new, name) for name in BUDGET_FIELDS if getattr(new, name)}
@@ -158,22 +181,15 @@ class TrainWorker(QObject):
                 self.failed.emit(describe_error(exc))
         finally:
             self._flush()
+            self._discard_unused_run_dir()
             self.done.emit()
 
     def _run(self) -> None:
         req = self.request
-        checkpoint_data = None
-        model_config = req.model_config
-        checkpoint_source = req.resume_from or ""
-        if checkpoint_source:
-            self.stage.emit("Reading the checkpoint...")
-            from ganstudio.core import checkpoint as ckpt
-
-            checkpoint_data = ckpt.load_checkpoint(Path(checkpoint_source))
-            model_config = checkpoint_data.model_config
-            dataset_spec = checkpoint_data.train_config.dataset
-        else:
-            dataset_spec = req.train_config.dataset
+        model_config, dataset_spec = req.model_config, req.train_config.dataset
+        overrides: dict[str, Any] = {}
+        if req.resume_from:
+            model_config, dataset_spec, overrides = self._read_checkpoint(req.resume_from)
         dataset = self._load_dataset(dataset_spec, model_config)
         if self._stop.is_set():
             self.cancelled.emit("stopped before training began")
@@ -182,31 +198,53 @@ class TrainWorker(QObject):
         from ganstudio.core import training  # imports torch: only now, when the user pressed Start
 
         control = self._make_control(training.TrainingControl)
-        if checkpoint_data is not None:
-            overrides = request_overrides(req, checkpoint_data.state, checkpoint_data.train_config)
-            del checkpoint_data  # the trainer reloads it; do not keep two copies of the weights
-            trainer = training.Trainer.from_checkpoint(Path(checkpoint_source), dataset, control=control, **overrides)
-            history = trainer.history.arrays()
-            if len(history["step"]):
-                rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
-                self.metrics.emit(MetricsBatch(rows, None, restored=True))
-            self.event.emit(LogMessage(f"resuming {req.resume_from} at step {trainer.step:,}"))
+        if req.resume_from:
+            trainer = self._resumed_trainer(training, req.resume_from, dataset, control, overrides)
         else:
-            model_config = self._fit_classes(model_config, dataset)
-            train_config = req.train_config
-            if train_config.threads == 0:
-                from ganstudio.core.config import with_changes
-
-                train_config = with_changes(train_config, threads=auto_threads())
-                self.event.emit(
-                    LogMessage(
-                        f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
-                        "cores (one is left for the window)"
-                    )
-                )
-            trainer = training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
+            trainer = self._new_trainer(training, model_config, dataset, control)
         self.stage.emit("Training")
-        for event in trainer.run(preview_seconds=req.preview_seconds):
+        self._train(trainer)
+
+    def _read_checkpoint(self, folder: str) -> tuple[ModelConfig, str, dict[str, Any]]:
+        """The saved model options, dataset and the resume's TrainConfig changes. The weights are not kept:
+        the trainer reloads them, and two copies would double the memory."""
+        self.stage.emit("Reading the checkpoint...")
+        from ganstudio.core import checkpoint as ckpt
+
+        data = ckpt.load_checkpoint(Path(folder))
+        overrides = request_overrides(self.request, data.state, data.train_config)
+        return data.model_config, data.train_config.dataset, overrides
+
+    def _resumed_trainer(
+        self, training: ModuleType, folder: str, dataset: Any, control: Any, overrides: dict[str, Any]
+    ) -> Any:
+        trainer = training.Trainer.from_checkpoint(Path(folder), dataset, control=control, **overrides)
+        history = trainer.history.arrays()
+        if len(history["step"]):
+            rows = np.column_stack([history[name] for name in METRIC_COLUMNS])
+            self.metrics.emit(MetricsBatch(rows, None, restored=True))
+        self.event.emit(LogMessage(f"resuming {folder} at step {trainer.step:,}"))
+        return trainer
+
+    def _new_trainer(self, training: ModuleType, model_config: ModelConfig, dataset: Any, control: Any) -> Any:
+        req = self.request
+        model_config = self._fit_classes(model_config, dataset)
+        train_config = req.train_config
+        if train_config.threads == 0:
+            from ganstudio.core.config import with_changes
+
+            train_config = with_changes(train_config, threads=auto_threads())
+            self.event.emit(
+                LogMessage(
+                    f"CPU threads: auto = {train_config.threads} of {os.cpu_count() or '?'} "
+                    "cores (one is left for the window)"
+                )
+            )
+        return training.Trainer(model_config, train_config, dataset, Path(req.run_dir), control)
+
+    def _train(self, trainer: Any) -> None:
+        """Iterate the trainer, batching step metrics and forwarding every other event in order."""
+        for event in trainer.run(preview_seconds=self.request.preview_seconds):
             if isinstance(event, StepMetrics):
                 self._rows.append((event.step, *(getattr(event, key) for key in LOSS_KEYS)))
                 self._latest = event
@@ -214,9 +252,11 @@ class TrainWorker(QObject):
                     self._flush()
             else:
                 self._flush()  # keep the order: metrics up to this step first
+                if isinstance(event, TrainingFinished) and self._discard_unused_run_dir():
+                    event = replace(event, run_dir=None)  # nothing to link to: the run wrote nothing
                 self.event.emit(event)
 
-    def _make_control(self, base: type):
+    def _make_control(self, base: type) -> Any:
         worker = self
 
         class FlushingControl(base):
@@ -236,7 +276,7 @@ class TrainWorker(QObject):
             self._control = control
         return control
 
-    def _load_dataset(self, spec: str, model_config: ModelConfig):
+    def _load_dataset(self, spec: str, model_config: ModelConfig) -> Any:
         from ganstudio.core.data import builtin_dataset, load_dataset
 
         builtin = builtin_dataset(spec)
@@ -264,7 +304,7 @@ class TrainWorker(QObject):
             log=lambda text: self.event.emit(LogMessage(text)),
         )
 
-    def _fit_classes(self, model_config: ModelConfig, dataset) -> ModelConfig:
+    def _fit_classes(self, model_config: ModelConfig, dataset: Any) -> ModelConfig:
         """Take the class count and names from the data: the form only says whether to be conditional."""
         from ganstudio.core.config import with_changes
 
@@ -278,6 +318,14 @@ class TrainWorker(QObject):
                 )
             return with_changes(model_config, num_classes=dataset.num_classes, class_names=dataset.class_names)
         return with_changes(model_config, num_classes=0, class_names=dataset.class_names)
+
+    def _discard_unused_run_dir(self) -> bool:
+        """Remove this run's own folder when it is still empty; True when it was removed."""
+        req = self.request
+        if not req.fresh_run_dir or not remove_if_empty(req.run_dir):
+            return False
+        self.event.emit(LogMessage(f"removed the empty run folder {req.run_dir}"))
+        return True
 
     def _flush(self) -> None:
         """Send the gathered metric rows (if any) as one batch. Called on the worker thread only."""

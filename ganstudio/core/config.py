@@ -186,6 +186,15 @@ class TrainConfig:
         row=1,
         only_when=("loss", "wgan-gp"),
     )
+    label_smoothing: float = option(
+        0.0,
+        label="Label smoothing",
+        help="one-sided label smoothing (bce only): D's target for real images is 1 minus this, e.g. 0.1 "
+        "(Salimans et al. 2016); it keeps D from growing over-confident",
+        group="optimiser",
+        row=1,
+        only_when=("loss", "bce"),
+    )
     augment: str = option(
         "none",
         label="D augmentation",
@@ -318,6 +327,11 @@ class TrainConfig:
             math.isfinite(self.gp_weight) and self.gp_weight >= 0,
             "gp_weight",
             f"gp_weight must be >= 0, got {self.gp_weight}",
+        )
+        _check(
+            0 <= self.label_smoothing < 0.5,
+            "label_smoothing",
+            f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}",
         )
         _check(0 <= self.ema_decay < 1, "ema_decay", f"ema_decay must be in [0, 1), got {self.ema_decay}")
         for name in BUDGET_FIELDS:

@@ -7,9 +7,12 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def discriminator_loss(kind: str, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    if kind == "bce":  # -log D(x) - log(1 - D(G(z))), written with softplus for numerical stability
-        return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+def discriminator_loss(
+    kind: str, real_scores: torch.Tensor, fake_scores: torch.Tensor, label_smoothing: float = 0.0
+) -> torch.Tensor:
+    if kind == "bce":  # -t log D(x) - (1-t) log(1 - D(x)) - log(1 - D(G(z))), t = 1 - smoothing, via softplus
+        real_term = (1.0 - label_smoothing) * F.softplus(-real_scores) + label_smoothing * F.softplus(real_scores)
+        return real_term.mean() + F.softplus(fake_scores).mean()
     if kind == "hinge":
         return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
     if kind == "wgan-gp":  # the critic's Wasserstein estimate; the penalty is added by the caller

@@ -283,7 +283,7 @@ class Trainer:
                 fake = self.generator(z, labels)
             fake_for_d = fake.detach()
             real_scores, fake_scores = self._score_real_and_fake(real, fake_for_d, labels)
-            d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores)
+            d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores, cfg.label_smoothing)
             penalty = torch.full((), math.nan, device=self.device)
             if cfg.loss == "wgan-gp":
                 penalty = gradient_penalty(self.discriminator, real, fake_for_d, labels)

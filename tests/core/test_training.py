@@ -291,3 +291,18 @@ def test_discriminator_is_trainable_again_after_a_failed_generator_pass(monkeypa
     with pytest.raises(RuntimeError, match="boom"):
         trainer._train_step()
     assert all(p.requires_grad for p in trainer.discriminator.parameters())
+
+
+def test_label_smoothing_moves_bce_real_target_below_one() -> None:
+    import torch
+
+    from ganstudio.core.config import ConfigError, TrainConfig
+    from ganstudio.core.losses import discriminator_loss
+
+    real, fake = torch.tensor([20.0, 20.0]), torch.tensor([-20.0, -20.0])  # D sure and right on both
+    assert discriminator_loss("bce", real, fake).item() < 1e-6
+    smoothed = discriminator_loss("bce", real, fake, label_smoothing=0.1).item()
+    assert abs(smoothed - 0.1 * 20.0) < 1e-3  # target 0.9: over-confidence on real images now costs
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(label_smoothing=0.5)
+    assert info.value.field == "label_smoothing"

@@ -42,6 +42,7 @@ FOLDERS_KEY = "train/recent_folders_v1"
 CHOOSE_FOLDER = "\x00choose"  # item data of the "Choose folder..." entry
 BUILTIN_DATASETS = (("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST"))
 DEFAULT_BUDGET = ("minutes", 3.0)
+BUDGET_DECIMALS = 3  # the budget amount's precision, for every kind
 BUDGET_KINDS = (("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps"), ("none", "until stopped"))
 ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
 DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
@@ -105,6 +106,25 @@ def _spin(low: int, high: int, value: int, special: str = "") -> QSpinBox:
     if special:
         box.setSpecialValueText(special)
     return box
+
+
+class BudgetSpinBox(QDoubleSpinBox):
+    """The budget amount. Its decimals never change while the user types (changing them re-writes the text and
+    drops keystrokes), and it shows a number as typed: "2.5", "1.75", "500" rather than "500.00"."""
+
+    def __init__(self, value: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(BUDGET_DECIMALS)
+        self.setRange(0, 1e9)
+        self.setValue(value)
+
+    def textFromValue(self, value: float) -> str:
+        locale = self.locale()
+        text = locale.toString(value, "f", self.decimals())
+        if not self.isGroupSeparatorShown():
+            text = text.replace(locale.groupSeparator(), "")
+        point = locale.decimalPoint()
+        return text.rstrip("0").removesuffix(point) if point in text else text
 
 
 def _number_edit(value: float) -> QLineEdit:
@@ -245,9 +265,7 @@ class TrainForm(QWidget):
         self.dataset_combo.setToolTip(_tooltip(dataset.spec.help))
         self._dataset_index = self.dataset_combo.currentIndex()
         self.budget_kind = _combo(list(BUDGET_KINDS), DEFAULT_BUDGET[0])
-        self.budget_value = QDoubleSpinBox()
-        self.budget_value.setRange(0, 1e9)
-        self.budget_value.setValue(DEFAULT_BUDGET[1])
+        self.budget_value = BudgetSpinBox(DEFAULT_BUDGET[1])
         self.run_dir_edit = QLineEdit()
         self.run_dir_edit.setPlaceholderText("automatic (new folder per run)")
         self.run_dir_edit.setToolTip(f"Empty: a new folder under {runs_root()} for every run")
@@ -408,6 +426,8 @@ class TrainForm(QWidget):
             return {}
         if amount <= 0:
             raise ConfigError(f"budget must be more than 0 {kind} (or choose 'until stopped')", field="budget")
+        if kind == "steps" and amount != round(amount):
+            raise ConfigError(f"a budget in steps must be a whole number, got {amount:g}", field="budget")
         return {kind: round(amount) if kind == "steps" else float(amount)}
 
     def run_dir(self) -> str:
@@ -504,7 +524,6 @@ class TrainForm(QWidget):
     def _update_enabled(self) -> None:
         kind = self.budget_kind.currentData()
         self.budget_value.setEnabled(kind != "none")
-        self.budget_value.setDecimals(0 if kind == "steps" else 2)
         for opt in self._options.values():
             if opt.spec.only_when is not None:
                 other, wanted = opt.spec.only_when
@@ -556,8 +575,7 @@ class TrainForm(QWidget):
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Apply saved values; unknown or unusable entries are skipped, not fatal."""
-        ordered = sorted(values.items(), key=lambda item: item[0] != "budget_kind")  # decimals before amount
-        for name, value in ordered:
+        for name, value in values.items():
             widget = self._widgets.get(name) if name != "budget_kind" else self.budget_kind
             try:
                 if name == "dataset":

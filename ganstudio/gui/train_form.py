@@ -243,6 +243,7 @@ class TrainForm(QWidget):
         self._error = ""
         self._error_field = ""
         self._valid = False
+        self._typed_run_dir: str | None = None  # the user's run folder text while a run shows its own
         self._connect()
         if restore:
             self.restore_settings()
@@ -447,6 +448,25 @@ class TrainForm(QWidget):
             self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.setCurrentIndex(index)
         self._dataset_index = index
+
+    def show_active_run_dir(self, path: str) -> None:
+        """Show the folder the run in progress writes to, in place of "automatic"."""
+        if self._typed_run_dir is None:
+            self._typed_run_dir = self.run_dir_edit.text()
+        self.run_dir_edit.setText(path)
+        self.run_dir_edit.setCursorPosition(len(path))  # the end of a long path says most
+        self.run_dir_edit.setToolTip(f"This run's folder: {path}")
+
+    def end_active_run_dir(self, path: str) -> None:
+        """The run has ended: the field holds what the user had typed again; when that is "automatic" its
+        placeholder names the last run's folder (in full in the tooltip)."""
+        typed, self._typed_run_dir = self._typed_run_dir or "", None
+        self.run_dir_edit.setText(typed)
+        if not typed and Path(path).is_dir():  # an empty folder of a failed start is removed again
+            self.run_dir_edit.setPlaceholderText(f"automatic (new folder per run); last run: {Path(path).name}")
+            self.run_dir_edit.setToolTip(
+                f"The last run is in {path}\nEmpty: a new folder under {runs_root()} for every run"
+            )
 
     def set_advanced_visible(self, visible: bool) -> None:
         self.advanced.setVisible(visible)

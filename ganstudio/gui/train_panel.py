@@ -43,7 +43,9 @@ from ganstudio.gui.train_result import TrainResult, finish_title
 from ganstudio.gui.train_run import TrainRun
 from ganstudio.gui.train_samples import TrainSamples
 from ganstudio.gui.train_worker import MetricsBatch, TrainRequest
-from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME
+from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME, runs_root
+
+ENDINGS = {"stopped": "stopped", "diverged": "diverged", "error": "failed"}  # how a run ended, in the bar
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -94,6 +96,7 @@ class TrainPanel(QWidget):
         self._last_finished: TrainingFinished | None = None
         self._ended_early = False  # the run failed or was cancelled before training
         self._step = 0
+        self._run_dir = ""  # the folder of the run in progress, or of the last one
         self.form = TrainForm()
         self.controls = TrainControls()
         self.header = TrainHeader()
@@ -184,7 +187,7 @@ class TrainPanel(QWidget):
         """Continue a saved run folder for the form's budget (counted on top of what it has done)."""
         if self.is_running():
             return
-        folder = folder or train_form.choose_directory(self, "Choose a run folder to continue")
+        folder = folder or train_form.choose_directory(self, "Choose a run folder to continue", str(runs_root()))
         if not folder:
             return
         if not (Path(folder) / CHECKPOINT_NAME).is_file():
@@ -215,7 +218,7 @@ class TrainPanel(QWidget):
 
     def stop(self) -> None:
         if self.run.stop():
-            self.header.set_stage("Stopping: saving the checkpoint and exporting the generator...")
+            self.header.show_stopping()
             self.status_message.emit("Stopping training...")
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
@@ -290,6 +293,8 @@ class TrainPanel(QWidget):
         self._ended_early = False
         self._step = 0
         self.log_view.add(what)
+        self._run_dir = request.run_dir
+        self.form.show_active_run_dir(request.run_dir)
         self.form.setEnabled(False)
         self.status_message.emit("Training started")
         self.run.start(request)
@@ -297,6 +302,7 @@ class TrainPanel(QWidget):
     def _on_ended(self) -> None:
         self.live_metrics.finished(self._last_finished)  # the final measurement, then its thread ends
         self.download.close()
+        self.form.end_active_run_dir(self._run_dir)
         self.form.setEnabled(True)
         self.form.revalidate()
         if self._last_finished is None and not self._ended_early:
@@ -343,7 +349,7 @@ class TrainPanel(QWidget):
         self.log_view.add(event.message)
         title = finish_title(event.reason)
         self.result.show_finished(event)
-        self.header.show_finished(title, completed=event.reason == "completed")
+        self.header.show_finished(title, event.reason == "completed", ENDINGS.get(event.reason, event.reason))
         self.status_message.emit(f"{title} at step {event.step:,}" + (f": {event.run_dir}" if event.run_dir else ""))
         self.training_finished.emit(event)
         if event.reason == "diverged":
@@ -363,8 +369,7 @@ class TrainPanel(QWidget):
     def _end_early(self, stage: str, log_line: str) -> None:
         self._ended_early = True
         self.download.close()
-        self.header.set_stage(stage)
-        self.header.set_progress(0.0)
+        self.header.show_ended(stage, stage.lower())
         self.log_view.add(log_line)
 
     def _on_download_progress(self, name: str, done: float, total: float) -> None:

@@ -6,7 +6,8 @@ The panel composes small widgets, each with one job, and wires them together:
 - `TrainHeader`, `LossPlots`, `TrainSamples`, `MetricsView`, `TrainLog`, `TrainResult`: what the run shows;
 - `LiveMetrics` (metrics_worker.py): FID, class coverage and mode collapse, measured on a second thread.
 Towards the main window it emits intent signals (`model_ready`, `snapshot_ready`, ...); it holds no training
-state of its own. Closing the app calls `shutdown()`, which stops the run cleanly and waits for its thread.
+state of its own. Closing the app calls `shutdown_with_feedback()`, which stops the run cleanly (checkpoint saved,
+export skipped) while a dialog says so and the window keeps painting; `shutdown()` stops and waits plainly.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -46,6 +49,27 @@ from ganstudio.gui.train_worker import MetricsBatch, TrainRequest
 from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME, runs_root
 
 ENDINGS = {"stopped": "stopped", "diverged": "diverged", "error": "failed"}  # how a run ended, in the bar
+
+
+QUIT_EXPLAIN_MS = 1500  # a quit that takes longer says why
+QUIT_LIMIT_MS = 60_000  # waiting longer than this for a checkpoint write means something is wrong
+SLOW_SAVE_TEXT = (
+    "Saving the run...\nStill writing the checkpoint of step {step:,}: a large model or a slow disk takes a few "
+    "seconds. The window closes when it is saved, so the run can be resumed."
+)
+
+
+def quit_dialog(parent: QWidget, step: int) -> QProgressDialog:
+    """A busy dialog without buttons, shown while quitting saves the run."""
+    dialog = QProgressDialog(f"Saving the run...\nStopping training at step {step:,}", None, 0, 0, parent)
+    dialog.setWindowTitle("Saving the run")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(420)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.show()
+    return dialog
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -220,6 +244,37 @@ class TrainPanel(QWidget):
         if self.run.stop():
             self.header.show_stopping()
             self.status_message.emit("Stopping training...")
+
+    def shutdown_with_feedback(self, explain_after_ms: int = QUIT_EXPLAIN_MS, limit_ms: int = QUIT_LIMIT_MS) -> bool:
+        """For quitting: stop the run, saving its checkpoint but skipping the ONNX export, while a progress
+        dialog says so and the window keeps painting (a local event loop waits, not the UI thread). A stop
+        takes well under 2 s for the app's models; past `explain_after_ms` the dialog says what still takes
+        time. True when the run has ended (within `limit_ms`)."""
+        if not self.is_running():
+            self.live_metrics.shutdown()
+            return True
+        self.download.close()
+        self.run.stop(export=False)
+        self.header.show_stopping()
+        dialog = quit_dialog(self.window(), self._step)
+        QApplication.processEvents()  # paint the dialog before anything else may block
+        self.live_metrics.shutdown()
+        loop = QEventLoop(self)
+        self.run.ended.connect(loop.quit)
+        explain = QTimer(self, singleShot=True, interval=explain_after_ms)
+        explain.timeout.connect(lambda: dialog.setLabelText(SLOW_SAVE_TEXT.format(step=self._step)))
+        give_up = QTimer(self, singleShot=True, interval=limit_ms)
+        give_up.timeout.connect(loop.quit)
+        if self.is_running():
+            explain.start()
+            give_up.start()
+            loop.exec()
+        self.run.ended.disconnect(loop.quit)
+        explain.stop()
+        give_up.stop()
+        dialog.close()
+        dialog.deleteLater()
+        return not self.is_running()
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop any run cleanly (checkpoint + export happen in the core) and wait for its thread."""

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.options import BUDGET, CHECK, COMBO, CONDITIONAL, DATASET, NUMBER, SPIN, Option, options_of
+from ganstudio.gui.train_form_hints import width_hints
 from ganstudio.paths import CHECKPOINT_NAME, new_run_dir, runs_root
 
 SETTINGS_KEY = "train/form_v1"
@@ -530,6 +531,7 @@ class TrainForm(QWidget):
     def _build(self) -> tuple[ModelConfig, TrainConfig]:
         budget = self.budget()
         model = ModelConfig(**self._config_kwargs(ModelConfig))
+        self._show_width_hints(model)
         train = TrainConfig(**self._config_kwargs(TrainConfig), **budget)
         self._draft = (model, train)
         run_dir = self.run_dir_edit.text().strip()
@@ -540,6 +542,15 @@ class TrainForm(QWidget):
                 field="run_dir",
             )
         return model, train
+
+    def _show_width_hints(self, model: ModelConfig) -> None:
+        """The width fields' tooltips: their help, then the layer widths the current values give."""
+        for name, hint in width_hints(model).items():
+            widget = self._widgets[name]
+            if widget.toolTip().startswith("Invalid: "):
+                continue
+            help_text = self._options[name].spec.help
+            widget.setToolTip(f"{_tooltip(help_text)}\n{hint}" if help_text else hint)
 
     def _update_enabled(self) -> None:
         kind = self.budget_kind.currentData()

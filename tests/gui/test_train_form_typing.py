@@ -84,3 +84,15 @@ def test_every_numeric_field_keeps_what_is_typed(form, qtbot, name, kind):
         for value in sorted({max(low, min(high, v)) for v in (2, 7, 12, 37)}):
             retype(qtbot, widget, str(value))
             assert widget.value() == value, f"{name}: typed {value}, holds {widget.value()}"
+
+
+def test_width_tooltips_name_the_layer_widths_the_values_give(form, qtbot):
+    form.arch_combo.setCurrentIndex(form.arch_combo.findData("mlp"))
+    retype(qtbot, form.g_width_spin, "64")
+    assert "MLP: 256-512-1024 units" in form.g_width_spin.toolTip()
+    retype(qtbot, form.g_width_spin, "32")
+    assert "MLP: 128-256-512 units" in form.g_width_spin.toolTip()
+    assert "MLP: 512-256 units" in form.d_width_spin.toolTip()
+    form.arch_combo.setCurrentIndex(form.arch_combo.findData("dcgan"))
+    form.image_size_combo.setCurrentIndex(form.image_size_combo.findData(28))
+    assert "DCGAN: 64-32 channels" in form.g_width_spin.toolTip()

@@ -11,8 +11,9 @@ from ganstudio.gui.train_form_hints import discriminator_widths, generator_width
 
 
 def _hidden_widths(module: torch.nn.Module) -> list[int]:
-    """Output widths of the hidden Linear / conv layers, input side first (the output layer left out)."""
-    layers = [m for m in module.modules() if isinstance(m, (torch.nn.Linear, torch.nn.ConvTranspose2d, torch.nn.Conv2d))]
+    """Output widths of the Linear and conv layers, input side first."""
+    kinds = (torch.nn.Linear, torch.nn.ConvTranspose2d, torch.nn.Conv2d)
+    layers = [m for m in module.modules() if isinstance(m, kinds)]
     return [m.out_features if isinstance(m, torch.nn.Linear) else m.out_channels for m in layers]
 
 

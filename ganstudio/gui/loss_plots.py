@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganstudio.core.history import LOSS_COLUMNS, LOSS_KEYS, ColumnTable
+from ganstudio.gui.plot_style import StepAxis
 
 # Input rows are (step, *LOSS_KEYS), as train_worker.METRIC_COLUMNS sends them.
 ROW_WIDTH = 1 + len(LOSS_KEYS)
@@ -151,7 +152,7 @@ class LossPlots(QWidget):
         self.timer.start()
 
     def _make_plot(self, title: str, names: tuple[str, ...]) -> pg.PlotItem:
-        plot = self.view.addPlot()
+        plot = self.view.addPlot(axisItems={"bottom": StepAxis()})
         plot.setLabel("left", title)
         for axis in ("left", "bottom"):
             plot.getAxis(axis).enableAutoSIPrefix(False)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ConfigError
+from ganstudio.core.data import builtin_dataset, default_download_dir
 from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished
 from ganstudio.gui import train_form
 from ganstudio.gui.download_progress import DownloadProgress
@@ -201,6 +202,7 @@ class TrainPanel(QWidget):
             train_config,
             run_dir,
             conditional=self.form.conditional(),
+            data_dir=self.form.data_dir(),
             preview_seconds=self.preview_seconds,
             fresh_run_dir=fresh,
         )
@@ -226,7 +228,12 @@ class TrainPanel(QWidget):
         saved = saved_train_options(folder)
         self.plots.set_objective(str(saved.get("loss") or train_config.loss))
         request = TrainRequest(
-            model_config, train_config, folder, resume_from=folder, preview_seconds=self.preview_seconds
+            model_config,
+            train_config,
+            folder,
+            resume_from=folder,
+            data_dir=self.form.data_dir(),
+            preview_seconds=self.preview_seconds,
         )
         self._launch(request, f"resuming {folder}", str(saved.get("dataset", "")))
 
@@ -348,6 +355,8 @@ class TrainPanel(QWidget):
         self._ended_early = False
         self._step = 0
         self.log_view.add(what)
+        builtin = builtin_dataset(dataset)
+        self.download.destination = str(default_download_dir(builtin)) if builtin else ""
         self._run_dir = request.run_dir
         self.form.show_active_run_dir(request.run_dir)
         self.form.setEnabled(False)

@@ -183,10 +183,12 @@ def export_proto(
                 output_names=output_names,
                 dynamic_shapes=dynamic_shapes,
             )
-        return program.model_proto
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"the ONNX exporter failed: {first}") from exc
+    if program is None:  # only when the exporter is given a file to write, which it is not here
+        raise ExportError("the ONNX exporter returned no program")
+    return program.model_proto
 
 
 def _run_onnxruntime(model_bytes: bytes, feeds: dict[str, np.ndarray]) -> np.ndarray:

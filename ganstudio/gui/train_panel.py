@@ -56,13 +56,14 @@ QUIT_EXPLAIN_MS = 1500  # a quit that takes longer says why
 QUIT_LIMIT_MS = 60_000  # waiting longer than this for a checkpoint write means something is wrong
 SLOW_SAVE_TEXT = (
     "Saving the run...\nStill writing the checkpoint of step {step:,}: a large model or a slow disk takes a few "
-    "seconds. The window closes when it is saved, so the run can be resumed."
+    "seconds.\nThe window closes when it is saved, so the run can be resumed."
 )
 
 
 def quit_dialog(parent: QWidget, step: int) -> QProgressDialog:
     """A busy dialog without buttons, shown while quitting saves the run."""
-    dialog = QProgressDialog(f"Saving the run...\nStopping training at step {step:,}", None, 0, 0, parent)
+    dialog = QProgressDialog(parent, labelText=f"Saving the run...\nStopping training at step {step:,}", maximum=0)
+    dialog.setCancelButton(None)  # nothing to cancel: the save must finish
     dialog.setWindowTitle("Saving the run")
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(0)

@@ -117,16 +117,17 @@ def _budget(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load_data(spec: str, image_size: int, channels: int | None, args: argparse.Namespace):
-    from ganstudio.core.data import load_dataset
+    from ganstudio.core.data import builtin_dataset, load_dataset
     from ganstudio.core.run_setup import default_channels
 
+    named = builtin_dataset(spec) is not None
     return load_dataset(
         spec,
         image_size=image_size,
         channels=channels or default_channels(spec),
         data_dir=args.data_dir,
         download=not args.no_download,
-        progress=_download_progress,
+        progress=_download_progress if named else None,  # a folder's load ends with one "loaded N images" line
         log=_log,
     )
 

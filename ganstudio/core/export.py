@@ -14,11 +14,13 @@ file and a rename, so a failed export never damages an existing model file.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +53,31 @@ FORMAT_TAG = "ganstudio-generator"
 _MAX_BATCH = 65536  # upper bound for the symbolic batch size; torch.export wants a finite range
 _TRACE_BATCH = 2  # torch.export specialises sizes 0 and 1, so tracing with 1 would freeze the batch axis
 _CHECK_BATCHES = (1, 5)  # the self-check runs batch sizes other than the traced one: proves the axis is dynamic
+
+
+# Loggers of the exporter and its optimiser. They log a warning per missing torchvision op and a dozen INFO lines
+# per export (passes applied, nodes removed); none of it concerns the user, and a failure raises anyway.
+_EXPORTER_LOGGERS = (
+    "torch.onnx",
+    "torch.onnx._internal.exporter._registration",
+    "torch.export",
+    "onnx_ir",
+    "onnxscript",
+)
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """Raise the exporter's loggers to ERROR for the export, then put their levels back."""
+    loggers = [logging.getLogger(name) for name in _EXPORTER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class ExportError(GanStudioError):
@@ -140,13 +167,8 @@ def export_proto(
     """
     batch = torch.export.Dim("batch", min=1, max=max_batch)
     dynamic_shapes = tuple({0: batch} for _ in input_names)
-    # The exporter logs a warning per missing torchvision op and emits deprecation noise from its own
-    # internals; none of it concerns the user, so keep the training log clean.
-    registry_logger = logging.getLogger("torch.onnx._internal.exporter._registration")
-    old_level = registry_logger.level
-    registry_logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings(), torch.inference_mode(False), torch.enable_grad():
+        with _quiet_exporter(), warnings.catch_warnings(), torch.inference_mode(False), torch.enable_grad():
             warnings.simplefilter("ignore")
             program = torch.onnx.export(
                 module,
@@ -161,12 +183,12 @@ def export_proto(
                 output_names=output_names,
                 dynamic_shapes=dynamic_shapes,
             )
-        return program.model_proto
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"the ONNX exporter failed: {first}") from exc
-    finally:
-        registry_logger.setLevel(old_level)
+    if program is None:  # only when the exporter is given a file to write, which it is not here
+        raise ExportError("the ONNX exporter returned no program")
+    return program.model_proto
 
 
 def _run_onnxruntime(model_bytes: bytes, feeds: dict[str, np.ndarray]) -> np.ndarray:
@@ -191,7 +213,7 @@ def _self_check(wrapper: nn.Module, model_bytes: bytes, model_cfg: ModelConfig, 
             raise ExportError(
                 "the generator outputs NaN or infinite values (training diverged?); refusing to export a broken model"
             )
-        feeds = dict(zip(["z", "label"], (t.numpy() for t in inputs)))
+        feeds = dict(zip(["z", "label"], (t.numpy() for t in inputs), strict=False))  # label: conditional only
         try:
             result = np.asarray(_run_onnxruntime(model_bytes, feeds))
         except Exception as exc:

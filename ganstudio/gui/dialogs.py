@@ -50,8 +50,8 @@ SHORTCUTS = (
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
-    """A modal error box with a readable message (also logged)."""
-    log.warning("%s: %s", title, message)
+    """A modal error box with a readable message."""
+    log.debug("%s: %s", title, message)  # the dialog says it; the terminal stays quiet
     QMessageBox.critical(parent, title, message)
 
 

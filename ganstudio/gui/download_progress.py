@@ -21,6 +21,7 @@ class DownloadProgress(QObject):
         super().__init__(parent)
         self._window = parent
         self._dialog: QProgressDialog | None = None
+        self.destination = ""  # the folder the files go to, named in the dialog
 
     def is_open(self) -> bool:
         return self._dialog is not None
@@ -28,7 +29,8 @@ class DownloadProgress(QObject):
     def report(self, name: str, done: float, total: float) -> None:
         """Show `done` of `total` bytes of file `name` (total <= 0 when unknown), opening the dialog if needed."""
         dialog = self._dialog or self._open()
-        dialog.setLabelText(f"Downloading {name}\n{size_text(done, total)}")
+        into = f"\ninto {self.destination}" if self.destination else ""
+        dialog.setLabelText(f"Downloading {name}{into}\n{size_text(done, total)}")
         if total > 0:
             dialog.setRange(0, DIALOG_STEPS)
             dialog.setValue(int(DIALOG_STEPS * min(1.0, done / total)))

@@ -7,7 +7,8 @@ only when new data came.
 passes `MAX_POINTS` every other row is dropped, so memory and redraw cost stay bounded for millions of steps.
 
 Each series is drawn twice: the raw per-step values, faint, and an exponential moving average on top, bold,
-so trends are readable through the noise of GAN losses.
+so trends are readable through the noise of GAN losses. The legend is each plot's title line, above the data
+area, so it never covers a curve.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ganstudio.core.history import LOSS_COLUMNS, LOSS_KEYS, ColumnTable
-from ganstudio.gui.plot_style import style_legend
+from ganstudio.gui.plot_style import StepAxis
 
 # Input rows are (step, *LOSS_KEYS), as train_worker.METRIC_COLUMNS sends them.
 ROW_WIDTH = 1 + len(LOSS_KEYS)
@@ -45,6 +46,13 @@ _SPARE_COLORS = ("#0ea5e9", "#eab308", "#64748b")  # for a loss column without a
 
 def _color(key: str) -> str:
     return _COLORS.get(key) or _SPARE_COLORS[LOSS_KEYS.index(key) % len(_SPARE_COLORS)]
+
+
+def legend_html(names: tuple[str, ...]) -> str:
+    """A one-line legend: a line in each series' colour and its name."""
+    return "&nbsp;&nbsp;&nbsp;".join(
+        f'<span style="color: {_color(name)}">━━</span>&nbsp;{_LABEL_OF[name]}' for name in names
+    )
 
 
 class MetricHistory:
@@ -144,7 +152,7 @@ class LossPlots(QWidget):
         self.timer.start()
 
     def _make_plot(self, title: str, names: tuple[str, ...]) -> pg.PlotItem:
-        plot = self.view.addPlot()
+        plot = self.view.addPlot(axisItems={"bottom": StepAxis()})
         plot.setLabel("left", title)
         for axis in ("left", "bottom"):
             plot.getAxis(axis).enableAutoSIPrefix(False)
@@ -155,7 +163,7 @@ class LossPlots(QWidget):
         plot.getViewBox().setMouseEnabled(x=True, y=False)
         plot.enableAutoRange()
         plot.getViewBox().setAutoVisible(y=True)
-        plot.addLegend(offset=(-8, 4), labelTextSize="8pt", colCount=len(names))
+        plot.legend_names = names
         plot.raw_curves = {}
         plot.smooth_curves = {}
         for name in names:
@@ -224,6 +232,10 @@ class LossPlots(QWidget):
         self.timer.setInterval(int(min(MAX_REFRESH_MS, max(REFRESH_MS, 16 * cost_ms))))
 
     # ------------------------------------------------------------------ internals
+    def legend_item(self, plot: pg.PlotItem) -> pg.LabelItem:
+        """The item showing a plot's legend (its title line)."""
+        return plot.titleLabel
+
     def _plot_of(self, name: str) -> pg.PlotItem:
         for plot in self._plots.values():
             if name in plot.raw_curves:
@@ -250,8 +262,7 @@ class LossPlots(QWidget):
                 item = plot.getAxis(axis)
                 item.setPen(pg.mkPen(grid))
                 item.setTextPen(pg.mkPen(foreground))
-            if plot.legend is not None:
-                style_legend(plot.legend, QColor(foreground), QColor(background))
+            plot.setTitle(legend_html(plot.legend_names), size="8pt", color=foreground.name())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):

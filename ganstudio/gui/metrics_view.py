@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSize
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
 from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
-from ganstudio.gui.plot_style import style_legend
+from ganstudio.gui.plot_style import StepAxis, style_legend
 
 GENERATED_COLOR = "#3b82f6"
 MISSING_COLOR = "#f59e0b"  # generated bars of classes under the coverage threshold
@@ -178,7 +178,7 @@ class MetricsView(QWidget):
         left.addWidget(self.warning_label)
         left.addStretch(1)
 
-        self.history_plot = pg.PlotWidget()
+        self.history_plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
         self._setup_plot(self.history_plot, "FID / floor")
         self.history_plot.getPlotItem().setLabel("bottom", "step")
         # A log scale drawn by hand (y = log10(ratio)): pyqtgraph's log-mode labels crowd a short axis.

@@ -4,7 +4,9 @@ and says whether Start may be pressed.
 
 Widgets, labels, tooltips, rows and the keyword build are generated from the option declarations of
 ModelConfig / TrainConfig (core/options.py), defaults included. Only the compound controls are built by hand:
-the dataset picker, the budget ("amount + kind"), the run folder and the metrics interval (an app option).
+the dataset picker, the budget ("amount + kind"), the data folder of MNIST / Fashion-MNIST files, the run folder
+and the metrics interval (app options). "Choose folder..." recognises a folder of MNIST / Fashion-MNIST IDX files
+and selects that dataset with the folder as its data folder.
 """
 
 from __future__ import annotations
@@ -34,17 +36,26 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
+from ganstudio.core.data import DATA_ENV_VAR, builtin_dataset, default_download_dir, recognise_idx_folder
 from ganstudio.core.options import BUDGET, CHECK, COMBO, CONDITIONAL, DATASET, NUMBER, SPIN, Option, options_of
+from ganstudio.gui.train_form_hints import width_hints
 from ganstudio.paths import CHECKPOINT_NAME, new_run_dir, runs_root
 
 SETTINGS_KEY = "train/form_v1"
 FOLDERS_KEY = "train/recent_folders_v1"
+DATA_DIR_KEY = "train/data_dir_v1"  # saved as soon as it is chosen, not only when a run starts
 CHOOSE_FOLDER = "\x00choose"  # item data of the "Choose folder..." entry
 BUILTIN_DATASETS = (("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST"))
 DEFAULT_BUDGET = ("minutes", 3.0)
+BUDGET_DECIMALS = 3  # the budget amount's precision, for every kind
 BUDGET_KINDS = (("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps"), ("none", "until stopped"))
 ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
 DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
+DATA_DIR_TIP = (
+    "The folder holding the MNIST or Fashion-MNIST files (the train pair, or the test pair alone; gzipped or not). "
+    f"Empty: GAN Studio looks in the {DATA_ENV_VAR} folder and in {default_download_dir('mnist').parent}, "
+    "and downloads the files there when they are missing"
+)
 CONDITIONAL_CLASSES = 10  # a placeholder count while editing; the real one comes from the data at Start
 
 # The form's sections, in order: (group of the declarations, title, shown only under "Advanced options").
@@ -55,7 +66,12 @@ SECTIONS = (
     ("run", "Data and run", True),
 )
 # Names of the hand-built controls that are not config fields.
-EXTRA_LABELS = {"budget": "Budget", "run_dir": "Run folder", "metrics_every": "Metrics every"}
+EXTRA_LABELS = {
+    "budget": "Budget",
+    "data_dir": "Data folder",
+    "run_dir": "Run folder",
+    "metrics_every": "Metrics every",
+}
 # Attribute names the form's widgets had before they were generated (`<field>_<kind>` is the rule otherwise).
 _LEGACY_NAMES = {
     "latent_spin": "latent_dim",
@@ -105,6 +121,25 @@ def _spin(low: int, high: int, value: int, special: str = "") -> QSpinBox:
     if special:
         box.setSpecialValueText(special)
     return box
+
+
+class BudgetSpinBox(QDoubleSpinBox):
+    """The budget amount. Its decimals never change while the user types (changing them re-writes the text and
+    drops keystrokes), and it shows a number as typed: "2.5", "1.75", "500" rather than "500.00"."""
+
+    def __init__(self, value: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(BUDGET_DECIMALS)
+        self.setRange(0, 1e9)
+        self.setValue(value)
+
+    def textFromValue(self, value: float) -> str:
+        locale = self.locale()
+        text = locale.toString(value, "f", self.decimals())
+        if not self.isGroupSeparatorShown():
+            text = text.replace(locale.groupSeparator(), "")
+        point = locale.decimalPoint()
+        return text.rstrip("0").removesuffix(point) if point in text else text
 
 
 def _number_edit(value: float) -> QLineEdit:
@@ -223,6 +258,7 @@ class TrainForm(QWidget):
         self._error = ""
         self._error_field = ""
         self._valid = False
+        self._typed_run_dir: str | None = None  # the user's run folder text while a run shows its own
         self._connect()
         if restore:
             self.restore_settings()
@@ -245,9 +281,10 @@ class TrainForm(QWidget):
         self.dataset_combo.setToolTip(_tooltip(dataset.spec.help))
         self._dataset_index = self.dataset_combo.currentIndex()
         self.budget_kind = _combo(list(BUDGET_KINDS), DEFAULT_BUDGET[0])
-        self.budget_value = QDoubleSpinBox()
-        self.budget_value.setRange(0, 1e9)
-        self.budget_value.setValue(DEFAULT_BUDGET[1])
+        self.budget_value = BudgetSpinBox(DEFAULT_BUDGET[1])
+        self.data_dir_edit = QLineEdit()
+        self.data_dir_edit.setPlaceholderText("automatic (downloaded when missing)")
+        self.data_dir_edit.setToolTip(DATA_DIR_TIP)
         self.run_dir_edit = QLineEdit()
         self.run_dir_edit.setPlaceholderText("automatic (new folder per run)")
         self.run_dir_edit.setToolTip(f"Empty: a new folder under {runs_root()} for every run")
@@ -260,6 +297,7 @@ class TrainForm(QWidget):
         self._widgets.update(
             dataset=self.dataset_combo,
             budget=self.budget_value,
+            data_dir=self.data_dir_edit,
             run_dir=self.run_dir_edit,
             metrics_every=self.metrics_every_spin,
         )
@@ -351,6 +389,11 @@ class TrainForm(QWidget):
 
     def _add_extra_rows(self, group: str, form: QFormLayout) -> None:
         if group == "basic":
+            browse_data = QToolButton()
+            browse_data.setText("...")
+            browse_data.setToolTip("Choose the folder holding the MNIST or Fashion-MNIST files")
+            browse_data.clicked.connect(self._browse_data_dir)
+            form.addRow(EXTRA_LABELS["data_dir"], _row(self.data_dir_edit, browse_data, stretch=False))
             browse = QToolButton()
             browse.setText("...")
             browse.setToolTip("Choose the run folder")
@@ -367,6 +410,7 @@ class TrainForm(QWidget):
         for w in set(self._widgets.values()):
             _changed_signal(w).connect(self.revalidate)
         self.budget_kind.currentIndexChanged.connect(self.revalidate)
+        self.data_dir_edit.editingFinished.connect(self.save_data_dir)
 
     # ------------------------------------------------------------------ results
     def is_valid(self) -> bool:
@@ -408,7 +452,16 @@ class TrainForm(QWidget):
             return {}
         if amount <= 0:
             raise ConfigError(f"budget must be more than 0 {kind} (or choose 'until stopped')", field="budget")
+        if kind == "steps" and amount != round(amount):
+            raise ConfigError(f"a budget in steps must be a whole number, got {amount:g}", field="budget")
         return {kind: round(amount) if kind == "steps" else float(amount)}
+
+    def data_dir(self) -> str | None:
+        """The folder to look for a built-in dataset's files in first; None for the automatic search."""
+        text = self.data_dir_edit.text().strip()
+        if not text or builtin_dataset(self.dataset_spec()) is None:
+            return None
+        return str(Path(text).expanduser())
 
     def run_dir(self) -> str:
         """The run folder the user typed, or a fresh one, created now, named after the dataset and architecture."""
@@ -427,6 +480,25 @@ class TrainForm(QWidget):
             self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.setCurrentIndex(index)
         self._dataset_index = index
+
+    def show_active_run_dir(self, path: str) -> None:
+        """Show the folder the run in progress writes to, in place of "automatic"."""
+        if self._typed_run_dir is None:
+            self._typed_run_dir = self.run_dir_edit.text()
+        self.run_dir_edit.setText(path)
+        self.run_dir_edit.setCursorPosition(len(path))  # the end of a long path says most
+        self.run_dir_edit.setToolTip(f"This run's folder: {path}")
+
+    def end_active_run_dir(self, path: str) -> None:
+        """The run has ended: the field holds what the user had typed again; when that is "automatic" its
+        placeholder names the last run's folder (in full in the tooltip)."""
+        typed, self._typed_run_dir = self._typed_run_dir or "", None
+        self.run_dir_edit.setText(typed)
+        if not typed and Path(path).is_dir():  # an empty folder of a failed start is removed again
+            self.run_dir_edit.setPlaceholderText(f"automatic (new folder per run); last run: {Path(path).name}")
+            self.run_dir_edit.setToolTip(
+                f"The last run is in {path}\nEmpty: a new folder under {runs_root()} for every run"
+            )
 
     def set_advanced_visible(self, visible: bool) -> None:
         self.advanced.setVisible(visible)
@@ -457,11 +529,28 @@ class TrainForm(QWidget):
         if self.dataset_combo.itemData(index) != CHOOSE_FOLDER:
             self._dataset_index = index
             return
-        folder = choose_directory(self, "Choose a folder of training images")
-        if folder:
-            self.set_dataset(folder)
-        else:
+        folder = choose_directory(self, "Choose a folder of training images (or of MNIST / Fashion-MNIST files)")
+        if not folder:
             self.dataset_combo.setCurrentIndex(self._dataset_index)
+        elif not self._use_idx_folder(folder):
+            self.set_dataset(folder)
+
+    def _use_idx_folder(self, folder: str) -> bool:
+        """Select the built-in dataset whose IDX files `folder` holds, with it as the data folder; False if none."""
+        name = recognise_idx_folder(Path(folder))
+        if name is None:
+            return False
+        self.set_dataset(name)
+        self.data_dir_edit.setText(folder)
+        self.save_data_dir()
+        return True
+
+    def _browse_data_dir(self) -> None:
+        start = self.data_dir_edit.text().strip() or str(Path.home())
+        folder = choose_directory(self, "Choose the folder holding the MNIST or Fashion-MNIST files", start)
+        if folder and not self._use_idx_folder(folder):
+            self.data_dir_edit.setText(folder)  # the dataset loader says what is missing there
+            self.save_data_dir()
 
     def _browse_run_dir(self) -> None:
         folder = choose_directory(self, "Choose the run folder", str(runs_root()))
@@ -490,8 +579,12 @@ class TrainForm(QWidget):
     def _build(self) -> tuple[ModelConfig, TrainConfig]:
         budget = self.budget()
         model = ModelConfig(**self._config_kwargs(ModelConfig))
+        self._show_width_hints(model)
         train = TrainConfig(**self._config_kwargs(TrainConfig), **budget)
         self._draft = (model, train)
+        data_dir = self.data_dir()
+        if data_dir is not None and not Path(data_dir).is_dir():
+            raise ConfigError(f"folder not found: {data_dir}", field="data_dir")
         run_dir = self.run_dir_edit.text().strip()
         if run_dir and (Path(run_dir).expanduser() / CHECKPOINT_NAME).exists():
             raise ConfigError(
@@ -501,10 +594,19 @@ class TrainForm(QWidget):
             )
         return model, train
 
+    def _show_width_hints(self, model: ModelConfig) -> None:
+        """The width fields' tooltips: their help, then the layer widths the current values give."""
+        for name, hint in width_hints(model).items():
+            widget = self._widgets[name]
+            if widget.toolTip().startswith("Invalid: "):
+                continue
+            help_text = self._options[name].spec.help
+            widget.setToolTip(f"{_tooltip(help_text)}\n{hint}" if help_text else hint)
+
     def _update_enabled(self) -> None:
         kind = self.budget_kind.currentData()
         self.budget_value.setEnabled(kind != "none")
-        self.budget_value.setDecimals(0 if kind == "steps" else 2)
+        self.data_dir_edit.setEnabled(builtin_dataset(self.dataset_spec()) is not None)
         for opt in self._options.values():
             if opt.spec.only_when is not None:
                 other, wanted = opt.spec.only_when
@@ -550,14 +652,14 @@ class TrainForm(QWidget):
         out = {name: widget_value(w) for name, w in self._widgets.items()}
         for transient in (*BUDGET_FIELDS, "run_dir"):  # a used run folder is not reusable
             out.pop(transient, None)
+        out.pop("data_dir", None)  # kept under its own key
         out["budget_kind"] = self.budget_kind.currentData()
         out["advanced"] = self.advanced_button.isChecked()
         return out
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Apply saved values; unknown or unusable entries are skipped, not fatal."""
-        ordered = sorted(values.items(), key=lambda item: item[0] != "budget_kind")  # decimals before amount
-        for name, value in ordered:
+        for name, value in values.items():
             widget = self._widgets.get(name) if name != "budget_kind" else self.budget_kind
             try:
                 if name == "dataset":
@@ -572,14 +674,19 @@ class TrainForm(QWidget):
         self.revalidate()
 
     def save_settings(self) -> None:
+        self.save_data_dir()
         settings = QSettings()
         settings.setValue(SETTINGS_KEY, json.dumps(self.values()))
         first_folder = len(BUILTIN_DATASETS)
         folders = [self.dataset_combo.itemData(i) for i in range(first_folder, self.dataset_combo.count() - 1)]
         settings.setValue(FOLDERS_KEY, json.dumps(folders[-5:]))
 
+    def save_data_dir(self) -> None:
+        QSettings().setValue(DATA_DIR_KEY, self.data_dir_edit.text().strip())
+
     def restore_settings(self) -> None:
         settings = QSettings()
+        self.data_dir_edit.setText(str(settings.value(DATA_DIR_KEY, "") or ""))
         try:
             folders = json.loads(str(settings.value(FOLDERS_KEY, "[]")))
             values = json.loads(str(settings.value(SETTINGS_KEY, "{}")))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ganstudio.core.events import StepMetrics
 from ganstudio.gui.caption import Caption
 
 PROGRESS_STEPS = 1000  # resolution of the progress bar
+STOPPING_NOTE = "Stopping: saving the checkpoint and exporting the generator..."
 
 
 def format_duration(seconds: float | None) -> str:
@@ -34,7 +37,12 @@ def stats_line(m: StepMetrics) -> str:
 
 
 class TrainHeader(QWidget):
-    """Stage title, one stats line and the progress bar; it shows what it is told and decides nothing."""
+    """Stage title, one stats line and the progress bar; it shows what it is told and decides nothing.
+
+    The stage title stays short ("Training", "Stopping"): longer notes about what happens now go into the
+    progress bar's text, so they never squeeze the stats line. Once a run has ended the stats line keeps its
+    final numbers without an ETA, and the bar shows how far the run got and how it ended.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +51,8 @@ class TrainHeader(QWidget):
         # Updated ~20 times a second: a QLabel would re-lay out the whole tab (plots included) on every update.
         self.stats_label = Caption()
         self.progress_bar = QProgressBar(minimum=0, maximum=PROGRESS_STEPS, value=0, format="")
+        self._latest: StepMetrics | None = None
+        self._note = ""  # shown in the bar instead of the percentage while set (e.g. while stopping)
         line = QHBoxLayout()
         line.addWidget(self.stage_label)
         line.addWidget(self.stats_label, 1)
@@ -59,24 +69,48 @@ class TrainHeader(QWidget):
 
     def reset(self) -> None:
         """Empty numbers and bar, for a new run."""
+        self._latest = None
+        self._note = ""
         self.stats_label.setText("")
         self.set_progress(0.0)
 
     def show_metrics(self, m: StepMetrics) -> None:
-        self.stats_label.setText(stats_line(m))
-        self.set_progress(m.progress, f"{m.progress:.0%}" if m.progress is not None else "")
+        self._latest = m
+        self.stats_label.setText(stats_line(replace(m, eta_seconds=None) if self._note else m))
+        self.set_progress(m.progress, self._note or (f"{m.progress:.0%}" if m.progress is not None else ""))
+
+    def show_stopping(self) -> None:
+        """The run was asked to stop: it saves and exports before it ends."""
+        self.set_stage("Stopping")
+        self._note = STOPPING_NOTE
+        self.progress_bar.setFormat(STOPPING_NOTE)
+        if self._latest is not None:
+            self.stats_label.setText(stats_line(replace(self._latest, eta_seconds=None)))
 
     def show_load_progress(self, what: str, done: float, total: float) -> None:
         """Data loading progress; total <= 0 when unknown (a busy bar)."""
         text = f"Loading {what.removeprefix('loading ')}: {done:,.0f}" + (f" / {total:,.0f}" if total > 0 else "")
         self.set_progress(done / total if total > 0 else None, text)
 
-    def show_finished(self, title: str, completed: bool) -> None:
+    def show_finished(self, title: str, completed: bool, how: str = "stopped") -> None:
+        """The run has ended: final numbers without an ETA, and the bar full or at the fraction it reached,
+        saying `how` it ended."""
+        self.show_ended(title, "done" if completed else how, 1.0 if completed else None)
+
+    def show_ended(self, title: str, how: str, fraction: float | None = None) -> None:
+        """The final state: `title` as the stage, the bar at `fraction` (else where it got to) saying `how`."""
+        self._note = ""
         self.set_stage(title)
-        if completed:
-            self.set_progress(1.0, "100%")
-        elif self.is_busy():  # an open-ended run's busy bar stops moving
-            self.set_progress(0.0)
+        latest = self._latest
+        if latest is not None:
+            self.stats_label.setText(stats_line(replace(latest, eta_seconds=None)))
+        if fraction is None:
+            fraction = latest.progress if latest is not None and latest.progress is not None else None
+        if fraction is None:  # open-ended (or never started): the bar stops moving
+            where = f" at step {latest.step:,}" if latest is not None else ""
+            self.set_progress(0.0, f"{how}{where}")
+        else:
+            self.set_progress(fraction, f"{fraction:.0%} ({how})" if how != "done" else f"{fraction:.0%}")
 
     def is_busy(self) -> bool:
         return self.progress_bar.maximum() == 0

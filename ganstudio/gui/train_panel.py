@@ -6,7 +6,8 @@ The panel composes small widgets, each with one job, and wires them together:
 - `TrainHeader`, `LossPlots`, `TrainSamples`, `MetricsView`, `TrainLog`, `TrainResult`: what the run shows;
 - `LiveMetrics` (metrics_worker.py): FID, class coverage and mode collapse, measured on a second thread.
 Towards the main window it emits intent signals (`model_ready`, `snapshot_ready`, ...); it holds no training
-state of its own. Closing the app calls `shutdown()`, which stops the run cleanly and waits for its thread.
+state of its own. Closing the app calls `shutdown_with_feedback()`, which stops the run cleanly (checkpoint saved,
+export skipped) while a dialog says so and the window keeps painting; `shutdown()` stops and waits plainly.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.core.config import ConfigError
+from ganstudio.core.data import builtin_dataset, default_download_dir
 from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished
 from ganstudio.gui import train_form
 from ganstudio.gui.download_progress import DownloadProgress
@@ -43,7 +47,31 @@ from ganstudio.gui.train_result import TrainResult, finish_title
 from ganstudio.gui.train_run import TrainRun
 from ganstudio.gui.train_samples import TrainSamples
 from ganstudio.gui.train_worker import MetricsBatch, TrainRequest
-from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME
+from ganstudio.paths import CHECKPOINT_NAME, RUN_SUMMARY_NAME, runs_root
+
+ENDINGS = {"stopped": "stopped", "diverged": "diverged", "error": "failed"}  # how a run ended, in the bar
+
+
+QUIT_EXPLAIN_MS = 1500  # a quit that takes longer says why
+QUIT_LIMIT_MS = 60_000  # waiting longer than this for a checkpoint write means something is wrong
+SLOW_SAVE_TEXT = (
+    "Saving the run...\nStill writing the checkpoint of step {step:,}: a large model or a slow disk takes a few "
+    "seconds.\nThe window closes when it is saved, so the run can be resumed."
+)
+
+
+def quit_dialog(parent: QWidget, step: int) -> QProgressDialog:
+    """A busy dialog without buttons, shown while quitting saves the run."""
+    dialog = QProgressDialog(parent, labelText=f"Saving the run...\nStopping training at step {step:,}", maximum=0)
+    dialog.setCancelButton(None)  # nothing to cancel: the save must finish
+    dialog.setWindowTitle("Saving the run")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(420)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.show()
+    return dialog
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -94,6 +122,7 @@ class TrainPanel(QWidget):
         self._last_finished: TrainingFinished | None = None
         self._ended_early = False  # the run failed or was cancelled before training
         self._step = 0
+        self._run_dir = ""  # the folder of the run in progress, or of the last one
         self.form = TrainForm()
         self.controls = TrainControls()
         self.header = TrainHeader()
@@ -174,6 +203,7 @@ class TrainPanel(QWidget):
             train_config,
             run_dir,
             conditional=self.form.conditional(),
+            data_dir=self.form.data_dir(),
             preview_seconds=self.preview_seconds,
             fresh_run_dir=fresh,
         )
@@ -184,7 +214,7 @@ class TrainPanel(QWidget):
         """Continue a saved run folder for the form's budget (counted on top of what it has done)."""
         if self.is_running():
             return
-        folder = folder or train_form.choose_directory(self, "Choose a run folder to continue")
+        folder = folder or train_form.choose_directory(self, "Choose a run folder to continue", str(runs_root()))
         if not folder:
             return
         if not (Path(folder) / CHECKPOINT_NAME).is_file():
@@ -199,7 +229,12 @@ class TrainPanel(QWidget):
         saved = saved_train_options(folder)
         self.plots.set_objective(str(saved.get("loss") or train_config.loss))
         request = TrainRequest(
-            model_config, train_config, folder, resume_from=folder, preview_seconds=self.preview_seconds
+            model_config,
+            train_config,
+            folder,
+            resume_from=folder,
+            data_dir=self.form.data_dir(),
+            preview_seconds=self.preview_seconds,
         )
         self._launch(request, f"resuming {folder}", str(saved.get("dataset", "")))
 
@@ -215,8 +250,39 @@ class TrainPanel(QWidget):
 
     def stop(self) -> None:
         if self.run.stop():
-            self.header.set_stage("Stopping: saving the checkpoint and exporting the generator...")
+            self.header.show_stopping()
             self.status_message.emit("Stopping training...")
+
+    def shutdown_with_feedback(self, explain_after_ms: int = QUIT_EXPLAIN_MS, limit_ms: int = QUIT_LIMIT_MS) -> bool:
+        """For quitting: stop the run, saving its checkpoint but skipping the ONNX export, while a progress
+        dialog says so and the window keeps painting (a local event loop waits, not the UI thread). A stop
+        takes well under 2 s for the app's models; past `explain_after_ms` the dialog says what still takes
+        time. True when the run has ended (within `limit_ms`)."""
+        if not self.is_running():
+            self.live_metrics.shutdown()
+            return True
+        self.download.close()
+        self.run.stop(export=False)
+        self.header.show_stopping()
+        dialog = quit_dialog(self.window(), self._step)
+        QApplication.processEvents()  # paint the dialog before anything else may block
+        self.live_metrics.shutdown()
+        loop = QEventLoop(self)
+        self.run.ended.connect(loop.quit)
+        explain = QTimer(self, singleShot=True, interval=explain_after_ms)
+        explain.timeout.connect(lambda: dialog.setLabelText(SLOW_SAVE_TEXT.format(step=self._step)))
+        give_up = QTimer(self, singleShot=True, interval=limit_ms)
+        give_up.timeout.connect(loop.quit)
+        if self.is_running():
+            explain.start()
+            give_up.start()
+            loop.exec()
+        self.run.ended.disconnect(loop.quit)
+        explain.stop()
+        give_up.stop()
+        dialog.close()
+        dialog.deleteLater()
+        return not self.is_running()
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop any run cleanly (checkpoint + export happen in the core) and wait for its thread."""
@@ -290,6 +356,10 @@ class TrainPanel(QWidget):
         self._ended_early = False
         self._step = 0
         self.log_view.add(what)
+        builtin = builtin_dataset(dataset)
+        self.download.destination = str(default_download_dir(builtin)) if builtin else ""
+        self._run_dir = request.run_dir
+        self.form.show_active_run_dir(request.run_dir)
         self.form.setEnabled(False)
         self.status_message.emit("Training started")
         self.run.start(request)
@@ -297,6 +367,7 @@ class TrainPanel(QWidget):
     def _on_ended(self) -> None:
         self.live_metrics.finished(self._last_finished)  # the final measurement, then its thread ends
         self.download.close()
+        self.form.end_active_run_dir(self._run_dir)
         self.form.setEnabled(True)
         self.form.revalidate()
         if self._last_finished is None and not self._ended_early:
@@ -343,7 +414,7 @@ class TrainPanel(QWidget):
         self.log_view.add(event.message)
         title = finish_title(event.reason)
         self.result.show_finished(event)
-        self.header.show_finished(title, completed=event.reason == "completed")
+        self.header.show_finished(title, event.reason == "completed", ENDINGS.get(event.reason, event.reason))
         self.status_message.emit(f"{title} at step {event.step:,}" + (f": {event.run_dir}" if event.run_dir else ""))
         self.training_finished.emit(event)
         if event.reason == "diverged":
@@ -363,8 +434,7 @@ class TrainPanel(QWidget):
     def _end_early(self, stage: str, log_line: str) -> None:
         self._ended_early = True
         self.download.close()
-        self.header.set_stage(stage)
-        self.header.set_progress(0.0)
+        self.header.show_ended(stage, stage.lower())
         self.log_view.add(log_line)
 
     def _on_download_progress(self, name: str, done: float, total: float) -> None:

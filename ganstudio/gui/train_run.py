@@ -92,11 +92,12 @@ class TrainRun(QObject):
         self._changed()
         return True
 
-    def stop(self) -> bool:
-        """Ask the run to end (a download is cancelled; training saves and exports); False when none runs."""
+    def stop(self, export: bool = True) -> bool:
+        """Ask the run to end (a download is cancelled; training saves and, if `export`, exports its generator);
+        False when none runs."""
         if self._worker is None:
             return False
-        self._worker.stop()
+        self._worker.stop(export)
         self._changed()
         return True
 

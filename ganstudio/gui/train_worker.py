@@ -16,6 +16,9 @@ CPU threads: torch's default uses every core, which on a 2-core laptop leaves no
 options say 0 ("auto"), app runs train with `auto_threads()` = all cores but one; the run folder records that
 number. That rule and the resume budget rule live in core/run_setup.py, shared with the CLI.
 
+Export: the worker, not the core, exports the generator when a run ends, so that quitting the app can skip
+it (`stop(export=False)`): the checkpoint alone holds the run and can be resumed, and the export takes seconds.
+
 Run folders: a folder made for this run (`TrainRequest.fresh_run_dir`) that is still empty when the run ends,
 because loading the data failed or the run stopped before its first step, is removed again, so failed starts
 leave nothing behind. A folder that holds anything is never removed.
@@ -130,6 +133,7 @@ class TrainWorker(QObject):
         self.request = request
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._skip_export = threading.Event()  # set by stop(export=False): quitting, save the checkpoint only
         self._paused = False
         self._control: Any = None  # the core TrainingControl, created in run() (it lives next to torch)
         self._rows: list[tuple[float, ...]] = []
@@ -150,9 +154,12 @@ class TrainWorker(QObject):
             if self._control is not None:
                 self._control.resume()
 
-    def stop(self) -> None:
-        """Ask the run to end: cancels a download, or makes the trainer save and finish after this step."""
+    def stop(self, export: bool = True) -> None:
+        """Ask the run to end: cancels a download, or makes the trainer save and finish after this step; with
+        `export` False the generator is not exported to ONNX (the app is quitting and must not wait for it)."""
         with self._lock:
+            if not export:
+                self._skip_export.set()
             self._stop.set()
             if self._control is not None:
                 self._control.stop()
@@ -244,7 +251,7 @@ class TrainWorker(QObject):
 
     def _train(self, trainer: Any) -> None:
         """Iterate the trainer, batching step metrics and forwarding every other event in order."""
-        for event in trainer.run(preview_seconds=self.request.preview_seconds):
+        for event in trainer.run(preview_seconds=self.request.preview_seconds, export_on_finish=False):
             if isinstance(event, StepMetrics):
                 self._rows.append((event.step, *(getattr(event, key) for key in LOSS_KEYS)))
                 self._latest = event
@@ -252,9 +259,27 @@ class TrainWorker(QObject):
                     self._flush()
             else:
                 self._flush()  # keep the order: metrics up to this step first
-                if isinstance(event, TrainingFinished) and self._discard_unused_run_dir():
-                    event = replace(event, run_dir=None)  # nothing to link to: the run wrote nothing
+                if isinstance(event, TrainingFinished):
+                    event = self._exported(trainer, event)
+                    if self._discard_unused_run_dir():
+                        event = replace(event, run_dir=None)  # nothing to link to: the run wrote nothing
                 self.event.emit(event)
+
+    def _exported(self, trainer: Any, event: TrainingFinished) -> TrainingFinished:
+        """Export the generator of a run that ended well and saved its checkpoint, unless quitting skips it."""
+        if event.reason not in ("completed", "stopped") or event.checkpoint_path is None or not event.run_dir:
+            return event
+        if self._skip_export.is_set():
+            return replace(event, message=f"{event.message}; the generator was not exported (the app was closing)")
+        from ganstudio.paths import ONNX_NAME
+
+        self.stage.emit("Exporting the generator...")
+        try:
+            onnx_path = trainer.export_onnx(Path(event.run_dir) / ONNX_NAME)
+        except Exception as exc:  # the checkpoint is saved: the training is not lost, say what failed
+            log.debug("export failed", exc_info=True)
+            return replace(event, reason="error", message=f"{event.message}, but exporting the generator failed: {exc}")
+        return replace(event, onnx_path=str(onnx_path))
 
     def _make_control(self, base: type) -> Any:
         worker = self

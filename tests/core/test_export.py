@@ -227,3 +227,25 @@ def test_diverged_generator_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="NaN"):
         export_onnx(g, cfg, TRAIN, tmp_path / "model.onnx")
     assert not (tmp_path / "model.onnx").exists()
+
+
+def test_an_export_prints_nothing(tmp_path: Path, capfd) -> None:
+    """The exporter's INFO lines (passes applied, nodes removed) stay out of a terminal that shows INFO logs."""
+    import logging
+    import sys
+
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        cfg = ModelConfig(arch="mlp", latent_dim=8, g_width=8, g_layers=2)
+        export_onnx(build_generator(cfg).eval(), cfg, None, tmp_path / "g.onnx")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    out, err = capfd.readouterr()
+    assert (tmp_path / "g.onnx").is_file()
+    assert out == "" and err == "", (out + err)[:2000]
+    assert logging.getLogger("onnx_ir").level == logging.NOTSET  # the exporter's loggers are put back

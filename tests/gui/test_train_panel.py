@@ -221,13 +221,20 @@ def test_stop_mid_run_saves_a_checkpoint(panel, qtbot, tmp_path, image_folder):
     configure(panel.form, image_folder, run_dir, minutes=30)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.current_step() >= 5, timeout=RUN_TIMEOUT_MS)
+    assert "ETA" in panel.header.stats_label.text()
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     assert not panel.stop_button.isEnabled()
+    assert panel.stage_label.text() == "Stopping"  # short: the note is in the bar, the stats line keeps its room
+    assert "saving the checkpoint" in panel.header.progress_bar.format()
+    assert "ETA" not in panel.header.stats_label.text()
     started = time.monotonic()
     wait_done(qtbot, panel)
     assert time.monotonic() - started < 20  # saving + ONNX export: a few seconds, more on a busy machine
     result = panel.last_result()
     assert result.reason == "stopped" and result.step >= 5
+    stats = panel.header.stats_label.text()
+    assert f"step {result.step:,}" in stats and "ETA" not in stats  # final numbers, no stale ETA
+    assert panel.stage_label.text() == "Training stopped" and "stopped" in panel.header.progress_bar.format()
     assert (run_dir / "checkpoint.safetensors").is_file()
     assert panel.load_button.isEnabled() and no_running_threads(panel)
 
@@ -451,3 +458,97 @@ def test_reset_reads_the_declared_defaults_and_errors_mark_the_named_widget(qtbo
     form.reset_defaults()
     assert form.is_valid(), form.error()
     assert form.configs()[1].batch_size == TrainConfig().batch_size and not form.widget("d_beta2").styleSheet()
+
+
+# ---------------------------------------------------------------------------------------------- run folder
+@pytest.mark.slow
+def test_the_run_folder_field_shows_the_real_folder_during_and_after_an_automatic_run(
+    panel, qtbot, tmp_path, image_folder, monkeypatch
+):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    configure(panel.form, image_folder, tmp_path / "unused", steps=15)
+    panel.form.run_dir_edit.setText("")  # automatic
+    panel.start()
+    edit = panel.form.run_dir_edit
+    shown = edit.text()
+    assert shown and Path(shown).parent == tmp_path / "data-home" / "ganstudio" / "runs"
+    wait_done(qtbot, panel)
+    assert panel.last_result().run_dir == shown
+    assert edit.text() == "" and Path(shown).name in edit.placeholderText() and shown in edit.toolTip()
+    assert panel.form.is_valid() and panel.start_button.isEnabled()  # the next run gets a new folder again
+
+
+def test_resume_a_run_asks_in_the_runs_folder(panel, monkeypatch, tmp_path):
+    from ganstudio.gui import train_form
+    from ganstudio.paths import runs_root
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    asked = []
+    monkeypatch.setattr(train_form, "choose_directory", lambda *args: asked.append(args) or "")
+    panel.resume_run_button.click()
+    assert asked and asked[0][2] == str(runs_root()) and str(tmp_path) in asked[0][2]
+
+
+@pytest.mark.slow
+def test_quitting_mid_run_saves_within_two_seconds_while_the_window_keeps_painting(qtbot, tmp_path, image_folder):
+    from PySide6.QtCore import QTimer
+
+    panel = TrainPanel(preview_seconds=0.3)
+    qtbot.addWidget(panel)
+    panel.show()
+    run_dir = tmp_path / "run"
+    configure(panel.form, image_folder, run_dir, minutes=30)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.current_step() >= 5, timeout=RUN_TIMEOUT_MS)
+
+    ticks, texts = [], []
+    beat = QTimer(interval=20)  # runs only while the UI thread processes events
+
+    def look() -> None:
+        ticks.append(time.monotonic())
+        texts.extend(d.labelText() for d in panel.findChildren(QProgressDialog) if d.isVisible())
+
+    beat.timeout.connect(look)
+    beat.start()
+    started = time.monotonic()
+    assert panel.shutdown_with_feedback()
+    seconds = time.monotonic() - started
+    beat.stop()
+    assert seconds < 2.0, f"quitting took {seconds:.2f} s"
+    assert not panel.is_running() and no_running_threads(panel)
+    assert any(text.startswith("Saving the run...") for text in texts)  # the user is told what happens
+    gaps = np.diff([started, *ticks])
+    assert len(ticks) >= 3 and gaps.max() < 0.5  # the event loop kept running: the window kept painting
+    assert (run_dir / "checkpoint.safetensors").is_file()  # saved, so it can be resumed ...
+    assert not (run_dir / "generator.onnx").exists()  # ... and the slow export was skipped
+    assert "not exported" in panel.last_result().message
+    assert not any(d.isVisible() for d in panel.findChildren(QProgressDialog))
+
+
+@pytest.mark.slow
+def test_a_slow_quit_says_why(qtbot, tmp_path, image_folder, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from ganstudio.core import training
+
+    original = training.Trainer.save
+
+    def slow_save(self):
+        time.sleep(1.0)  # a large model on a slow disk
+        return original(self)
+
+    monkeypatch.setattr(training.Trainer, "save", slow_save)
+    panel = TrainPanel(preview_seconds=0.3)
+    qtbot.addWidget(panel)
+    panel.show()
+    configure(panel.form, image_folder, tmp_path / "run", minutes=30)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.current_step() >= 3, timeout=RUN_TIMEOUT_MS)
+    texts: list[str] = []
+    beat = QTimer(interval=50)
+    beat.timeout.connect(lambda: texts.extend(d.labelText() for d in panel.findChildren(QProgressDialog)))
+    beat.start()
+    assert panel.shutdown_with_feedback(explain_after_ms=200)
+    beat.stop()
+    assert any("Still writing the checkpoint" in text for text in texts)
+    assert (tmp_path / "run" / "checkpoint.safetensors").is_file() and no_running_threads(panel)

@@ -4,6 +4,7 @@ header's numbers, the samples' fitting rule and the result line."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -87,10 +88,23 @@ def test_header_shows_the_numbers_and_the_bar(qtbot):
         header.stats_label.text() == "epoch 1.25   ·   step 1,200   ·   850 img/s   ·   elapsed 1:10   ·   ETA 1:02:05"
     )
     assert header.progress_bar.value() == 250 and header.progress_bar.format() == "25%"
+    header.show_stopping()
+    assert header.stage() == "Stopping" and "saving the checkpoint" in header.progress_bar.format()
+    assert "ETA" not in header.stats_label.text() and "step 1,200" in header.stats_label.text()
+    header.show_metrics(replace(metrics, step=1210, progress=0.54))  # the step in flight still reports
+    assert "ETA" not in header.stats_label.text() and "saving the checkpoint" in header.progress_bar.format()
+    header.show_finished("Training stopped", completed=False)
+    assert header.stage() == "Training stopped" and "ETA" not in header.stats_label.text()
+    assert header.progress_bar.value() == 540 and header.progress_bar.format() == "54% (stopped)"
+    header.reset()
     header.set_progress(None)
     assert header.is_busy()
     header.show_finished("Training stopped", completed=False)
     assert not header.is_busy() and header.stage() == "Training stopped"
+    assert header.progress_bar.format() == "stopped"
+    header.show_metrics(replace(metrics, progress=None, eta_seconds=None))
+    header.show_ended("Failed", "failed")
+    assert header.progress_bar.format() == "failed at step 1,200" and not header.is_busy()
     header.show_finished("Training complete", completed=True)
     assert header.progress_bar.value() == header.progress_bar.maximum()
     assert format_duration(None) == "--" and format_duration(float("nan")) == "--"

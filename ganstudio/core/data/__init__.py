@@ -29,6 +29,7 @@ from ganstudio.core.data.named import (
     load_named_dataset,
     locate_dataset,
     read_split,
+    recognise_idx_folder,
     resize_dataset,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "locate_dataset",
     "read_idx",
     "read_split",
+    "recognise_idx_folder",
     "resize_dataset",
     "write_idx",
 ]

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ganstudio.core.data.dataset import DataError, ImageDataset
+from ganstudio.core.data.named import recognise_idx_folder
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
 PROGRESS_EVERY = 64  # images between progress reports: often enough for a bar, rare enough for a GUI
@@ -69,6 +70,17 @@ def _check_folder(path: Path) -> None:
         raise DataError(f"{path}: folder not found")
     if not path.is_dir():
         raise DataError(f"{path}: not a folder (choose the folder that holds the images)")
+
+
+def _idx_hint(root: Path) -> str:
+    """Advice for a folder of MNIST / Fashion-MNIST IDX files chosen as an image folder."""
+    name = recognise_idx_folder(root)
+    if name is None:
+        return ""
+    return (
+        f". It holds the IDX files of {name}: choose {name} as the dataset with this folder as its data folder "
+        f"(--dataset {name} --data-dir {root} on the command line)"
+    )
 
 
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
@@ -165,7 +177,7 @@ def load_image_folder(
     _check_folder(root)
     files = _image_files(root)
     if not files:
-        raise DataError(f"{root}: no PNG, JPEG or BMP images in this folder or its subfolders")
+        raise DataError(f"{root}: no PNG, JPEG or BMP images in this folder or its subfolders{_idx_hint(root)}")
     plan = _plan(root, files)
     if plan.ignored_in_root:
         log(

@@ -123,6 +123,22 @@ def other_dataset_of(name: str, label_path: Path, split: str) -> str | None:
     return None
 
 
+def recognise_idx_folder(folder: Path) -> str | None:
+    """The built-in dataset whose IDX files lie in `folder` (or its `<name>/` subfolder), or None.
+
+    Either split suffices, gzipped or not. Both datasets use the same file names, so the labels' hash says which
+    it is; labels matching neither dataset's published files are taken for MNIST (both load the same way).
+    """
+    folder = Path(folder)
+    for name in DATASET_FILES:
+        for place in (folder, folder / name):
+            for split in SPLITS:
+                pair = find_pair(name, place, split)
+                if pair is not None:
+                    return other_dataset_of(name, pair[1], split) or name
+    return None
+
+
 def locate_dataset(name: str, data_dir: Path | None = None) -> tuple[Path, str] | None:
     """The first folder, in search order, holding the train pair or else the test pair of this dataset."""
     for folder, _origin in search_locations(name, data_dir):
@@ -140,12 +156,13 @@ def _not_found_message(name: str, data_dir: Path | None) -> str:
     train = [f.name for f in spec.files if f.split == "train"]
     test = [f.name for f in spec.files if f.split == "test"]
     lines.append(
-        f"A folder qualifies if it holds {' and '.join(train)} (or the test pair {' and '.join(test)}), gzipped or not."
+        f"A folder qualifies if it holds {' and '.join(train)}, or the test pair alone: {' and '.join(test)} "
+        "(gzipped or not)."
     )
     lines.append(
         f"To get them, let GAN Studio download them (into {default_download_dir(name)}), "
-        f"or download them yourself from {spec.mirrors[0]} and put them in a folder you pass "
-        f"with the --data-dir option or the {DATA_ENV_VAR} environment variable."
+        f"or download them yourself from {spec.mirrors[0]} and choose their folder as the Data folder in the "
+        f"Train tab (the --data-dir option of the command line, or the {DATA_ENV_VAR} environment variable)."
     )
     return "\n".join(lines)
 
@@ -191,7 +208,9 @@ def load_named_dataset(
     if found is None:
         if not download:
             raise DataError(_not_found_message(name, data_dir))
-        found = (download_dataset(name, default_download_dir(name), progress=progress, cancel=cancel), "train")
+        target = default_download_dir(name)
+        log(f"{DATASET_FILES[name].title} was not found on this computer; downloading it into {target}")
+        found = (download_dataset(name, target, progress=progress, cancel=cancel), "train")
         downloaded = True
     folder, split = found
     dataset = read_split(name, folder, split)

@@ -94,8 +94,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from ganstudio.core.imaging import make_grid, save_png
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.imaging import make_grid, save_png
+    from ganstudio.runtime.latent import sample_latents
 
     _check_positive(n=args.n, scale=args.scale)
     backend = _open(args.model)
@@ -109,8 +109,8 @@ def run_sample(args: argparse.Namespace) -> int:
 
 def run_interpolate(args: argparse.Namespace) -> int:
     from ganstudio.cli.main import CliError
-    from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
-    from ganstudio.core.latent import keyframe_path, sample_latents
+    from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+    from ganstudio.runtime.latent import keyframe_path, sample_latents
 
     if len(args.seeds) < 2:
         raise CliError("--seeds needs at least two seeds")

@@ -27,7 +27,7 @@ from torch import nn
 
 from ganstudio import __version__
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
-from ganstudio.core.imaging import atomic_write
+from ganstudio.runtime.imaging import atomic_write
 from ganstudio.errors import GanStudioError
 
 # Metadata keys the exporter owns; extra_metadata may not overwrite them (it would break the contract).

@@ -705,7 +705,7 @@ def evaluate_model(
     reference, model, seconds. JSON-serialisable. Datasets without a shipped classifier give
     `{"available": False, "reason": ..., "dataset": ...}`. Raises MetricsError for unusable inputs.
     """
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     start = time.perf_counter()
     info = backend.info

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.imaging import save_png, upscale
-from ganstudio.core.latent import sample_latents, truncate
+from ganstudio.runtime.imaging import save_png, upscale
+from ganstudio.runtime.latent import sample_latents, truncate
 from ganstudio.gui.caption import Caption
 from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.image_view import ImageView, to_qimage

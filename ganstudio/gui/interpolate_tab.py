@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
-from ganstudio.core.latent import keyframe_path, truncate
+from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+from ganstudio.runtime.latent import keyframe_path, truncate
 from ganstudio.gui.dialogs import make_header, make_panel, make_row, make_title
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentState

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.imaging import atomic_write
+from ganstudio.runtime.imaging import atomic_write
 from ganstudio.errors import GanStudioError
 
 SLIDER_RANGE = 3.0  # sliders span -3..+3 standard deviations

@@ -122,8 +122,8 @@ def evaluate_snapshot(
 
     import torch  # only here: building the GUI must not import torch
 
-    from ganstudio.core.inference import generator_from_snapshot
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.core.torch_backend import generator_from_snapshot
+    from ganstudio.runtime.latent import sample_latents
 
     cfg = job.snapshot.model_config
     backend = generator_from_snapshot(job.snapshot)  # never draws from the training thread's RNG

@@ -115,7 +115,7 @@ def train_recipe(
     from ganstudio.core.data import load_dataset
     from ganstudio.core.events import StepMetrics, TrainingFinished
     from ganstudio.core.export import export_onnx
-    from ganstudio.core.inference import OnnxGenerator
+    from ganstudio.runtime.backends import OnnxGenerator
     from ganstudio.core.metrics import evaluate_model, format_report
     from ganstudio.core.training import Trainer
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ganstudio.core import metrics
-from ganstudio.core.inference import ModelInfo
+from ganstudio.runtime.model_info import ModelInfo
 from ganstudio.core.metrics import (
     MetricsError,
     evaluate_generator_images,

@@ -15,8 +15,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from ganstudio.core.imaging import to_uint8
-from ganstudio.core.latent import truncate
+from ganstudio.runtime.imaging import to_uint8
+from ganstudio.runtime.latent import truncate
 from ganstudio.gui.render_worker import RenderService
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -97,7 +97,7 @@ def test_clicking_a_grid_cell_makes_it_current(make_window, tiny_onnx, qtbot):
     qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.cell_rect(9).center().toPoint())
     assert grid.selected() == 9
     z = explore.latent_state().z
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     np.testing.assert_allclose(z, sample_latents(64, 8, explore.seed_spin.value())[9], atol=1e-6)
     for dim in range(8):
@@ -107,7 +107,7 @@ def test_clicking_a_grid_cell_makes_it_current(make_window, tiny_onnx, qtbot):
 
 
 def test_the_grid_can_be_driven_from_the_keyboard(make_window, tiny_onnx, qtbot):
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     window = make_window(tiny_onnx)
     explore = window.explore

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganstudio.core.imaging import to_uint8
-from ganstudio.core.latent import keyframe_path, truncate
+from ganstudio.runtime.imaging import to_uint8
+from ganstudio.runtime.latent import keyframe_path, truncate
 from ganstudio.gui.interpolate_tab import path_labels
 from ganstudio.gui.latent_sliders import LatentState
 

@@ -45,8 +45,8 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     from ganstudio.core.checkpoint import load_generator
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.events import StepMetrics, TrainingFinished
-    from ganstudio.runtime.backends import OnnxGenerator
     from ganstudio.core.training import Trainer
+    from ganstudio.runtime.backends import OnnxGenerator
 
     run_dir = workdir / f"{arch}-{loss}-{'cond' if conditional else 'uncond'}"
     model = ModelConfig(arch=arch, num_classes=data.num_classes if conditional else 0, class_names=data.class_names)

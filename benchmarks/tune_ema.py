@@ -37,9 +37,9 @@ def main() -> None:
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.data import load_dataset
     from ganstudio.core.events import StepMetrics
-    from ganstudio.core.torch_backend import TorchGenerator, model_info_from_configs
     from ganstudio.core.metrics import evaluate_model
     from ganstudio.core.networks import recalibrate_batch_norm, update_ema
+    from ganstudio.core.torch_backend import TorchGenerator, model_info_from_configs
     from ganstudio.core.training import Trainer
     from ganstudio.recipes.train_shipped import parse_overrides, split_overrides
 

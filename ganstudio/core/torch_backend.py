@@ -108,10 +108,7 @@ class TorchGenerator:
         module = self.module
         with torch.inference_mode():
             z_t = torch.from_numpy(z_arr).to(self.device)
-            if label_arr is None:
-                images = module(z_t)
-            else:
-                images = module(z_t, torch.from_numpy(label_arr).to(self.device))
+            images = module(z_t) if label_arr is None else module(z_t, torch.from_numpy(label_arr).to(self.device))
             images = ((images.float() + 1.0) * 0.5).clamp_(0.0, 1.0)  # tanh range -> [0, 1], like the ONNX file
             return images.cpu().numpy()  # (N, C, H, W) float32
 

@@ -18,8 +18,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ganstudio.runtime.imaging import to_uint8
 from ganstudio.gui.image_view import crisp_scale, paint_crisp, to_qimage
+from ganstudio.runtime.imaging import to_uint8
 
 
 class SampleGridView(QWidget):

@@ -69,7 +69,7 @@ def save_gif(frames: list[np.ndarray], path: Path | str, fps: float = 12.0, scal
     if not frames:
         raise ValueError("an animation needs at least one frame")
     images = [_pil_image(upscale(f, scale)) for f in frames]
-    duration = max(20, int(round(1000.0 / fps)))
+    duration = max(20, round(1000.0 / fps))
     atomic_write(
         Path(path),
         lambda tmp: images[0].save(

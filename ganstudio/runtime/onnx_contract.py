@@ -122,7 +122,9 @@ def check_latent_dim(meta: Mapping[str, str], z_in: TensorSpec, source: str) -> 
     """The latent size from metadata and z's shape, which must agree when both are known."""
     latent_meta, latent_shape = int_meta(meta, "latent_dim", source), _static(z_in.shape[1])
     if latent_meta is not None and latent_shape is not None and latent_meta != latent_shape:
-        raise ModelLoadError(f"{source}: metadata says latent_dim={latent_meta} but input 'z' takes [N, {latent_shape}]")
+        raise ModelLoadError(
+            f"{source}: metadata says latent_dim={latent_meta} but input 'z' takes [N, {latent_shape}]"
+        )
     latent_dim = latent_meta or latent_shape
     if not latent_dim or latent_dim < 1:
         raise ModelLoadError(

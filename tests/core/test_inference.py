@@ -15,10 +15,10 @@ from onnx import TensorProto, helper
 
 from ganstudio.core.config import ModelConfig, TrainConfig
 from ganstudio.core.export import export_onnx
+from ganstudio.core.networks import build_generator, init_weights
 from ganstudio.core.torch_backend import TorchGenerator, model_info_from_configs
 from ganstudio.runtime.backends import GeneratorBackend, OnnxGenerator, blend_classes, open_generator
 from ganstudio.runtime.model_info import ModelLoadError
-from ganstudio.core.networks import build_generator, init_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = dict(latent_dim=8, g_width=8, d_width=8)
@@ -67,7 +67,7 @@ def _save_model(
 
 
 def test_onnx_info_comes_from_metadata(models) -> None:
-    path, cfg, _ = models["cond"]
+    path, _, _ = models["cond"]
     with OnnxGenerator(path) as gen:
         assert isinstance(gen, GeneratorBackend)
         info = gen.info
@@ -256,7 +256,7 @@ def test_missing_and_unknown_files(tmp_path: Path) -> None:
         OnnxGenerator(tmp_path / "nope.onnx")
     other = tmp_path / "weights.pt"
     other.write_bytes(b"\x80\x04")
-    with pytest.raises(ModelLoadError, match="not a GAN Studio model: expected .onnx, .safetensors or a run folder"):
+    with pytest.raises(ModelLoadError, match=r"not a GAN Studio model: expected \.onnx, \.safetensors or a run folder"):
         open_generator(other)
     with pytest.raises(ValueError, match="backend"):
         open_generator(other, backend="tensorflow")
@@ -338,7 +338,7 @@ def test_damaged_checkpoint_is_a_load_error(checkpoint_module, tmp_path: Path) -
     empty_run.mkdir()
     with pytest.raises(ModelLoadError):
         open_generator(empty_run)
-    with pytest.raises(ModelLoadError, match="no generator.onnx"):
+    with pytest.raises(ModelLoadError, match=r"no generator\.onnx"):
         open_generator(empty_run, backend="onnxruntime")
 
 
@@ -362,7 +362,7 @@ def test_class_blend_is_a_declared_capability(models) -> None:
     morphed, mode = blend_classes(torch_gen, z, labels, 2, 1.0)
     assert mode == "embedding"  # t = 1 is exactly class 2
     np.testing.assert_allclose(morphed, torch_gen.generate(z, np.array([2, 2])), atol=1e-5)
-    uncond_path, uncond_cfg, ug = models["uncond"]
+    _, uncond_cfg, ug = models["uncond"]
     assert TorchGenerator(copy.deepcopy(ug), model_info_from_configs(uncond_cfg, TRAIN)).supports_class_blend is False
 
 

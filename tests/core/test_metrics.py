@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from ganstudio.core import metrics
-from ganstudio.runtime.model_info import ModelInfo
 from ganstudio.core.metrics import (
     MetricsError,
     evaluate_generator_images,
@@ -25,6 +24,7 @@ from ganstudio.core.metrics import (
     held_out_split,
     prepare_images,
 )
+from ganstudio.runtime.model_info import ModelInfo
 from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()

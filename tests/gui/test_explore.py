@@ -15,9 +15,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
+from ganstudio.gui.render_worker import RenderService
 from ganstudio.runtime.imaging import to_uint8
 from ganstudio.runtime.latent import truncate
-from ganstudio.gui.render_worker import RenderService
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -145,9 +145,9 @@ def test_reseed_truncation_randomize_and_reset(make_window, tiny_onnx, qtbot):
     explore.trunc_slider.setValue(50)
     assert explore.latent_state().truncation == pytest.approx(0.5)
     wait_picture(qtbot, window)
-    old_grid = explore._grid_z
+    old_grid = explore.state.grid_z
     explore.reseed(1234)
-    qtbot.waitUntil(lambda: explore._grid_z is not old_grid and explore.seed_spin.value() == 1234)
+    qtbot.waitUntil(lambda: explore.state.grid_z is not old_grid and explore.seed_spin.value() == 1234)
     assert explore.grid.selected() is None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
 
@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.renderer = RenderService(self)
         self.models = ModelManager(self.renderer, self.settings, self)
-        self._backend = None
+        self._backend: GeneratorBackend | None = None
         self._path = ""  # file or folder of the current model ("" for the live generator)
         self._closed = False
 
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
 
     # -- models -------------------------------------------------------------------------------------------
 
-    def backend(self):
+    def backend(self) -> GeneratorBackend | None:
         return self._backend
 
     def model_path(self) -> str:
@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     @Slot(object, str)
-    def _on_opened(self, backend, path: str) -> None:
+    def _on_opened(self, backend: GeneratorBackend, path: str) -> None:
         if self._closed:
             self.renderer.retire(backend)
             return
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.explore)
 
     @Slot(object)
-    def _on_snapshot(self, snapshot) -> None:
+    def _on_snapshot(self, snapshot: object) -> None:
         if self.live_action.isChecked():
             self.models.open_snapshot(snapshot)
 
@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
 
     # -- files --------------------------------------------------------------------------------------------
 
-    def _guarded(self, title: str, action, path: str, done: str) -> bool:
+    def _guarded(self, title: str, action: Callable[[str], None], path: str, done: str) -> bool:
         try:
             action(path)
         except (OSError, ValueError) as exc:
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
     def export_gif_dialog(self) -> None:
         self._export("Export GIF", "interpolation.gif", dialogs.GIF_FILTER, ".gif", self.interpolate.export_gif)
 
-    def _export(self, title: str, name: str, file_filter: str, suffix: str, action) -> None:
+    def _export(self, title: str, name: str, file_filter: str, suffix: str, action: Callable[[str], None]) -> None:
         if not self.interpolate.frame_count():
             self.tabs.setCurrentWidget(self.interpolate)
             return self.show_status("Set keyframes A and B in the Interpolate tab first")
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         self.interpolate.on_rendered(result)
 
     @Slot(str, object)
-    def _on_keyframe(self, role: str, state) -> None:
+    def _on_keyframe(self, role: str, state: LatentState) -> None:
         self.interpolate.set_keyframe(role, state)
         self.show_status({"A": "Set interpolation A", "B": "Set interpolation B"}.get(role, "Added a keyframe"))
 
@@ -304,27 +304,27 @@ class MainWindow(QMainWindow):
         )
 
     @staticmethod
-    def _dropped_paths(event) -> list[str]:
+    def _dropped_paths(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[str]:
         mime = event.mimeData()
         return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         paths = self._dropped_paths(event)
-        if paths and (is_model_path(paths[0]) or Path(paths[0]).suffix.lower() in (".json", ".npy")):
+        if paths and (is_model_path(paths[0]) or is_latent_path(paths[0])):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = self._dropped_paths(event)
         if not paths:
             return event.ignore()
         event.acceptProposedAction()
         path = paths[0]
-        if Path(path).suffix.lower() in (".json", ".npy"):
+        if is_latent_path(path):
             self.load_latent(path)
         else:
             self.open_path(path)

@@ -114,7 +114,7 @@ def test_dimension_choice() -> None:
     assert choice.dims == list(range(16))
     choice.apply_text("0-3, 10")
     assert choice.dims == [0, 1, 2, 3, 10]
-    with pytest.raises(ValueError, match="outside 0..63"):
+    with pytest.raises(ValueError, match=r"outside 0\.\.63"):
         choice.apply_text("70")
     choice.set_show_all(True)
     assert len(choice.dims) == 64

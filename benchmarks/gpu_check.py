@@ -45,8 +45,8 @@ def check_case(arch: str, loss: str, conditional: bool, data, steps: int, workdi
     from ganstudio.core.checkpoint import load_generator
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.events import StepMetrics, TrainingFinished
-    from ganstudio.core.inference import OnnxGenerator
     from ganstudio.core.training import Trainer
+    from ganstudio.runtime.backends import OnnxGenerator
 
     run_dir = workdir / f"{arch}-{loss}-{'cond' if conditional else 'uncond'}"
     model = ModelConfig(arch=arch, num_classes=data.num_classes if conditional else 0, class_names=data.class_names)
@@ -125,7 +125,7 @@ def throughput(arch: str, batch_size: int, data, seconds: float, device: str) ->
 def onnxruntime_gpu(model_path: Path) -> dict:
     import onnxruntime as ort
 
-    from ganstudio.core.inference import OnnxGenerator
+    from ganstudio.runtime.backends import OnnxGenerator
 
     available = ort.get_available_providers()
     result = {"onnxruntime": ort.__version__, "providers": available}

@@ -80,8 +80,9 @@ def main() -> None:
     import torch
 
     from ganstudio.core.checkpoint import load_generator
-    from ganstudio.core.inference import OnnxGenerator, TorchGenerator
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.core.torch_backend import TorchGenerator
+    from ganstudio.runtime.backends import OnnxGenerator
+    from ganstudio.runtime.latent import sample_latents
 
     torch.set_num_threads(1)  # the app renders with one intra-op thread in both backends
     onnx_backend = OnnxGenerator(Path(args.model))

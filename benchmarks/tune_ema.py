@@ -38,9 +38,9 @@ def main() -> None:
     from ganstudio.core.config import ModelConfig, TrainConfig
     from ganstudio.core.data import load_dataset
     from ganstudio.core.events import StepMetrics
-    from ganstudio.core.inference import ModelInfo, TorchGenerator
     from ganstudio.core.metrics import QualityReport, evaluate_model, format_report
     from ganstudio.core.networks import recalibrate_batch_norm, update_ema
+    from ganstudio.core.torch_backend import TorchGenerator, model_info_from_configs
     from ganstudio.core.training import Trainer
     from ganstudio.recipes.train_shipped import parse_overrides, split_overrides
 
@@ -59,7 +59,7 @@ def main() -> None:
     trainer = Trainer(model_config, train_config, data)
     decays = [float(d) for d in args.decays.split(",")]
     emas = {d: copy.deepcopy(trainer.generator).eval() for d in decays}
-    info = ModelInfo.from_configs(model_config, train_config, source="tuning", backend="torch", summary={})
+    info = model_info_from_configs(model_config, train_config, source="tuning", backend="torch", summary={})
 
     def calibrated(module: torch.nn.Module) -> torch.nn.Module:
         module = copy.deepcopy(module)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ganstudio import __version__
 from ganstudio.errors import GanStudioError
+from ganstudio.paths import MODEL_SUFFIXES
 
 COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
 
@@ -44,11 +47,24 @@ def _launch_gui(model: str | None) -> int:
     return run_app(sys.argv[:1], model)
 
 
+def _names_a_model(word: str) -> bool:
+    """`ganstudio WORD` opens the app on WORD when it is an existing path or ends in a model suffix."""
+    return Path(word).exists() or word.lower().endswith(MODEL_SUFFIXES)
+
+
+def unknown_command_message(word: str) -> str:
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; commands: {', '.join(COMMANDS)}"
+    return f"unknown command '{word}'{hint} (a model to open must be an existing path or end in .onnx/.safetensors)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    # `ganstudio path/to/model.onnx` opens that model in the app.
     if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
-        args_list = ["gui", *args_list]
+        if not _names_a_model(args_list[0]):  # a typo such as `ganstudio trian` must not open the app
+            print(f"ganstudio: error: {unknown_command_message(args_list[0])}", file=sys.stderr)
+            return 2
+        args_list = ["gui", *args_list]  # `ganstudio path/to/model.onnx` opens that model in the app
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:

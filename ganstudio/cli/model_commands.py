@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ganstudio.paths import shipped_model_path
+
+if TYPE_CHECKING:
+    from ganstudio.runtime.backends import GeneratorBackend
+    from ganstudio.runtime.model_info import ModelInfo
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    model_help = "an .onnx model, a .safetensors checkpoint or a run folder"
+    model_help = "an .onnx model, a .safetensors checkpoint, a run folder or a shipped model's name (mnist)"
 
     export = sub.add_parser("export", help="export a run's generator to ONNX")
     export.add_argument("source", help="run folder or checkpoint")
@@ -55,13 +62,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(handler=run_evaluate)
 
 
-def _open(path: str):
-    from ganstudio.core.inference import open_generator
+def resolve_model(name: str) -> Path:
+    """The model a command argument names: a path when one exists, else a shipped model's name ("mnist")."""
+    path = Path(name)
+    if path.exists():
+        return path
+    shipped = shipped_model_path(name)
+    return shipped if shipped.is_file() else path  # a missing path keeps its own "file not found" message
 
-    return open_generator(Path(path))
+
+def _open(name: str) -> GeneratorBackend:
+    from ganstudio.runtime.backends import open_generator
+
+    return open_generator(resolve_model(name))
 
 
-def _labels_for(info, n: int, label: int | None) -> np.ndarray | None:
+def _labels_for(info: ModelInfo, n: int, label: int | None) -> np.ndarray | None:
     from ganstudio.cli.main import CliError
 
     if not info.num_classes:
@@ -94,8 +110,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from ganstudio.core.imaging import make_grid, save_png
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.imaging import make_grid, save_png
+    from ganstudio.runtime.latent import sample_latents
 
     _check_positive(n=args.n, scale=args.scale)
     backend = _open(args.model)
@@ -109,8 +125,8 @@ def run_sample(args: argparse.Namespace) -> int:
 
 def run_interpolate(args: argparse.Namespace) -> int:
     from ganstudio.cli.main import CliError
-    from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
-    from ganstudio.core.latent import keyframe_path, sample_latents
+    from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+    from ganstudio.runtime.latent import keyframe_path, sample_latents
 
     if len(args.seeds) < 2:
         raise CliError("--seeds needs at least two seeds")
@@ -132,7 +148,9 @@ def run_interpolate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generate_batched(backend, z: np.ndarray, labels: np.ndarray | None, batch: int = 256) -> np.ndarray:
+def _generate_batched(
+    backend: GeneratorBackend, z: np.ndarray, labels: np.ndarray | None, batch: int = 256
+) -> np.ndarray:
     parts = [
         backend.generate(z[i : i + batch], None if labels is None else labels[i : i + batch])
         for i in range(0, len(z), batch)

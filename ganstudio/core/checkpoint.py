@@ -177,7 +177,7 @@ def write_run_summary(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """A human-readable run.json next to the checkpoint (the checkpoint itself stays the source of truth)."""
-    from ganstudio.core.imaging import atomic_write
+    from ganstudio.runtime.imaging import atomic_write
 
     document = {
         "ganstudio_version": __version__,

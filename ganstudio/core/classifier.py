@@ -249,7 +249,7 @@ def export_classifier_onnx(model: DigitClassifier, path: Path, metadata: dict[st
     import onnx
     import onnxruntime as ort
 
-    from ganstudio.core.imaging import atomic_write
+    from ganstudio.runtime.imaging import atomic_write
 
     model = model.cpu().eval()
     proto, wrapper = _export_proto(model)

@@ -29,8 +29,8 @@ from torch import nn
 
 from ganstudio import __version__
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
-from ganstudio.core.imaging import atomic_write
 from ganstudio.errors import GanStudioError
+from ganstudio.runtime.imaging import atomic_write
 
 # Metadata keys the exporter owns; extra_metadata may not overwrite them (it would break the contract).
 RESERVED_KEYS = frozenset(

@@ -76,8 +76,8 @@ def _generate(
     """The job's samples, (N, C, H, W) in [0, 1], or None when cancelled between batches."""
     import torch  # only here: building the GUI must not import torch
 
-    from ganstudio.core.inference import generator_from_snapshot
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.core.torch_backend import generator_from_snapshot
+    from ganstudio.runtime.latent import sample_latents
 
     backend = generator_from_snapshot(job.snapshot)  # never draws from the training thread's RNG
     z = sample_latents(job.samples, job.snapshot.model_config.latent_dim, job.seed)

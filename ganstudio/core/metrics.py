@@ -313,7 +313,7 @@ def evaluate_model(
     (per-class fields stay None for unconditional models). Datasets without a shipped classifier give an
     UnavailableReport before anything is generated. Raises MetricsError for unusable inputs.
     """
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     start = time.perf_counter()
     info = backend.info

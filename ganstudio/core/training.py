@@ -456,7 +456,7 @@ class Trainer:
         return ((images.float().cpu().numpy() + 1.0) / 2.0).clip(0.0, 1.0)
 
     def _preview_events(self, save: bool) -> Iterator[TrainEvent]:
-        from ganstudio.core.imaging import make_grid, save_png
+        from ganstudio.runtime.imaging import make_grid, save_png
 
         self.calibrate_ema(PREVIEW_CALIBRATION_SAMPLES, PREVIEW_CALIBRATION_SECONDS)
         images = self.preview_images()

@@ -16,18 +16,23 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import onnxruntime  # noqa: F401  (must precede PySide6; see the module docstring)
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication, QIcon, QPaintEvent
 from PySide6.QtWidgets import QApplication
 
 import ganstudio
 from ganstudio.gui.settings import APPLICATION, ORGANIZATION
 from ganstudio.paths import resources_dir
 
-ICON_PATH = resources_dir() / "icons" / "ganstudio.svg"
+if TYPE_CHECKING:  # the window and its widgets are imported after the QApplication exists
+    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.render_worker import RenderResult
+
+ICON_NAME = "icons/ganstudio.svg"  # inside paths.resources_dir()
 STARTUP_REPORT_ENV = "GANSTUDIO_STARTUP_REPORT"
 _T_QT_IMPORTED = time.perf_counter()  # onnxruntime, Qt and pyqtgraph are in; only the startup report reads it
 
@@ -39,8 +44,10 @@ def configure_pyqtgraph() -> None:
 
 def create_application(argv: list[str]) -> QApplication:
     """The QApplication with names, high-DPI policy and icon set (reuses an existing instance)."""
-    app = QApplication.instance()
-    if app is None:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
         # Before the QApplication exists: fractional scale factors (150 %) stay exact instead of rounding.
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv)
@@ -50,8 +57,9 @@ def create_application(argv: list[str]) -> QApplication:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     app.setApplicationDisplayName("GAN Studio")
     app.setApplicationVersion(ganstudio.__version__)
-    if ICON_PATH.is_file():
-        app.setWindowIcon(QIcon(str(ICON_PATH)))
+    icon = resources_dir() / ICON_NAME
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     configure_pyqtgraph()
     return app
 
@@ -104,7 +112,7 @@ class _StartupReport(QObject):
     `monotonic` holds the same moments on time.monotonic(), so a parent process can time from its own spawn.
     """
 
-    def __init__(self, window, path: str, imported: float) -> None:
+    def __init__(self, window: MainWindow, path: str, imported: float) -> None:
         super().__init__(window)
         self._path, self._window = path, window
         self._marks = {"t_qt_imported": _T_QT_IMPORTED, "t_imports": imported, "t_window": time.perf_counter()}
@@ -112,27 +120,31 @@ class _StartupReport(QObject):
         window.renderer.rendered.connect(self._on_rendered)
         window.explore.view.installEventFilter(self)
 
-    def _on_rendered(self, result) -> None:
+    def _on_rendered(self, result: RenderResult) -> None:
         if result.request.channel == "current":
             self._mark("t_first_render")
 
     def _mark(self, name: str) -> None:
         self._marks.setdefault(name, time.perf_counter())
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() != QEvent.Type.Paint or watched.qimage() is None or "t_first_paint" in self._marks:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        from ganstudio.gui.image_view import ImageView  # loaded with the window already
+
+        if not isinstance(watched, ImageView) or not isinstance(event, QPaintEvent):
+            return False
+        if watched.qimage() is None or "t_first_paint" in self._marks:
             return False
         watched.paintEvent(event)  # paint now, so the time taken is after the sample's pixels are drawn
         self._mark("t_first_paint")
         watched.removeEventFilter(self)
         self._write()
-        QTimer.singleShot(0, QApplication.instance().quit)
+        QTimer.singleShot(0, QApplication.quit)
         return True
 
     def _write(self) -> None:
         now, mono, age = time.perf_counter(), time.monotonic(), process_age()
         origin = now - age if age is not None else _T_QT_IMPORTED
-        report = {k: round(v - origin, 4) for k, v in self._marks.items()}
+        report: dict[str, object] = {k: round(v - origin, 4) for k, v in self._marks.items()}
         report.update(
             origin="process start" if age is not None else "Qt imported",
             monotonic={k: mono - (now - v) for k, v in self._marks.items()},

@@ -1,9 +1,9 @@
 """The Explore tab: the current sample, large; a seeded 8x8 grid; latent sliders, truncation and classes.
 
-This tab is the controller of one exploration session: it owns the current latent (z before truncation,
-label, truncation, blend) and asks the RenderService for pictures. Its widgets only show values and report
-edits. Every edit posts a render on the "current" (or "grid") channel, latest-wins, so dragging a slider
-re-renders continuously without ever blocking the UI thread.
+A thin view of `runtime.exploration.Exploration`, which owns the current latent (z before truncation, class,
+truncation, blend, seed, grid selection). The widgets show the model's values and write user edits back to it;
+the model's callbacks re-render through the RenderService on the "current" (or "grid") channel, latest-wins,
+so dragging a slider re-renders continuously without ever blocking the UI thread.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QLabel,
     QMenu,
@@ -23,18 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.imaging import save_png, upscale
-from ganstudio.core.latent import sample_latents, truncate
 from ganstudio.gui.caption import Caption
 from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.image_view import ImageView, to_qimage
-from ganstudio.gui.latent_sliders import LatentSliders, LatentState, load_latent, save_latent
+from ganstudio.gui.latent_sliders import LatentSliders
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
+from ganstudio.runtime.backends import GeneratorBackend
+from ganstudio.runtime.exploration import GRID_COLUMNS, MAX_SEED, Exploration
+from ganstudio.runtime.imaging import save_png, upscale
+from ganstudio.runtime.latent_files import LatentState, load_latent, save_latent
 
-GRID_COLUMNS = 8
-GRID_SIZE = GRID_COLUMNS * GRID_COLUMNS
 EMPTY_TEXT = "Open a model (Ctrl+O) or train one"
 CROSSFADE_TIP = (
     "This model runs in onnxruntime, which only accepts whole class labels, so this slider "
@@ -42,6 +43,29 @@ CROSSFADE_TIP = (
     "checkpoint (.safetensors) or the live training generator blends the label embeddings."
 )
 MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
+TICKS = 100  # slider ticks per unit of truncation and blend
+
+
+def _set_quietly(widget: QSlider | QSpinBox | QComboBox, value: int) -> None:
+    """Show a model value without the widget reporting it back as a user edit."""
+    widget.blockSignals(True)
+    if isinstance(widget, QComboBox):
+        widget.setCurrentIndex(value)
+    else:
+        widget.setValue(value)
+    widget.blockSignals(False)
+
+
+def _layout(widget: QWidget) -> QBoxLayout:
+    layout = widget.layout()
+    assert isinstance(layout, QBoxLayout)  # make_panel / make_header lay their widget out in a box
+    return layout
+
+
+def _slider(maximum: int) -> QSlider:
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, maximum)
+    return slider
 
 
 class ExploreTab(QWidget):
@@ -49,24 +73,40 @@ class ExploreTab(QWidget):
     render_time = Signal(float)  # ms of the last "current" render
     keyframe_requested = Signal(str, object)  # role ("A", "B", "add"), LatentState
     slider_moved = Signal()  # the user moved a latent, truncation or blend slider (background work may wait)
+    save_image_requested = Signal()  # the user pressed Save…: the window asks where
 
     def __init__(self, renderer: RenderService, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer, self._settings = renderer, settings
-        self._backend = None
-        self._z = np.zeros(0, np.float32)  # current latent, before truncation
-        self._origin = self._z  # what Reset returns to: the selected sample's latent
-        self._label = 0
-        self._grid_z: np.ndarray | None = None  # raw latents behind the grid on screen
-        self._grid_labels: np.ndarray | None = None
-        self._selected: int | None = None
+        self._backend: GeneratorBackend | None = None
+        self.state = Exploration(
+            seed=settings.get_int("explore/seed", 0, 0, MAX_SEED),
+            truncation=settings.get_float("explore/truncation", 1.0, 0.0, 2.0),
+        )
         self._build()
         self._restore()
-        self.set_backend(None)
+        self.state.model_changed.connect(self._on_model_changed)
+        self.state.current_changed.connect(self._on_current_changed)
+        self.state.grid_changed.connect(self._on_grid_changed)
+        self.state.selection_changed.connect(self._on_selection_changed)
+        self._on_model_changed()
 
     # -- layout -------------------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        left = self._build_current_panel()
+        middle = self._build_grid_panel()
+        self.controls = self._build_controls()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for widget, stretch in ((left, 3), (middle, 3), (self.controls, 2)):
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def _build_current_panel(self) -> QWidget:
         self.view = ImageView(EMPTY_TEXT)
         self.view.setToolTip("The current sample, upscaled without smoothing. Ctrl+C copies it, Ctrl+S saves it.")
         self.caption = Caption()  # not a QLabel: its setText would re-layout the tab on every slider tick
@@ -77,16 +117,19 @@ class ExploreTab(QWidget):
         copy.clicked.connect(self.copy_image)
         self.save_button = QPushButton("Save…")
         self.save_button.setToolTip("Save the current image as PNG at the chosen scale (Ctrl+S)")
+        self.save_button.clicked.connect(self.save_image_requested)
         header = make_header("Current sample", self.caption)
-        header.layout().setStretchFactor(self.caption, 1)
+        _layout(header).setStretchFactor(self.caption, 1)
         left = make_panel(
             header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button), stretch_last=False
         )
-        left.layout().setStretch(1, 1)
+        _layout(left).setStretch(1, 1)
+        return left
 
-        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+    def _build_grid_panel(self) -> QWidget:
+        self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED)
         self.seed_spin.setToolTip("Seed of the sample grid: the same seed always gives the same 64 samples")
-        self.seed_spin.valueChanged.connect(self._on_seed)
+        self.seed_spin.valueChanged.connect(self.state.set_seed)
         self.reseed_button = reseed = QPushButton("Reseed")
         reseed.setToolTip("Draw a new random seed for the grid (Ctrl+Shift+R)")
         reseed.clicked.connect(lambda: self.reseed())
@@ -94,27 +137,31 @@ class ExploreTab(QWidget):
         self.grid.setToolTip("Click a sample to make it current; right-click to use it as an interpolation keyframe")
         self.grid.cell_clicked.connect(self.select_cell)
         self.grid.cell_context_requested.connect(self._grid_menu)
-        middle = make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
+        return make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
 
+    def _build_class_box(self) -> QWidget:
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("The class to generate (class-conditional models)")
-        self.class_combo.currentIndexChanged.connect(self._on_class)
+        self.class_combo.currentIndexChanged.connect(self.state.set_label)
         self.blend_combo = QComboBox()
         self.blend_combo.setToolTip("Second class for the blend slider")
-        self.blend_combo.currentIndexChanged.connect(lambda _i: self._request_current())
-        self.blend_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.blend_combo.currentIndexChanged.connect(self.state.set_blend_label)
+        self.blend_slider = _slider(TICKS)
         self.blend_slider.valueChanged.connect(self._on_blend)
         self.blend_value = QLabel("0.00")
         self.blend_mode = QLabel()
         self.blend_mode.setEnabled(False)  # drawn in the palette's secondary text colour
-        self.class_box = make_panel(
+        box = make_panel(
             make_row(QLabel("Class"), self.class_combo, 1, QLabel("Blend to"), self.blend_combo),
             make_row(QLabel("Blend"), self.blend_slider, self.blend_value, self.blend_mode),
             stretch_last=False,
         )
-        self.class_box.layout().setContentsMargins(0, 0, 0, 0)
+        _layout(box).setContentsMargins(0, 0, 0, 0)
+        return box
 
-        self.trunc_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=200)
+    def _build_controls(self) -> QWidget:
+        self.class_box = self._build_class_box()
+        self.trunc_slider = _slider(2 * TICKS)
         self.trunc_slider.setToolTip(
             "Truncation ψ: scales z towards the mean. Below 1: more typical, cleaner "
             "samples; above 1: more varied, stranger ones. Applies to the grid too."
@@ -127,10 +174,10 @@ class ExploreTab(QWidget):
         reset = QPushButton("Reset")
         reset.setToolTip("Back to the selected sample's latent, undoing slider edits (Ctrl+0)")
         reset.clicked.connect(self.reset)
-        self.sliders = LatentSliders()
+        self.sliders = LatentSliders(self.state.dims)
         self.sliders.value_changed.connect(self._on_slider)
-        self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self._z))
-        self.controls = make_panel(
+        self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self.state.z))
+        return make_panel(
             make_header("Latent"),
             self.class_box,
             make_row(QLabel("Truncation"), self.trunc_slider, self.trunc_label),
@@ -138,25 +185,11 @@ class ExploreTab(QWidget):
             self.sliders,
         )
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((left, 3), (middle, 3), (self.controls, 2)):
-            self.splitter.addWidget(widget)
-            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
-        self.splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
-
     def _restore(self) -> None:
         s = self._settings
-        for widget, value in (
-            (self.seed_spin, s.get_int("explore/seed", 0, 0, 2**31 - 1)),
-            (self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16)),
-            (self.trunc_slider, round(s.get_float("explore/truncation", 1.0, 0.0, 2.0) * 100)),
-        ):
-            widget.blockSignals(True)
-            widget.setValue(value)
-            widget.blockSignals(False)
+        _set_quietly(self.seed_spin, self.state.seed)
+        _set_quietly(self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16))
+        _set_quietly(self.trunc_slider, round(self.state.truncation * TICKS))
         self.trunc_label.setText(f"{self.truncation():.2f}")
         self.sliders.set_show_all(s.get_bool("explore/show_all_dims", False))
         state = s.get_bytes("explore/splitter")
@@ -165,7 +198,7 @@ class ExploreTab(QWidget):
 
     def save_settings(self) -> None:
         s = self._settings
-        s.set("explore/seed", self.seed_spin.value())
+        s.set("explore/seed", self.state.seed)
         s.set("explore/save_scale", self.scale_spin.value())
         s.set("explore/truncation", self.truncation())
         s.set("explore/show_all_dims", self.sliders.show_all())
@@ -173,14 +206,17 @@ class ExploreTab(QWidget):
 
     # -- model --------------------------------------------------------------------------------------------
 
-    def backend(self):
+    def backend(self) -> GeneratorBackend | None:
         return self._backend
 
-    def set_backend(self, backend) -> None:
+    def set_backend(self, backend: GeneratorBackend | None) -> None:
         """Show a new model; keeps the latent when the latent size is unchanged."""
-        old_dim = self._z.shape[0]
         self._backend = backend
         info = backend.info if backend is not None else None
+        self.state.set_model(info, backend.supports_class_blend if backend is not None else False)
+
+    def _on_model_changed(self) -> None:
+        info = self.state.info
         has = info is not None
         for widget in (
             self.controls,
@@ -191,40 +227,29 @@ class ExploreTab(QWidget):
             self.save_button,
         ):
             widget.setEnabled(has)
-        if not has:
-            self._z = self._origin = np.zeros(0, np.float32)
-            self._grid_z = self._grid_labels = None
+        if info is None:
             self.view.set_image(None)
             self.grid.set_images(None)
-            self.sliders.set_latent_dim(0)
             self.caption.setText("No model")
             self.class_box.setVisible(False)
             return
-        if info.latent_dim != old_dim:
-            self._z = sample_latents(GRID_SIZE, info.latent_dim, self.seed_spin.value())[0]
-            self._origin, self._selected = self._z.copy(), 0
-            self._grid_z = None
-        self._setup_classes(info)
-        self.sliders.set_latent_dim(info.latent_dim)
-        self.sliders.set_values(self._z)
-        self._update_caption()
-        self._request_current()
-        self._request_grid()
+        self._setup_classes()
+        self.grid.set_selected(self.state.selected)
+        self._on_current_changed()
+        self._on_grid_changed()
 
-    def _setup_classes(self, info) -> None:
+    def _setup_classes(self) -> None:
+        info = self.state.info
+        assert info is not None
         self.class_box.setVisible(info.conditional)
         names = [f"{i}: {info.class_name(i)}" if info.class_names else str(i) for i in range(info.num_classes)]
-        for combo, index in (
-            (self.class_combo, min(self._label, max(0, info.num_classes - 1))),
-            (self.blend_combo, min(1, max(0, info.num_classes - 1))),
-        ):
+        for combo, index in ((self.class_combo, self.state.label), (self.blend_combo, self.state.blend_label)):
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(names)
             combo.setCurrentIndex(index)
             combo.blockSignals(False)
-        self._label = max(0, self.class_combo.currentIndex())
-        morph = hasattr(self._backend, "generate_blend")
+        morph = self.state.supports_class_blend
         self.blend_slider.setToolTip(MORPH_TIP if morph else CROSSFADE_TIP)
         self.blend_mode.setText("morph" if morph else "cross-fade")
         self.blend_mode.setToolTip(self.blend_slider.toolTip())
@@ -232,108 +257,49 @@ class ExploreTab(QWidget):
     # -- state --------------------------------------------------------------------------------------------
 
     def truncation(self) -> float:
-        return self.trunc_slider.value() / 100.0
+        return self.state.truncation
 
     def latent_state(self) -> LatentState | None:
-        if self._backend is None:
-            return None
-        label = self._label if self._backend.info.conditional else None
-        return LatentState(self._z.copy(), label, self.truncation())
+        return self.state.latent_state()
 
     def set_latent_state(self, state: LatentState) -> None:
-        self._z = np.asarray(state.z, np.float32).copy()
-        self._origin, self._selected = self._z.copy(), None
-        self.grid.set_selected(None)
-        if state.label is not None and self.class_combo.count():
-            self.class_combo.blockSignals(True)
-            self.class_combo.setCurrentIndex(state.label)
-            self.class_combo.blockSignals(False)
-            self._label = state.label
-        self.trunc_slider.setValue(round(state.truncation * 100))
-        self.sliders.set_values(self._z)
-        self._update_caption()
-        self._request_current()
-        self._request_grid()
+        self.state.set_latent_state(state)
 
     def current_picture(self) -> np.ndarray | None:
         """The current sample as shown, (H, W, C) uint8."""
         return self.view.picture()
 
-    def _update_caption(self, edited: bool = False) -> None:
-        edited = edited or not np.array_equal(self._z, self._origin)
-        where = f"Grid sample {self._selected + 1}" if self._selected is not None else "Custom latent"
-        self.caption.setText(f"{where}{' (edited)' if edited else ''} · |z| = {np.linalg.norm(self._z):.2f}")
-
     # -- user actions -------------------------------------------------------------------------------------
 
     @Slot(int)
     def select_cell(self, index: int) -> None:
-        if self._grid_z is None or not 0 <= index < len(self._grid_z):
-            return
-        if self._grid_labels is not None:
-            self._label = int(self._grid_labels[index])
-        self._set_current(self._grid_z[index], index)
+        self.state.select_cell(index)
 
     def randomize(self) -> None:
-        if self._backend is None:
-            return
-        self._set_current(np.random.default_rng().standard_normal(self._z.shape[0]).astype(np.float32), None)
-
-    def _set_current(self, z: np.ndarray, selected: int | None) -> None:
-        """A new current latent (Reset returns to it); `selected` is its grid cell, if it came from the grid."""
-        self._z = z.copy()
-        self._origin, self._selected = self._z.copy(), selected
-        self.grid.set_selected(selected)
-        self.sliders.set_values(self._z)
-        self._update_caption()
-        self._request_current()
+        self.state.randomize()
 
     def reset(self) -> None:
-        if self._backend is None:
-            return
-        self._z = self._origin.copy()
-        self.blend_slider.setValue(0)
-        self.sliders.set_values(self._z)
-        self._update_caption()
-        self._request_current()
+        self.state.reset()
 
     def reseed(self, seed: int | None = None) -> None:
-        self.seed_spin.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)) if seed is None else seed)
+        self.state.set_seed(int(np.random.default_rng().integers(0, MAX_SEED)) if seed is None else seed)
 
     def _on_slider(self, dim: int, value: float) -> None:
-        if dim < self._z.shape[0]:
-            self._z[dim] = value
-            self._update_caption(edited=True)
-            self._request_current()
-            self.slider_moved.emit()
-
-    def _on_seed(self, _seed: int) -> None:
-        self._selected = None  # the grid now shows other samples; the current latent stays
-        self.grid.set_selected(None)
-        self._update_caption()
-        self._request_grid()
-
-    def _on_truncation(self, ticks: int) -> None:
-        self.trunc_label.setText(f"{ticks / 100:.2f}")
-        self._request_current()
-        self._request_grid()
+        self.state.set_dim(dim, value)
         self.slider_moved.emit()
 
-    def _on_class(self, index: int) -> None:
-        self._label = max(0, index)
-        self._request_current()
-        self._request_grid()
+    def _on_truncation(self, ticks: int) -> None:
+        self.state.set_truncation(ticks / TICKS)
+        self.slider_moved.emit()
 
-    def _on_blend(self, value: int) -> None:
-        self.blend_value.setText(f"{value / 100:.2f}")
-        self._request_current()
+    def _on_blend(self, ticks: int) -> None:
+        self.state.set_blend(ticks / TICKS)
         self.slider_moved.emit()
 
     def _grid_menu(self, index: int, where: QPoint) -> None:
-        if self._grid_z is None:
+        state = self.state.grid_state(index)
+        if state is None:
             return
-        label = int(self._grid_labels[index]) if self._grid_labels is not None else None
-        state = LatentState(self._grid_z[index].copy(), label, self.truncation())
         menu = QMenu(self)
         menu.addAction("Explore this sample", lambda: self.select_cell(index))
         menu.addSeparator()
@@ -342,13 +308,45 @@ class ExploreTab(QWidget):
         menu.addAction("Add as keyframe", lambda: self.keyframe_requested.emit("add", state))
         menu.popup(where)
 
+    # -- model callbacks: show the state, then render -------------------------------------------------------
+
+    def _on_current_changed(self) -> None:
+        state = self.state
+        if state.info is None:
+            return
+        _set_quietly(self.class_combo, state.label)
+        _set_quietly(self.blend_combo, state.blend_label)
+        _set_quietly(self.blend_slider, round(state.blend * TICKS))
+        self.blend_value.setText(f"{state.blend:.2f}")
+        _set_quietly(self.trunc_slider, round(state.truncation * TICKS))
+        self.trunc_label.setText(f"{state.truncation:.2f}")
+        self.sliders.set_values(state.z)
+        self.caption.setText(state.caption())
+        batch = state.current_batch()
+        if batch is not None and self._backend is not None:
+            self._renderer.submit("current", self._backend, batch.z, batch.labels, batch.blend)
+
+    def _on_grid_changed(self) -> None:
+        _set_quietly(self.seed_spin, self.state.seed)
+        latents = self.state.grid_latents()
+        batch = self.state.grid_batch()
+        if latents is None or batch is None or self._backend is None:
+            return
+        self._renderer.submit("grid", self._backend, batch.z, batch.labels, tag=latents)
+
+    def _on_selection_changed(self) -> None:
+        self.grid.set_selected(self.state.selected)
+        if self.state.info is not None:
+            self.caption.setText(self.state.caption())
+
     # -- files --------------------------------------------------------------------------------------------
 
     def copy_image(self) -> bool:
         picture = self.current_picture()
         if picture is None:
             return False
-        QGuiApplication.clipboard().setImage(to_qimage(upscale(picture, self.scale_spin.value())))
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setImage(to_qimage(upscale(picture, self.scale_spin.value())))
         self.status_message.emit(f"Copied the image ({self.scale_spin.value()}×) to the clipboard")
         return True
 
@@ -366,44 +364,26 @@ class ExploreTab(QWidget):
 
     def load_latent(self, path: str) -> None:
         """Raises LatentFileError with a readable message when the file does not fit the model."""
-        if self._backend is None:
+        info = self.state.info
+        if info is None:
             raise ValueError("open a model first: a latent only means something for a model")
-        info = self._backend.info
         self.set_latent_state(load_latent(path, info.latent_dim, info.num_classes))
 
     # -- rendering ----------------------------------------------------------------------------------------
-
-    def _labels(self, n: int) -> np.ndarray | None:
-        return np.full(n, self._label, np.int64) if self._backend.info.conditional else None
-
-    def _request_current(self) -> None:
-        if self._backend is None or self._z.shape[0] == 0:
-            return
-        blend = None
-        if self._backend.info.conditional and self.blend_slider.value() > 0:
-            blend = (max(0, self.blend_combo.currentIndex()), self.blend_slider.value() / 100.0)
-        z = truncate(self._z[None], self.truncation())
-        self._renderer.submit("current", self._backend, z, self._labels(1), blend)
-
-    def _request_grid(self) -> None:
-        if self._backend is None:
-            return
-        raw = sample_latents(GRID_SIZE, self._backend.info.latent_dim, self.seed_spin.value())
-        labels = self._labels(GRID_SIZE)
-        self._renderer.submit("grid", self._backend, truncate(raw, self.truncation()), labels, tag=(raw, labels))
 
     @Slot(object)
     def on_rendered(self, result: RenderResult) -> None:
         request = result.request
         if request.backend is not self._backend or request.channel not in ("current", "grid"):
             return
-        if result.error is not None:
+        if result.error is not None or result.images is None:
             self.status_message.emit(f"Rendering failed: {result.error}")
             return
         if request.channel == "current":
             self.view.set_image(result.images[0])
             self.render_time.emit(result.ms)
         else:
-            self._grid_z, self._grid_labels = request.tag
+            raw, labels = request.tag
+            self.state.show_grid(raw, labels)
             self.grid.set_images(result.images, GRID_COLUMNS)
-            self.grid.set_selected(self._selected)
+            self.grid.set_selected(self.state.selected)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ganstudio.core.imaging import to_uint8
+from ganstudio.runtime.imaging import to_uint8
 
 
 def as_picture(image: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """The Interpolate tab: keyframes (A, ..., B) -> a strip of frames, an animated preview, PNG/GIF export.
 
-Keyframes are LatentStates taken from the Explore tab (the current sample, or a grid cell via its context
-menu). The path runs through them in list order with lerp or slerp (core.latent.keyframe_path); the whole
-strip renders in one batch on the "strip" channel and the keyframe thumbnails on the "keys" channel.
-Class-conditional models: a frame takes the label of its nearest keyframe (labels are whole numbers).
+A thin view of `runtime.exploration.Interpolation`, which owns the keyframes (LatentStates taken from the
+Explore tab: the current sample, or a grid cell via its context menu) and the path settings. The path runs
+through the keyframes in list order with lerp or slerp; the whole strip renders in one batch on the "strip"
+channel and the keyframe thumbnails on the "keys" channel. Class-conditional models: a frame takes the label
+of its nearest keyframe (labels are whole numbers).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QHideEvent, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QLabel,
@@ -28,32 +30,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.core.imaging import make_grid, save_gif, save_png, to_uint8, upscale
-from ganstudio.core.latent import keyframe_path, truncate
 from ganstudio.gui.dialogs import make_header, make_panel, make_row, make_title
 from ganstudio.gui.image_view import ImageView, to_qimage
-from ganstudio.gui.latent_sliders import LatentState
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
+from ganstudio.runtime.backends import GeneratorBackend
+from ganstudio.runtime.exploration import MAX_STEPS, MIN_STEPS, Interpolation
+from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+from ganstudio.runtime.latent_files import LatentState
 
 HINT = "Pick A and B: “Set A from current” here, or right-click a sample in the Explore grid."
 
 
-def path_labels(labels: list[int | None], steps: int, closed: bool) -> np.ndarray | None:
-    """Per-frame labels matching keyframe_path(): each frame takes its nearest keyframe's label."""
-    if not labels or labels[0] is None:
-        return None
-    keys = labels + labels[:1] if closed else labels
-    per = steps - 1
-    out = [keys[seg] if (i < per / 2) else keys[seg + 1] for seg in range(len(keys) - 1) for i in range(per)]
-    if not closed:
-        out.append(keys[-1])
-    return np.asarray(out, np.int64)
+def _stretch(widget: QWidget, index: int, stretch: int) -> None:
+    layout = widget.layout()
+    assert isinstance(layout, QBoxLayout)  # make_panel lays its widget out in a box
+    layout.setStretch(index, stretch)
 
 
 class InterpolateTab(QWidget):
     status_message = Signal(str)
+    export_strip_requested = Signal()  # the user pressed Export Strip…: the window asks where
+    export_gif_requested = Signal()
 
     def __init__(
         self,
@@ -64,25 +63,45 @@ class InterpolateTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._renderer, self._settings, self._current_state = renderer, settings, current_state
-        self._backend = None
-        self._keys: list[LatentState] = []
+        self._backend: GeneratorBackend | None = None
+        self.state = Interpolation(
+            steps=settings.get_int("interpolate/steps", 8, MIN_STEPS, MAX_STEPS),
+            spherical=settings.get_bool("interpolate/slerp", True),
+            closed=settings.get_bool("interpolate/closed", False),
+        )
         self._frames: np.ndarray | None = None  # (F, C, H, W) float of the strip on screen
         self._frame = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)
         self._build()
         self._restore()
-        self._refresh()
+        self.state.keys_changed.connect(self._on_keys_changed)
+        self.state.path_changed.connect(self._on_path_changed)
+        self._on_keys_changed()
 
     # -- layout -------------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.key_list = QListWidget()
-        self.key_list.setIconSize(QSize(48, 48))
-        self.key_list.setToolTip("The path runs through these keyframes in order, from A to B")
-        self.key_list.currentRowChanged.connect(lambda _r: self._update_buttons())
-        buttons = {}
-        for name, text, tip, slot in (
+        left = self._build_keyframes()
+        preview = self._build_preview()
+        strip_panel = self._build_strip()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(preview)
+        right.addWidget(strip_panel)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self._right = right
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def _build_buttons(self) -> dict[str, QPushButton]:
+        actions: tuple[tuple[str, str, str, Callable[[], None]], ...] = (
             (
                 "set_a",
                 "Set A from current",
@@ -105,24 +124,34 @@ class InterpolateTab(QWidget):
             ("up", "Move up", "Move the selected keyframe earlier in the path", lambda: self._move(-1)),
             ("down", "Move down", "Move the selected keyframe later in the path", lambda: self._move(1)),
             ("clear", "Clear", "Remove all keyframes", lambda: self.set_keyframes([])),
-        ):
+        )
+        buttons = {}
+        for name, text, tip, slot in actions:
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons[name] = button
-        self._buttons = buttons
-        self.steps_spin = QSpinBox(minimum=2, maximum=64)
+        return buttons
+
+    def _build_keyframes(self) -> QWidget:
+        self.key_list = QListWidget()
+        self.key_list.setIconSize(QSize(48, 48))
+        self.key_list.setToolTip("The path runs through these keyframes in order, from A to B")
+        self.key_list.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self._buttons = buttons = self._build_buttons()
+        self.steps_spin = QSpinBox(minimum=MIN_STEPS, maximum=MAX_STEPS)
         self.steps_spin.setToolTip("Frames from one keyframe to the next, both ends included (2..64)")
+        self.steps_spin.valueChanged.connect(self.state.set_steps)
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(["Spherical (slerp)", "Linear (lerp)"])
         self.mode_combo.setToolTip(
             "Slerp keeps latents at a typical length; lerp passes closer to the "
             "mean, where samples often look washed out"
         )
+        self.mode_combo.currentIndexChanged.connect(lambda index: self.state.set_spherical(index == 0))
         self.closed_check = QCheckBox("Loop back to A")
         self.closed_check.setToolTip("Add a final segment from the last keyframe back to A (seamless GIFs)")
-        for signal in (self.steps_spin.valueChanged, self.mode_combo.currentIndexChanged, self.closed_check.toggled):
-            signal.connect(lambda *_: self._request_strip())
+        self.closed_check.toggled.connect(self.state.set_closed)
         left = make_panel(
             make_header("Keyframes"),
             self.key_list,
@@ -134,8 +163,10 @@ class InterpolateTab(QWidget):
             self.closed_check,
             stretch_last=False,
         )
-        left.layout().setStretch(1, 1)
+        _stretch(left, 1, 1)
+        return left
 
+    def _build_preview(self) -> QWidget:
         self.preview = ImageView(HINT)
         self.preview.setToolTip("Animated preview of the interpolation")
         self.play_button = QPushButton("Play")
@@ -155,6 +186,8 @@ class InterpolateTab(QWidget):
         self.export_strip_button.setToolTip("Save the strip as one PNG (Ctrl+E)")
         self.export_gif_button = QPushButton("Export GIF…")
         self.export_gif_button.setToolTip("Save the animation as a GIF at the chosen speed (Ctrl+Shift+E)")
+        self.export_strip_button.clicked.connect(self.export_strip_requested)
+        self.export_gif_button.clicked.connect(self.export_gif_requested)
         preview = make_panel(
             make_header("Preview"),
             self.preview,
@@ -162,7 +195,10 @@ class InterpolateTab(QWidget):
             make_row(1, QLabel("Export scale"), self.export_scale, self.export_strip_button, self.export_gif_button),
             stretch_last=False,
         )
-        preview.layout().setStretch(1, 1)
+        _stretch(preview, 1, 1)
+        return preview
+
+    def _build_strip(self) -> QWidget:
 
         self.strip = SampleGridView(min_cell=56, placeholder=HINT)
         self.strip.setToolTip("The interpolation, frame by frame; click a frame to show it in the preview")
@@ -174,28 +210,15 @@ class InterpolateTab(QWidget):
         self.strip_label = make_title("Strip")
         strip_panel = make_panel(make_header(self.strip_label), scroll)
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(preview)
-        right.addWidget(strip_panel)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self._right = right
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
+        return strip_panel
 
     def _restore(self) -> None:
         s = self._settings
-        self.steps_spin.setValue(s.get_int("interpolate/steps", 8, 2, 64))
-        self.mode_combo.setCurrentIndex(0 if s.get_bool("interpolate/slerp", True) else 1)
+        self.steps_spin.setValue(self.state.steps)
+        self.mode_combo.setCurrentIndex(0 if self.state.spherical else 1)
+        self.closed_check.setChecked(self.state.closed)
         self.fps_spin.setValue(s.get_int("interpolate/fps", 12, 1, 60))
         self.export_scale.setValue(s.get_int("interpolate/export_scale", 4, 1, 16))
-        self.closed_check.setChecked(s.get_bool("interpolate/closed", False))
         for splitter, key in ((self.splitter, "interpolate/splitter"), (self._right, "interpolate/splitter2")):
             state = s.get_bytes(key)
             if state is not None:
@@ -203,44 +226,29 @@ class InterpolateTab(QWidget):
 
     def save_settings(self) -> None:
         s = self._settings
-        s.set("interpolate/steps", self.steps_spin.value())
-        s.set("interpolate/slerp", self.spherical())
+        s.set("interpolate/steps", self.state.steps)
+        s.set("interpolate/slerp", self.state.spherical)
         s.set("interpolate/fps", self.fps_spin.value())
         s.set("interpolate/export_scale", self.export_scale.value())
-        s.set("interpolate/closed", self.closed_check.isChecked())
+        s.set("interpolate/closed", self.state.closed)
         s.set("interpolate/splitter", self.splitter.saveState())
         s.set("interpolate/splitter2", self._right.saveState())
 
     # -- keyframes ----------------------------------------------------------------------------------------
 
-    def set_backend(self, backend) -> None:
-        dim = backend.info.latent_dim if backend is not None else None
+    def set_backend(self, backend: GeneratorBackend | None) -> None:
         self._backend = backend
-        if any(k.latent_dim != dim for k in self._keys):
-            self._keys = []  # latents of another latent size mean nothing to this model
-        if backend is not None and backend.info.conditional:
-            self._keys = [
-                k if k.label is not None and k.label < backend.info.num_classes else LatentState(k.z, 0, k.truncation)
-                for k in self._keys
-            ]
-        self._refresh()
+        self.state.set_model(backend.info if backend is not None else None)
 
     def keyframes(self) -> list[LatentState]:
-        return list(self._keys)
+        return self.state.keyframes()
 
     def set_keyframes(self, keys: list[LatentState]) -> None:
-        self._keys = list(keys)
-        self._refresh()
+        self.state.set_keyframes(keys)
 
     def set_keyframe(self, role: str, state: LatentState) -> None:
         """role "A" replaces the first keyframe, "B" the last (of at least two), "add" appends."""
-        if role == "A" and self._keys:
-            self._keys[0] = state
-        elif role == "B" and len(self._keys) >= 2:
-            self._keys[-1] = state
-        else:
-            self._keys.append(state)
-        self._refresh()
+        self.state.set_keyframe(role, state)
 
     def use_current(self, role: str) -> None:
         state = self._current_state()
@@ -250,39 +258,28 @@ class InterpolateTab(QWidget):
         self.set_keyframe(role, state)
 
     def remove_keyframe(self, index: int | None = None) -> None:
-        index = self.key_list.currentRow() if index is None else index
-        if 0 <= index < len(self._keys):
-            del self._keys[index]
-            self._refresh()
+        self.state.remove(self.key_list.currentRow() if index is None else index)
 
     def _move(self, delta: int) -> None:
-        i = self.key_list.currentRow()
-        j = i + delta
-        if 0 <= i < len(self._keys) and 0 <= j < len(self._keys):
-            self._keys[i], self._keys[j] = self._keys[j], self._keys[i]
-            self._refresh()
-            self.key_list.setCurrentRow(j)
+        moved = self.state.move(self.key_list.currentRow(), delta)
+        if moved is not None:
+            self.key_list.setCurrentRow(moved)
 
-    def _refresh(self) -> None:
+    def _on_keys_changed(self) -> None:
         row = self.key_list.currentRow()
         self.key_list.clear()
-        n = len(self._keys)
-        for i, key in enumerate(self._keys):
-            role = "A" if i == 0 else ("B" if i == n - 1 and n > 1 else f"Keyframe {i + 1}")
-            text = f"{role}   |z| = {np.linalg.norm(key.z):.2f}, ψ {key.truncation:.2f}"
-            if key.label is not None and self._backend is not None:
-                text += f", class {self._backend.info.class_name(key.label)}"
-            self.key_list.addItem(QListWidgetItem(text))
+        n = len(self.state)
+        for i in range(n):
+            self.key_list.addItem(QListWidgetItem(self.state.describe_key(i)))
         self.key_list.setCurrentRow(min(row, n - 1))
         self._update_buttons()
-        if self._backend is not None and self._keys:
-            z = np.stack([truncate(k.z, k.truncation) for k in self._keys])
-            labels = None if self._keys[0].label is None else np.array([k.label for k in self._keys], np.int64)
-            self._renderer.submit("keys", self._backend, z, labels, tag=len(self._keys))
-        self._request_strip()
+        batch = self.state.keys_batch()
+        if batch is not None and self._backend is not None:
+            self._renderer.submit("keys", self._backend, batch.z, batch.labels, tag=n)
+        self._on_path_changed()
 
     def _update_buttons(self) -> None:
-        has_model, row, n = self._backend is not None, self.key_list.currentRow(), len(self._keys)
+        has_model, row, n = self.state.info is not None, self.key_list.currentRow(), len(self.state)
         for name in ("set_a", "set_b", "add"):
             self._buttons[name].setEnabled(has_model)
         self._buttons["remove"].setEnabled(0 <= row < n)
@@ -293,7 +290,7 @@ class InterpolateTab(QWidget):
     # -- strip and animation ------------------------------------------------------------------------------
 
     def spherical(self) -> bool:
-        return self.mode_combo.currentIndex() == 0
+        return self.state.spherical
 
     def frames(self) -> np.ndarray | None:
         return self._frames
@@ -301,30 +298,28 @@ class InterpolateTab(QWidget):
     def frame_count(self) -> int:
         return 0 if self._frames is None else len(self._frames)
 
-    def _request_strip(self) -> None:
-        if self._backend is None or len(self._keys) < 2:
+    def _on_path_changed(self) -> None:
+        path = self.state.path_batch()
+        if path is None or self._backend is None:
             self._show_frames(None)
             return
-        steps, closed = self.steps_spin.value(), self.closed_check.isChecked()
-        keys = np.stack([truncate(k.z, k.truncation) for k in self._keys])
-        z = keyframe_path(keys, steps, self.spherical(), closed)
-        labels = path_labels([k.label for k in self._keys], steps, closed)
-        marked = [i * (steps - 1) for i in range(len(self._keys))]
-        self._renderer.submit("strip", self._backend, z, labels, tag=marked)
+        self._renderer.submit("strip", self._backend, path.z, path.labels, tag=path.marked)
 
     @Slot(object)
     def on_rendered(self, result: RenderResult) -> None:
         request = result.request
         if request.backend is not self._backend or request.channel not in ("strip", "keys"):
             return
-        if result.error is not None:
+        if result.error is not None or result.images is None:
             self.status_message.emit(f"Rendering failed: {result.error}")
         elif request.channel == "strip":
             self._show_frames(result.images, request.tag)
-        elif request.tag == len(self._keys):
+        elif request.tag == len(self.state):
             for i, picture in enumerate(to_uint8(result.images)):
                 icon = QIcon(QPixmap.fromImage(to_qimage(upscale(picture, max(1, 48 // picture.shape[0])))))
-                self.key_list.item(i).setIcon(icon)
+                item = self.key_list.item(i)
+                if item is not None:
+                    item.setIcon(icon)
 
     def _show_frames(self, images: np.ndarray | None, marked: list[int] | None = None) -> None:
         self._frames = images
@@ -340,7 +335,7 @@ class InterpolateTab(QWidget):
         if n == 0:
             self.play_button.setChecked(False)
             self.preview.set_image(None)
-            self.preview.set_placeholder(HINT if self._backend is not None else "Open a model (Ctrl+O) or train one")
+            self.preview.set_placeholder(HINT if self.state.info is not None else "Open a model (Ctrl+O) or train one")
             self.frame_label.setText("—")
             return
         self.show_frame(min(self._frame, n - 1))
@@ -351,7 +346,8 @@ class InterpolateTab(QWidget):
         if not n:
             return
         self._frame = index % n
-        self.preview.set_image(self._frames[self._frame])
+        if self._frames is not None:
+            self.preview.set_image(self._frames[self._frame])
         self.strip.set_selected(self._frame)
         self.scrub.blockSignals(True)
         self.scrub.setValue(self._frame)
@@ -392,6 +388,6 @@ class InterpolateTab(QWidget):
         frames = list(to_uint8(self._frames))
         save_gif(frames, path, fps=self.fps_spin.value(), scale=scale or self.export_scale.value())
 
-    def hideEvent(self, event) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.play(False)  # no animation ticking in a tab nobody sees
         super().hideEvent(event)

@@ -1,40 +1,37 @@
-"""The main window: tabs (Explore, Interpolate, Train), the model info dock, menus, status bar, drag and drop.
+"""The main window: tabs (Explore, Interpolate, Train), the model info dock, status bar, drag and drop.
 
 It wires small parts together and holds the one piece of shared state, the current generator backend:
-ModelManager loads models (in the render thread), the tabs render through one RenderService, and TrainPanel
-hands over finished runs and live snapshots. Closing the window stops training cleanly and then the render
-thread; nothing is ever terminated.
+ModelManager loads models (in the render thread), the tabs render through one RenderService and say what the
+user wants with intent signals (save an image, export a strip, open a finished run), MainMenus builds the menu
+bar, and TrainPanel hands over finished runs and live snapshots. Closing the window stops training cleanly and
+then the render thread; nothing is ever terminated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 import ganstudio
 from ganstudio.gui import dialogs
 from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
-from ganstudio.gui.latent_sliders import LatentFileError
-from ganstudio.gui.model_manager import (
-    ModelInfoPanel,
-    ModelManager,
-    backend_label,
-    default_model,
-    is_model_path,
-    models_dir,
-    shipped_models,
-)
+from ganstudio.gui.menus import MainMenus
+from ganstudio.gui.model_manager import ModelInfoPanel, ModelManager, backend_label, default_model, is_model_path
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
+from ganstudio.paths import models_dir
+from ganstudio.runtime.backends import GeneratorBackend
+from ganstudio.runtime.latent_files import LatentFileError, LatentState, is_latent_path
 
 try:  # the training panel is another part of the app; exploring works without it
     from ganstudio.gui.train_panel import TrainPanel
 except ImportError as _exc:  # pragma: no cover - only while the panel is missing or broken
-    TrainPanel = None
+    TrainPanel = None  # type: ignore[assignment,misc]
     _TRAIN_IMPORT_ERROR = str(_exc)
 
 
@@ -46,7 +43,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.renderer = RenderService(self)
         self.models = ModelManager(self.renderer, self.settings, self)
-        self._backend = None
+        self._backend: GeneratorBackend | None = None
         self._path = ""  # file or folder of the current model ("" for the live generator)
         self._closed = False
 
@@ -80,91 +77,32 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.backend_status)
         self.statusBar().addPermanentWidget(self.time_status)
 
-        self._build_menus()
+        self.menus = MainMenus(self)
+        self.live_action = self.menus.live_action
+        self.all_dims_action = self.menus.all_dims_action
+        self.shipped_menu = self.menus.shipped_menu
+        self.recent_menu = self.menus.recent_menu
+        self.menus.rebuild_recent(self.models.recent_files())
+        self.menus.rebuild_shipped()
         self._connect()
         self._restore()
 
     # -- construction -------------------------------------------------------------------------------------
-
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.setToolTip(tip or text)
-        action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        a = self._action
-        K = QKeySequence.StandardKey
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        file.addAction(a("&Open…", self.open_dialog, K.Open, "Open a model: .onnx or .safetensors"))
-        file.addAction(a("Open Run &Folder…", self.open_folder_dialog, "Ctrl+Shift+O", "Open a training run folder"))
-        self.recent_menu = file.addMenu("Open &Recent")
-        self.shipped_menu = file.addMenu("S&hipped Models")
-        self.shipped_menu.aboutToShow.connect(self._rebuild_shipped)  # the folder may change while we run
-        self.live_action = a(
-            "Use &Live Training Generator",
-            self.set_live,
-            None,
-            "Explore the generator of the training run as it learns (updates every few seconds)",
-            checkable=True,
-        )
-        file.addAction(self.live_action)
-        file.addSeparator()
-        file.addAction(a("&Save Image…", self.save_image_dialog, K.Save, "Save the current image as PNG"))
-        file.addAction(a("Save &Latent…", self.save_latent_dialog, "Ctrl+Shift+S", "Save the current latent"))
-        file.addAction(a("Load La&tent…", self.load_latent_dialog, "Ctrl+L", "Load a saved latent (.json, .npy)"))
-        file.addAction(a("&Export Strip…", self.export_strip_dialog, "Ctrl+E", "Save the interpolation strip as PNG"))
-        file.addAction(a("Export &GIF…", self.export_gif_dialog, "Ctrl+Shift+E", "Save the interpolation as GIF"))
-        file.addSeparator()
-        file.addAction(a("&Quit", self.close, K.Quit, "Quit GAN Studio"))
-
-        edit = bar.addMenu("&Edit")
-        edit.addAction(a("&Copy Image", self.explore.copy_image, K.Copy, "Copy the current image"))
-        edit.addSeparator()
-        edit.addAction(a("&Randomize", self.explore.randomize, "Ctrl+R", "A new random latent"))
-        edit.addAction(a("Re&set", self.explore.reset, "Ctrl+0", "Back to the selected sample's latent"))
-        edit.addAction(a("Reseed &Grid", lambda: self.explore.reseed(), "Ctrl+Shift+R", "New grid seed"))
-
-        view = bar.addMenu("&View")
-        view.addAction(self.info_dock.toggleViewAction())
-        self.info_dock.toggleViewAction().setShortcut(QKeySequence("Ctrl+I"))
-        self.all_dims_action = a(
-            "Show &Full Latent List",
-            self.explore.sliders.set_show_all,
-            None,
-            "One slider for every latent dimension",
-            checkable=True,
-        )
-        view.addAction(self.all_dims_action)
-        view.addSeparator()
-        for i, name in enumerate(("&Explore", "&Interpolate", "&Train")):
-            view.addAction(a(name, lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a("&Keyboard Shortcuts", lambda: dialogs.ShortcutsDialog(self).exec(), "F1"))
-        help_menu.addAction(a("&About GAN Studio", self.about))
-        self._rebuild_recent(self.models.recent_files())
-        self._rebuild_shipped()
 
     def _connect(self) -> None:
         self.renderer.rendered.connect(self._on_rendered)
         self.models.opened.connect(self._on_opened)
         self.models.failed.connect(self._on_failed)
         self.models.loading.connect(lambda p: self.statusBar().showMessage(f"Opening {Path(p).name}…"))
-        self.models.recent_changed.connect(self._rebuild_recent)
+        self.models.recent_changed.connect(self.menus.rebuild_recent)
         self.explore.status_message.connect(self.show_status)
         self.explore.render_time.connect(lambda ms: self.time_status.setText(f"render {ms:.1f} ms"))
         self.explore.keyframe_requested.connect(self._on_keyframe)
-        self.explore.save_button.clicked.connect(self.save_image_dialog)
+        self.explore.save_image_requested.connect(self.save_image_dialog)
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
         self.interpolate.status_message.connect(self.show_status)
-        self.interpolate.export_strip_button.clicked.connect(self.export_strip_dialog)
-        self.interpolate.export_gif_button.clicked.connect(self.export_gif_dialog)
+        self.interpolate.export_strip_requested.connect(self.export_strip_dialog)
+        self.interpolate.export_gif_requested.connect(self.export_gif_dialog)
         if self.train_panel is not None:
             self.train_panel.model_ready.connect(self._on_model_ready)
             self.train_panel.snapshot_ready.connect(self._on_snapshot)
@@ -200,7 +138,7 @@ class MainWindow(QMainWindow):
 
     # -- models -------------------------------------------------------------------------------------------
 
-    def backend(self):
+    def backend(self) -> GeneratorBackend | None:
         return self._backend
 
     def model_path(self) -> str:
@@ -208,9 +146,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> None:
         """Open a model file or run folder (asynchronously); failures show a message, the old model stays."""
-        self.live_action.blockSignals(True)  # leaving live mode for this file, not for the previous one
-        self.live_action.setChecked(False)
-        self.live_action.blockSignals(False)
+        self.menus.set_live_checked(False)  # leaving live mode for this file, not for the previous one
         self.models.open(str(path))
 
     def open_default_model(self) -> bool:
@@ -232,7 +168,7 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     @Slot(object, str)
-    def _on_opened(self, backend, path: str) -> None:
+    def _on_opened(self, backend: GeneratorBackend, path: str) -> None:
         if self._closed:
             self.renderer.retire(backend)
             return
@@ -271,7 +207,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.explore)
 
     @Slot(object)
-    def _on_snapshot(self, snapshot) -> None:
+    def _on_snapshot(self, snapshot: object) -> None:
         if self.live_action.isChecked():
             self.models.open_snapshot(snapshot)
 
@@ -281,32 +217,12 @@ class MainWindow(QMainWindow):
                 self.show_status("The live generator appears once training runs (Train tab)")
         elif not self._path:
             self.open_default_model()
-        elif self._backend is not None and self._backend.info.backend.endswith("(live training)"):
+        elif self._backend is not None and self._backend.info.is_live:
             self.models.open(self._path)  # back to the file model
-
-    # -- menus that change ----------------------------------------------------------------------------------
-
-    def _rebuild_recent(self, paths: list[str]) -> None:
-        self.recent_menu.clear()
-        for path in paths:
-            self.recent_menu.addAction(Path(path).name or path, lambda p=path: self.open_path(p)).setToolTip(path)
-        if paths:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear Recent", self.models.clear_recent)
-        self.recent_menu.setEnabled(bool(paths))
-        self.recent_menu.setToolTipsVisible(True)
-
-    def _rebuild_shipped(self) -> None:
-        self.shipped_menu.clear()
-        for path in shipped_models():
-            self.shipped_menu.addAction(path.stem, lambda p=path: self.open_path(p)).setToolTip(str(path))
-        if not self.shipped_menu.actions():
-            self.shipped_menu.addAction(f"No models in {models_dir()}").setEnabled(False)
-        self.shipped_menu.setToolTipsVisible(True)
 
     # -- files --------------------------------------------------------------------------------------------
 
-    def _guarded(self, title: str, action, path: str, done: str) -> bool:
+    def _guarded(self, title: str, action: Callable[[str], None], path: str, done: str) -> bool:
         try:
             action(path)
         except (OSError, ValueError) as exc:
@@ -354,7 +270,7 @@ class MainWindow(QMainWindow):
     def export_gif_dialog(self) -> None:
         self._export("Export GIF", "interpolation.gif", dialogs.GIF_FILTER, ".gif", self.interpolate.export_gif)
 
-    def _export(self, title: str, name: str, file_filter: str, suffix: str, action) -> None:
+    def _export(self, title: str, name: str, file_filter: str, suffix: str, action: Callable[[str], None]) -> None:
         if not self.interpolate.frame_count():
             self.tabs.setCurrentWidget(self.interpolate)
             return self.show_status("Set keyframes A and B in the Interpolate tab first")
@@ -374,7 +290,7 @@ class MainWindow(QMainWindow):
         self.interpolate.on_rendered(result)
 
     @Slot(str, object)
-    def _on_keyframe(self, role: str, state) -> None:
+    def _on_keyframe(self, role: str, state: LatentState) -> None:
         self.interpolate.set_keyframe(role, state)
         self.show_status({"A": "Set interpolation A", "B": "Set interpolation B"}.get(role, "Added a keyframe"))
 
@@ -388,27 +304,27 @@ class MainWindow(QMainWindow):
         )
 
     @staticmethod
-    def _dropped_paths(event) -> list[str]:
+    def _dropped_paths(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[str]:
         mime = event.mimeData()
         return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         paths = self._dropped_paths(event)
-        if paths and (is_model_path(paths[0]) or Path(paths[0]).suffix.lower() in (".json", ".npy")):
+        if paths and (is_model_path(paths[0]) or is_latent_path(paths[0])):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = self._dropped_paths(event)
         if not paths:
             return event.ignore()
         event.acceptProposedAction()
         path = paths[0]
-        if Path(path).suffix.lower() in (".json", ".npy"):
+        if is_latent_path(path):
             self.load_latent(path)
         else:
             self.open_path(path)
@@ -433,13 +349,9 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.interpolate.play(False)
-        if self.train_panel is not None and self.train_panel.is_running():
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            self.statusBar().showMessage("Stopping training: saving the checkpoint…")
-            try:
-                self.train_panel.shutdown()
-            finally:
-                QApplication.restoreOverrideCursor()
+        # A progress dialog while the run saves; past its limit, wait for the save rather than lose it.
+        if self.train_panel is not None and not self.train_panel.shutdown_with_feedback():
+            self.train_panel.shutdown()
         self.save_settings()
         self.renderer.shutdown()
         if self._backend is not None:

@@ -8,28 +8,20 @@ its previous model on failure. `ModelInfoPanel` shows what is known about the cu
 from __future__ import annotations
 
 import mmap
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-import ganstudio
-from ganstudio.core.inference import GeneratorBackend, ModelInfo, ModelLoadError, open_generator
 from ganstudio.gui.render_worker import RenderService
 from ganstudio.gui.settings import Settings
+from ganstudio.paths import DEFAULT_MODEL_STEM, MODEL_SUFFIXES, models_dir
+from ganstudio.runtime.backends import GeneratorBackend, open_generator
+from ganstudio.runtime.model_info import ModelInfo, ModelLoadError
 
-MODEL_SUFFIXES = (".onnx", ".safetensors")
-DEFAULT_MODEL = "mnist.onnx"
-
-
-def models_dir() -> Path:
-    """The shipped models folder: $GANSTUDIO_MODELS, else `models/` next to the package."""
-    override = os.environ.get("GANSTUDIO_MODELS")
-    if override:
-        return Path(override).expanduser()
-    return Path(ganstudio.__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL = f"{DEFAULT_MODEL_STEM}.onnx"
 
 
 def looks_like_generator(path: Path) -> bool:
@@ -52,7 +44,8 @@ def default_model() -> Path | None:
     """The model the window opens with: models/mnist.onnx, else the first shipped model, else None."""
     models = shipped_models()
     preferred = [p for p in models if p.name == DEFAULT_MODEL]
-    return (preferred or models or [None])[0]
+    candidates = preferred or models
+    return candidates[0] if candidates else None
 
 
 def is_model_path(path: str | Path) -> bool:
@@ -64,13 +57,8 @@ def backend_label(backend: GeneratorBackend | None) -> str:
     """Status-bar text: 'onnxruntime CPU', 'torch CPU', 'torch (live training) CPU'."""
     if backend is None:
         return "no model"
-    name = backend.info.backend
-    providers = getattr(backend, "providers", None)
-    if providers:
-        device = providers[0].removesuffix("ExecutionProvider").upper()
-        return f"{name} {device}"
-    device = getattr(backend, "device", None)
-    return f"{name} {str(device).upper()}" if device is not None else name
+    name = f"{backend.info.backend} (live training)" if backend.info.is_live else backend.info.backend
+    return f"{name} {backend.device_name}"
 
 
 def load_model(path: str) -> GeneratorBackend:
@@ -81,10 +69,6 @@ def load_model(path: str) -> GeneratorBackend:
         raise
     except Exception as exc:  # anything unforeseen still becomes a readable message
         raise ModelLoadError(f"cannot open {path}: {exc}") from exc
-    if hasattr(backend, "module"):  # a torch checkpoint: can morph between classes for real
-        from ganstudio.gui.live_model import with_blending
-
-        backend = with_blending(backend)
     return backend
 
 
@@ -244,7 +228,7 @@ def describe_training(summary: dict[str, str]) -> str:
             return text
         return f"{value / 1e6:.1f}\u00a0M" if value >= 1_000_000 else f"{value:,}"  # no line break inside
 
-    shown = {
+    shown: dict[str, Callable[[str], str]] = {
         "step": lambda v: f"step {count(v)}",
         "images_seen": lambda v: f"{count(v)} images",
         "minutes": lambda v: f"{v}\u00a0min",

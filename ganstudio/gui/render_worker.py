@@ -36,6 +36,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ganstudio.gui.latest_wins import LatestWinsWorker
+from ganstudio.runtime.backends import blend_classes
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +83,7 @@ def render(request: RenderRequest) -> RenderResult:
         mode = ""
         if request.blend is not None and request.labels is not None and request.blend[1] > 0.0:
             label_b, t = request.blend
-            labels_b = np.full_like(request.labels, label_b)
-            if hasattr(backend, "generate_blend"):
-                images = backend.generate_blend(request.z, request.labels, labels_b, float(t))
-                mode = "embedding"
-            else:  # an ONNX model only takes whole labels: mix the two pictures instead, and say so
-                a = backend.generate(request.z, request.labels)
-                b = backend.generate(request.z, labels_b)
-                images = ((1.0 - t) * a + t * b).astype(np.float32)
-                mode = "crossfade"
+            images, mode = blend_classes(backend, request.z, request.labels, label_b, t)
         else:
             images = backend.generate(request.z, request.labels)
         images = np.asarray(images, np.float32)

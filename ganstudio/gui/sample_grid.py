@@ -18,8 +18,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ganstudio.core.imaging import to_uint8
 from ganstudio.gui.image_view import crisp_scale, paint_crisp, to_qimage
+from ganstudio.runtime.imaging import to_uint8
 
 
 class SampleGridView(QWidget):
@@ -160,7 +160,7 @@ class SampleGridView(QWidget):
             target = 0 if current is None else current + moves[key]
             if key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and current is not None and target // cols != current // cols:
                 target = current  # left/right stay in the row, as in a table
-            target = current if not 0 <= target < n else target
+            target = target if 0 <= target < n or current is None else current
         elif key == Qt.Key.Key_Home:
             target = 0
         elif key == Qt.Key.Key_End:

@@ -41,7 +41,7 @@ class Settings:
 
     def get_int(self, key: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
         try:
-            value = int(self._store.value(key, default))
+            value = int(self._store.value(key, default))  # type: ignore[call-overload]  # junk is caught below
         except (TypeError, ValueError):
             return default
         if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -50,7 +50,7 @@ class Settings:
 
     def get_float(self, key: str, default: float, lo: float | None = None, hi: float | None = None) -> float:
         try:
-            value = float(self._store.value(key, default))
+            value = float(self._store.value(key, default))  # type: ignore[arg-type]  # junk is caught below
         except (TypeError, ValueError):
             return default
         if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -83,7 +83,9 @@ class Settings:
         value = self._store.value("recent_files", [])
         if isinstance(value, str):  # QSettings returns a lone string for a one-item list
             value = [value]
-        items = [str(v) for v in (value or []) if str(v)]
+        if not isinstance(value, (list, tuple)):
+            return []
+        items = [str(v) for v in value if str(v)]
         return items[:MAX_RECENT]
 
     def add_recent_file(self, path: str | Path) -> list[str]:

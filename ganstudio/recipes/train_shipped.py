@@ -115,9 +115,9 @@ def train_recipe(
     from ganstudio.core.data import load_dataset
     from ganstudio.core.events import StepMetrics, TrainingFinished
     from ganstudio.core.export import export_onnx
-    from ganstudio.core.inference import OnnxGenerator
     from ganstudio.core.metrics import evaluate_model, format_report
     from ganstudio.core.training import Trainer
+    from ganstudio.runtime.backends import OnnxGenerator
 
     dataset = load_dataset(recipe.dataset, data_dir=Path(data_dir) if data_dir else None, log=log)
     model_config = ModelConfig(

@@ -15,15 +15,10 @@ from onnx import TensorProto, helper
 
 from ganstudio.core.config import ModelConfig, TrainConfig
 from ganstudio.core.export import export_onnx
-from ganstudio.core.inference import (
-    GeneratorBackend,
-    ModelInfo,
-    ModelLoadError,
-    OnnxGenerator,
-    TorchGenerator,
-    open_generator,
-)
 from ganstudio.core.networks import build_generator, init_weights
+from ganstudio.core.torch_backend import TorchGenerator, model_info_from_configs
+from ganstudio.runtime.backends import GeneratorBackend, OnnxGenerator, blend_classes, open_generator
+from ganstudio.runtime.model_info import ModelLoadError
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = dict(latent_dim=8, g_width=8, d_width=8)
@@ -72,7 +67,7 @@ def _save_model(
 
 
 def test_onnx_info_comes_from_metadata(models) -> None:
-    path, cfg, _ = models["cond"]
+    path, _, _ = models["cond"]
     with OnnxGenerator(path) as gen:
         assert isinstance(gen, GeneratorBackend)
         info = gen.info
@@ -93,7 +88,7 @@ def test_onnx_info_comes_from_metadata(models) -> None:
 def test_onnx_and_torch_backends_agree(models, name: str) -> None:
     path, cfg, g = models[name]
     onnx_gen = OnnxGenerator(path)
-    torch_gen = TorchGenerator(copy.deepcopy(g), ModelInfo.from_configs(cfg, TRAIN))
+    torch_gen = TorchGenerator(copy.deepcopy(g), model_info_from_configs(cfg, TRAIN))
     rng = np.random.default_rng(0)
     for n in (1, 4):
         z = rng.standard_normal((n, cfg.latent_dim))  # float64 on purpose: generate() coerces to float32
@@ -261,7 +256,7 @@ def test_missing_and_unknown_files(tmp_path: Path) -> None:
         OnnxGenerator(tmp_path / "nope.onnx")
     other = tmp_path / "weights.pt"
     other.write_bytes(b"\x80\x04")
-    with pytest.raises(ModelLoadError, match="not a GAN Studio model: expected .onnx, .safetensors or a run folder"):
+    with pytest.raises(ModelLoadError, match=r"not a GAN Studio model: expected \.onnx, \.safetensors or a run folder"):
         open_generator(other)
     with pytest.raises(ValueError, match="backend"):
         open_generator(other, backend="tensorflow")
@@ -283,8 +278,8 @@ def test_open_generator_dispatch(models, tmp_path: Path) -> None:
         open_generator(checkpoint, backend="onnxruntime")
 
 
-def test_importing_inference_does_not_import_torch() -> None:
-    code = "import ganstudio.core.inference, sys; assert 'torch' not in sys.modules, 'torch was imported'"
+def test_importing_the_backends_does_not_import_torch() -> None:
+    code = "import ganstudio.runtime.backends, sys; assert 'torch' not in sys.modules, 'torch was imported'"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
@@ -343,5 +338,43 @@ def test_damaged_checkpoint_is_a_load_error(checkpoint_module, tmp_path: Path) -
     empty_run.mkdir()
     with pytest.raises(ModelLoadError):
         open_generator(empty_run)
-    with pytest.raises(ModelLoadError, match="no generator.onnx"):
+    with pytest.raises(ModelLoadError, match=r"no generator\.onnx"):
         open_generator(empty_run, backend="onnxruntime")
+
+
+# -- optional capabilities ---------------------------------------------------------------------------------------
+
+
+def test_class_blend_is_a_declared_capability(models) -> None:
+    path, cfg, g = models["cond"]
+    onnx_gen = OnnxGenerator(path)
+    torch_gen = TorchGenerator(copy.deepcopy(g), model_info_from_configs(cfg, TRAIN))
+    assert onnx_gen.supports_class_blend is False and torch_gen.supports_class_blend is True
+    assert isinstance(torch_gen, GeneratorBackend)
+    z = np.random.default_rng(2).standard_normal((2, cfg.latent_dim)).astype(np.float32)
+    labels = np.array([0, 1])
+    with pytest.raises(NotImplementedError):
+        onnx_gen.generate_blend(z, labels, labels, 0.5)
+    faded, mode = blend_classes(onnx_gen, z, labels, 2, 0.25)
+    assert mode == "crossfade"
+    expected = 0.75 * onnx_gen.generate(z, labels) + 0.25 * onnx_gen.generate(z, np.array([2, 2]))
+    np.testing.assert_allclose(faded, expected, atol=1e-6)
+    morphed, mode = blend_classes(torch_gen, z, labels, 2, 1.0)
+    assert mode == "embedding"  # t = 1 is exactly class 2
+    np.testing.assert_allclose(morphed, torch_gen.generate(z, np.array([2, 2])), atol=1e-5)
+    _, uncond_cfg, ug = models["uncond"]
+    assert TorchGenerator(copy.deepcopy(ug), model_info_from_configs(uncond_cfg, TRAIN)).supports_class_blend is False
+
+
+def test_model_info_says_where_the_model_came_from(checkpoint_module, models, tmp_path: Path) -> None:
+    from ganstudio.core.events import GeneratorSnapshot
+    from ganstudio.core.torch_backend import generator_from_snapshot
+
+    assert OnnxGenerator(models["uncond"][0]).info.source_kind == "file"
+    path, _ = _write_checkpoint(checkpoint_module, tmp_path / "run", COND)
+    checkpoint = open_generator(path)
+    assert checkpoint.info.source_kind == "checkpoint" and not checkpoint.info.is_live
+    g = models["cond"][2]
+    snapshot = GeneratorSnapshot(step=5, model_config=COND, weights={k: v.numpy() for k, v in g.state_dict().items()})
+    live = generator_from_snapshot(snapshot)
+    assert live.info.source_kind == "live" and live.info.is_live

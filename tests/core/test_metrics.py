@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from ganstudio.core import metrics
-from ganstudio.core.inference import ModelInfo
 from ganstudio.core.metrics import (
     MetricsError,
     QualityReport,
@@ -27,6 +26,7 @@ from ganstudio.core.metrics import (
     held_out_split,
     prepare_images,
 )
+from ganstudio.runtime.model_info import ModelInfo
 from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()

@@ -15,9 +15,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from ganstudio.core.imaging import to_uint8
-from ganstudio.core.latent import truncate
 from ganstudio.gui.render_worker import RenderService
+from ganstudio.runtime.imaging import to_uint8
+from ganstudio.runtime.latent import truncate
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -98,7 +98,7 @@ def test_clicking_a_grid_cell_makes_it_current(make_window, tiny_onnx, qtbot):
     qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.cell_rect(9).center().toPoint())
     assert grid.selected() == 9
     z = explore.latent_state().z
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     np.testing.assert_allclose(z, sample_latents(64, 8, explore.seed_spin.value())[9], atol=1e-6)
     for dim in range(8):
@@ -108,7 +108,7 @@ def test_clicking_a_grid_cell_makes_it_current(make_window, tiny_onnx, qtbot):
 
 
 def test_the_grid_can_be_driven_from_the_keyboard(make_window, tiny_onnx, qtbot):
-    from ganstudio.core.latent import sample_latents
+    from ganstudio.runtime.latent import sample_latents
 
     window = make_window(tiny_onnx)
     explore = window.explore
@@ -146,9 +146,9 @@ def test_reseed_truncation_randomize_and_reset(make_window, tiny_onnx, qtbot):
     explore.trunc_slider.setValue(50)
     assert explore.latent_state().truncation == pytest.approx(0.5)
     wait_picture(qtbot, window)
-    old_grid = explore._grid_z
+    old_grid = explore.state.grid_z
     explore.reseed(1234)
-    qtbot.waitUntil(lambda: explore._grid_z is not old_grid and explore.seed_spin.value() == 1234)
+    qtbot.waitUntil(lambda: explore.state.grid_z is not old_grid and explore.seed_spin.value() == 1234)
     assert explore.grid.selected() is None
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganstudio.core.imaging import to_uint8
-from ganstudio.core.latent import keyframe_path, truncate
-from ganstudio.gui.interpolate_tab import path_labels
-from ganstudio.gui.latent_sliders import LatentState
+from ganstudio.runtime.exploration import path_labels
+from ganstudio.runtime.imaging import to_uint8
+from ganstudio.runtime.latent import keyframe_path, truncate
+from ganstudio.runtime.latent_files import LatentState
 
 
 def set_ab(window, a: int = 2, b: int = 7) -> None:
@@ -58,15 +58,15 @@ def test_strip_has_the_right_frame_count_and_frames(make_window, tiny_onnx, qtbo
 def test_keyframes_from_the_grid_context_menu_and_reordering(make_window, tiny_onnx, qtbot):
     window = make_window(tiny_onnx)
     explore, tab = window.explore, window.interpolate
-    state = LatentState(explore._grid_z[4].copy(), None, 1.0)
+    state = LatentState(explore.state.grid_z[4].copy(), None, 1.0)
     explore.keyframe_requested.emit("A", state)
-    explore.keyframe_requested.emit("B", LatentState(explore._grid_z[5].copy(), None, 1.0))
-    explore.keyframe_requested.emit("B", LatentState(explore._grid_z[6].copy(), None, 1.0))  # replaces B
+    explore.keyframe_requested.emit("B", LatentState(explore.state.grid_z[5].copy(), None, 1.0))
+    explore.keyframe_requested.emit("B", LatentState(explore.state.grid_z[6].copy(), None, 1.0))  # replaces B
     assert len(tab.keyframes()) == 2
-    np.testing.assert_array_equal(tab.keyframes()[1].z, explore._grid_z[6])
+    np.testing.assert_array_equal(tab.keyframes()[1].z, explore.state.grid_z[6])
     tab.key_list.setCurrentRow(0)
     tab._buttons["down"].click()
-    np.testing.assert_array_equal(tab.keyframes()[0].z, explore._grid_z[6])
+    np.testing.assert_array_equal(tab.keyframes()[0].z, explore.state.grid_z[6])
     qtbot.waitUntil(lambda: not tab.key_list.item(0).icon().isNull(), timeout=10000)  # thumbnails rendered
     tab._buttons["clear"].click()
     assert tab.keyframes() == [] and tab.frame_count() == 0

@@ -178,7 +178,7 @@ def test_live_training_generator(make_window, tiny_onnx, qtbot):
     with torch.no_grad():
         reference = ((module(torch.from_numpy(z)) + 1) / 2).clamp(0, 1).numpy()
     np.testing.assert_allclose(backend.generate(z), reference, atol=1e-5)
-    assert backend.info.backend == "torch (live training)"
+    assert backend.info.is_live and backend.info.backend == "torch"
 
     window = make_window(tiny_onnx)
     window._on_snapshot(snapshot)  # ignored until the user asks for the live generator
@@ -186,7 +186,7 @@ def test_live_training_generator(make_window, tiny_onnx, qtbot):
     assert window.backend().info.backend == "onnxruntime"
     window.live_action.setChecked(True)
     window.train_panel.snapshot_ready.emit(snapshot)
-    qtbot.waitUntil(lambda: window.backend().info.backend == "torch (live training)", timeout=10000)
+    qtbot.waitUntil(lambda: window.backend().info.is_live, timeout=10000)
     assert window.backend_status.text() == "torch (live training) CPU"
     assert "step 7" in window.windowTitle()
     window.live_action.setChecked(False)  # back to the file model

@@ -156,7 +156,7 @@ def test_options_are_remembered(qtbot, tmp_path):
 # ---------------------------------------------------------------------------------------------- training
 @pytest.mark.slow
 def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, image_folder):
-    from ganstudio.core.inference import open_generator
+    from ganstudio.runtime.backends import open_generator
 
     run_dir = tmp_path / "run"
     configure(panel.form, image_folder, run_dir, steps=40)

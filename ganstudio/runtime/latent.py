@@ -19,8 +19,8 @@ def truncate(z: np.ndarray, psi: float) -> np.ndarray:
 
 
 def lerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
-    t = np.asarray(t, np.float32)[..., None] if np.ndim(t) else np.float32(t)
-    return ((1 - t) * a + t * b).astype(np.float32)
+    weight = np.asarray(t, np.float32)[..., None] if np.ndim(t) else np.float32(t)
+    return ((1 - weight) * a + weight * b).astype(np.float32)
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:

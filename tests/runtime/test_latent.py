@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganstudio.core.latent import interpolate, keyframe_path, lerp, sample_latents, slerp, truncate
+from ganstudio.runtime.latent import interpolate, keyframe_path, lerp, sample_latents, slerp, truncate
 
 
 def test_sampling_is_seeded_and_float32() -> None:

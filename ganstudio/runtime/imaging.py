@@ -5,9 +5,14 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # PIL is imported when a file is written, not when the module is
+    from PIL import Image as PilImage
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -35,13 +40,13 @@ def upscale(picture: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(picture, scale, axis=0), scale, axis=1) if scale > 1 else picture
 
 
-def _pil_image(picture: np.ndarray):
+def _pil_image(picture: np.ndarray) -> PilImage.Image:
     from PIL import Image
 
     return Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture)
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path | str, write: Callable[[Path], object]) -> None:
     """Write through a temp file in the same folder and rename, so a failed write never leaves a half file."""
     path = Path(path)
     # pid + thread id: the GUI and a training thread may write the same file at the same moment.
@@ -53,18 +58,18 @@ def atomic_write(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def save_png(picture: np.ndarray, path: Path, scale: int = 1) -> None:
+def save_png(picture: np.ndarray, path: Path | str, scale: int = 1) -> None:
     """Save an (H, W, C) uint8 picture as PNG, upscaled by an integer factor."""
     image = _pil_image(upscale(picture, scale))
     atomic_write(Path(path), lambda tmp: image.save(tmp, format="PNG"))
 
 
-def save_gif(frames: list[np.ndarray], path: Path, fps: float = 12.0, scale: int = 1, loop: bool = True) -> None:
+def save_gif(frames: list[np.ndarray], path: Path | str, fps: float = 12.0, scale: int = 1, loop: bool = True) -> None:
     """Save (H, W, C) uint8 frames as an animated GIF."""
     if not frames:
         raise ValueError("an animation needs at least one frame")
     images = [_pil_image(upscale(f, scale)) for f in frames]
-    duration = max(20, int(round(1000.0 / fps)))
+    duration = max(20, round(1000.0 / fps))
     atomic_write(
         Path(path),
         lambda tmp: images[0].save(

@@ -1,0 +1,500 @@
+"""The exploration state as plain models with change callbacks (napari's components / _qt split).
+
+`Exploration` holds what the Explore tab shows: the current latent z (before truncation) and the one Reset
+returns to, the class and class blend, the truncation, the grid seed, the grid on screen and its selection.
+`DimensionChoice` holds which latent dimensions get a slider; `Interpolation` holds the keyframes and path
+settings of the Interpolate tab. Widgets connect to the callbacks, show the values and write user edits back;
+they keep no state of their own. The CLI and tests use the same models without Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ganstudio.runtime.events import Callbacks
+from ganstudio.runtime.latent import keyframe_path, sample_latents, truncate
+from ganstudio.runtime.latent_files import LatentState
+from ganstudio.runtime.model_info import ModelInfo
+
+GRID_COLUMNS = 8
+GRID_SIZE = GRID_COLUMNS * GRID_COLUMNS
+MAX_SEED = 2**31 - 1
+MAX_TRUNCATION = 2.0
+DEFAULT_VISIBLE_DIMS = 16
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Latents ready for a generator: z truncated (N, latent_dim), labels (N,) or None, plus the class blend."""
+
+    z: np.ndarray
+    labels: np.ndarray | None
+    blend: tuple[int, float] | None = None  # (label_b, t): morph every label towards label_b by t
+
+
+def parse_dims(text: str, latent_dim: int) -> list[int]:
+    """'0-7, 12, 20-23' -> [0..7, 12, 20..23] (deduplicated, ordered). Raises ValueError with a reason."""
+    dims: list[int] = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        lo_text, dash, hi_text = part.partition("-")
+        try:
+            lo = int(lo_text)
+            hi = int(hi_text) if dash else lo
+        except ValueError:
+            raise ValueError(f"'{part}' is not a dimension or a range like 0-15") from None
+        if lo > hi:
+            lo, hi = hi, lo
+        if lo < 0 or hi >= latent_dim:
+            raise ValueError(f"'{part}' is outside 0..{latent_dim - 1}")
+        dims.extend(d for d in range(lo, hi + 1) if d not in dims)
+    if not dims:
+        raise ValueError("no dimensions given")
+    return dims
+
+
+def format_dims(dims: list[int]) -> str:
+    """The inverse of parse_dims, with ranges collapsed."""
+    parts: list[str] = []
+    start: int | None = None
+    for i, d in enumerate(dims):
+        start = d if start is None else start
+        if i + 1 == len(dims) or dims[i + 1] != d + 1:
+            parts.append(str(d) if start == d else f"{start}-{d}")
+            start = None
+    return ", ".join(parts)
+
+
+class DimensionChoice:
+    """Which latent dimensions get a slider: all of them, a custom list, or the first 16."""
+
+    def __init__(self) -> None:
+        self.changed: Callbacks[[]] = Callbacks()  # latent_dim, show_all or the custom list changed
+        self._latent_dim = 0
+        self._custom: list[int] | None = None
+        self._show_all = False
+
+    @property
+    def latent_dim(self) -> int:
+        return self._latent_dim
+
+    @property
+    def show_all(self) -> bool:
+        return self._show_all
+
+    @property
+    def dims(self) -> list[int]:
+        if self._show_all:
+            return list(range(self._latent_dim))
+        if self._custom is not None:
+            return list(self._custom)
+        return list(range(min(DEFAULT_VISIBLE_DIMS, self._latent_dim)))
+
+    def set_latent_dim(self, latent_dim: int) -> None:
+        if latent_dim == self._latent_dim:
+            return
+        self._latent_dim = latent_dim
+        if self._custom is not None and any(d >= latent_dim for d in self._custom):
+            self._custom = None
+        self.changed.emit()
+
+    def set_show_all(self, show: bool) -> None:
+        if show != self._show_all:
+            self._show_all = show
+            self.changed.emit()
+
+    def set_custom(self, dims: list[int] | None) -> None:
+        """Choose the dimensions shown (None: the first 16); leaves "show all"."""
+        self._custom = list(dims) if dims else None
+        self._show_all = False
+        self.changed.emit()
+
+    def apply_text(self, text: str) -> None:
+        """Dimensions typed by the user ('0-15, 20'); raises ValueError saying what is wrong."""
+        if not self._latent_dim or self._show_all:
+            return
+        dims = parse_dims(text, self._latent_dim)
+        if dims != self.dims:
+            self.set_custom(dims)
+
+
+class Exploration:
+    """The Explore tab's state. Setters notify the matching callbacks; reads return copies."""
+
+    def __init__(self, seed: int = 0, truncation: float = 1.0) -> None:
+        self.model_changed: Callbacks[[]] = Callbacks()  # a new model (or none): everything may have changed
+        self.current_changed: Callbacks[[]] = Callbacks()  # z, class, blend or truncation: re-render the sample
+        self.grid_changed: Callbacks[[]] = Callbacks()  # seed, class or truncation: re-render the grid
+        self.selection_changed: Callbacks[[]] = Callbacks()  # the grid cell behind the current latent
+        self.dims = DimensionChoice()
+        self._info: ModelInfo | None = None
+        self._supports_class_blend = False
+        self._z = np.zeros(0, np.float32)
+        self._origin = self._z
+        self._selected: int | None = None
+        self._label = 0
+        self._blend_label = 0
+        self._blend = 0.0
+        self._seed = _clamp_seed(seed)
+        self._truncation = _clamp_truncation(truncation)
+        self._grid_z: np.ndarray | None = None  # raw latents behind the grid on screen
+        self._grid_labels: np.ndarray | None = None
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo | None:
+        return self._info
+
+    @property
+    def has_model(self) -> bool:
+        return self._info is not None
+
+    @property
+    def supports_class_blend(self) -> bool:
+        return self._supports_class_blend
+
+    @property
+    def z(self) -> np.ndarray:
+        return self._z.copy()
+
+    @property
+    def label(self) -> int:
+        return self._label
+
+    @property
+    def blend_label(self) -> int:
+        return self._blend_label
+
+    @property
+    def blend(self) -> float:
+        return self._blend
+
+    @property
+    def truncation(self) -> float:
+        return self._truncation
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def selected(self) -> int | None:
+        return self._selected
+
+    @property
+    def grid_z(self) -> np.ndarray | None:
+        """The raw latents behind the grid on screen (None until a grid was shown)."""
+        return self._grid_z
+
+    @property
+    def edited(self) -> bool:
+        return not np.array_equal(self._z, self._origin)
+
+    def caption(self) -> str:
+        if self._info is None:
+            return "No model"
+        where = f"Grid sample {self._selected + 1}" if self._selected is not None else "Custom latent"
+        return f"{where}{' (edited)' if self.edited else ''} · |z| = {np.linalg.norm(self._z):.2f}"
+
+    def latent_state(self) -> LatentState | None:
+        if self._info is None:
+            return None
+        return LatentState(self._z.copy(), self._label if self._info.conditional else None, self._truncation)
+
+    def grid_state(self, index: int) -> LatentState | None:
+        """The grid cell `index` on screen as a LatentState (for keyframes), or None."""
+        if self._grid_z is None or not 0 <= index < len(self._grid_z):
+            return None
+        label = int(self._grid_labels[index]) if self._grid_labels is not None else None
+        return LatentState(self._grid_z[index].copy(), label, self._truncation)
+
+    def _labels(self, n: int) -> np.ndarray | None:
+        conditional = self._info is not None and self._info.conditional
+        return np.full(n, self._label, np.int64) if conditional else None
+
+    def current_batch(self) -> Batch | None:
+        """The current sample as a batch of one, or None without a model."""
+        if self._info is None or self._z.shape[0] == 0:
+            return None
+        blend = None
+        if self._info.conditional and self._blend > 0:
+            blend = (self._blend_label, self._blend)
+        return Batch(truncate(self._z[None], self._truncation), self._labels(1), blend)
+
+    def grid_latents(self) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The raw latents and labels of the seed's grid (what `grid_batch` renders), or None."""
+        if self._info is None:
+            return None
+        return sample_latents(GRID_SIZE, self._info.latent_dim, self._seed), self._labels(GRID_SIZE)
+
+    def grid_batch(self) -> Batch | None:
+        latents = self.grid_latents()
+        if latents is None:
+            return None
+        raw, labels = latents
+        return Batch(truncate(raw, self._truncation), labels)
+
+    # -- changing ---------------------------------------------------------------------------------------------
+
+    def set_model(self, info: ModelInfo | None, supports_class_blend: bool = False) -> None:
+        """A new model; keeps the latent when the latent size is unchanged."""
+        old_dim = self._z.shape[0]
+        self._info, self._supports_class_blend = info, supports_class_blend and info is not None
+        if info is None:
+            self._z = self._origin = np.zeros(0, np.float32)
+            self._grid_z = self._grid_labels = None
+        else:
+            if info.latent_dim != old_dim:
+                self._z = sample_latents(GRID_SIZE, info.latent_dim, self._seed)[0]
+                self._origin, self._selected = self._z.copy(), 0
+                self._grid_z = self._grid_labels = None
+            top = max(0, info.num_classes - 1)
+            self._label = min(self._label, top)
+            self._blend_label = min(1, top)
+        self.dims.set_latent_dim(info.latent_dim if info is not None else 0)
+        self.model_changed.emit()
+
+    def set_latent_state(self, state: LatentState) -> None:
+        self._z = np.asarray(state.z, np.float32).copy()
+        self._origin, self._selected = self._z.copy(), None
+        if state.label is not None and self._info is not None and self._info.conditional:
+            self._label = int(state.label)
+        self._truncation = _clamp_truncation(state.truncation)
+        self.selection_changed.emit()
+        self.current_changed.emit()
+        self.grid_changed.emit()
+
+    def set_dim(self, dim: int, value: float) -> None:
+        """One latent dimension edited (a slider)."""
+        if 0 <= dim < self._z.shape[0]:
+            self._z[dim] = value
+            self.current_changed.emit()
+
+    def select_cell(self, index: int) -> None:
+        """Make grid cell `index` (as on screen) the current latent, with its class."""
+        if self._grid_z is None or not 0 <= index < len(self._grid_z):
+            return
+        if self._grid_labels is not None:
+            self._label = int(self._grid_labels[index])
+        self._set_current(self._grid_z[index], index)
+
+    def randomize(self, rng: np.random.Generator | None = None) -> None:
+        if self._info is None:
+            return
+        rng = rng if rng is not None else np.random.default_rng()
+        self._set_current(rng.standard_normal(self._z.shape[0]).astype(np.float32), None)
+
+    def reset(self) -> None:
+        """Back to the latent Reset returns to, undoing slider edits and the class blend."""
+        if self._info is None:
+            return
+        self._z = self._origin.copy()
+        self._blend = 0.0
+        self.current_changed.emit()
+
+    def set_seed(self, seed: int) -> None:
+        seed = _clamp_seed(seed)
+        if seed == self._seed:
+            return
+        self._seed = seed
+        self._selected = None  # the grid now shows other samples; the current latent stays
+        self.selection_changed.emit()
+        self.grid_changed.emit()
+
+    def set_truncation(self, psi: float) -> None:
+        psi = _clamp_truncation(psi)
+        if psi != self._truncation:
+            self._truncation = psi
+            self.current_changed.emit()
+            self.grid_changed.emit()
+
+    def set_label(self, label: int) -> None:
+        label = max(0, int(label))
+        if label != self._label:
+            self._label = label
+            self.current_changed.emit()
+            self.grid_changed.emit()
+
+    def set_blend_label(self, label: int) -> None:
+        label = max(0, int(label))
+        if label != self._blend_label:
+            self._blend_label = label
+            self.current_changed.emit()
+
+    def set_blend(self, t: float) -> None:
+        t = float(min(max(t, 0.0), 1.0))
+        if t != self._blend:
+            self._blend = t
+            self.current_changed.emit()
+
+    def show_grid(self, raw: np.ndarray, labels: np.ndarray | None) -> None:
+        """The grid rendered from these raw latents is now on screen (cells map to them)."""
+        self._grid_z, self._grid_labels = raw, labels
+
+    def _set_current(self, z: np.ndarray, selected: int | None) -> None:
+        """A new current latent (Reset returns to it); `selected` is its grid cell, if it came from the grid."""
+        self._z = np.asarray(z, np.float32).copy()
+        self._origin, self._selected = self._z.copy(), selected
+        self.selection_changed.emit()
+        self.current_changed.emit()
+
+
+def _clamp_seed(seed: int) -> int:
+    return int(min(max(int(seed), 0), MAX_SEED))
+
+
+def _clamp_truncation(psi: float) -> float:
+    return float(min(max(float(psi), 0.0), MAX_TRUNCATION))
+
+
+# -- interpolation --------------------------------------------------------------------------------------------
+
+
+def path_labels(labels: list[int | None], steps: int, closed: bool) -> np.ndarray | None:
+    """Per-frame labels matching keyframe_path(): each frame takes its nearest keyframe's label."""
+    if not labels or labels[0] is None:
+        return None
+    keys = labels + labels[:1] if closed else labels
+    per = steps - 1
+    out = [keys[seg] if (i < per / 2) else keys[seg + 1] for seg in range(len(keys) - 1) for i in range(per)]
+    if not closed:
+        out.append(keys[-1])
+    return np.asarray(out, np.int64)
+
+
+@dataclass(frozen=True)
+class PathBatch:
+    """The frames of an interpolation path: latents, per-frame labels and the frame index of each keyframe."""
+
+    z: np.ndarray
+    labels: np.ndarray | None
+    marked: list[int]
+
+
+class Interpolation:
+    """Keyframes (A, ..., B) and path settings; the path runs through the keyframes in list order.
+
+    Class-conditional models: a frame takes the label of its nearest keyframe (labels are whole numbers).
+    """
+
+    def __init__(self, steps: int = 8, spherical: bool = True, closed: bool = False) -> None:
+        self.keys_changed: Callbacks[[]] = Callbacks()  # the keyframe list changed: re-render thumbnails and path
+        self.path_changed: Callbacks[[]] = Callbacks()  # steps, path kind or loop changed: re-render the path
+        self._info: ModelInfo | None = None
+        self._keys: list[LatentState] = []
+        self._steps = _clamp_steps(steps)
+        self._spherical = spherical
+        self._closed = closed
+
+    @property
+    def info(self) -> ModelInfo | None:
+        return self._info
+
+    @property
+    def steps(self) -> int:
+        return self._steps
+
+    @property
+    def spherical(self) -> bool:
+        return self._spherical
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def keyframes(self) -> list[LatentState]:
+        return list(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def describe_key(self, index: int) -> str:
+        key, n = self._keys[index], len(self._keys)
+        role = "A" if index == 0 else ("B" if index == n - 1 and n > 1 else f"Keyframe {index + 1}")
+        text = f"{role}   |z| = {np.linalg.norm(key.z):.2f}, ψ {key.truncation:.2f}"
+        if key.label is not None and self._info is not None:
+            text += f", class {self._info.class_name(key.label)}"
+        return text
+
+    def set_model(self, info: ModelInfo | None) -> None:
+        dim = info.latent_dim if info is not None else None
+        self._info = info
+        if any(k.latent_dim != dim for k in self._keys):
+            self._keys = []  # latents of another latent size mean nothing to this model
+        if info is not None and info.conditional:
+            self._keys = [
+                k if k.label is not None and k.label < info.num_classes else LatentState(k.z, 0, k.truncation)
+                for k in self._keys
+            ]
+        self.keys_changed.emit()
+
+    def set_keyframes(self, keys: list[LatentState]) -> None:
+        self._keys = list(keys)
+        self.keys_changed.emit()
+
+    def set_keyframe(self, role: str, state: LatentState) -> None:
+        """role "A" replaces the first keyframe, "B" the last (of at least two), "add" appends."""
+        if role == "A" and self._keys:
+            self._keys[0] = state
+        elif role == "B" and len(self._keys) >= 2:
+            self._keys[-1] = state
+        else:
+            self._keys.append(state)
+        self.keys_changed.emit()
+
+    def remove(self, index: int) -> None:
+        if 0 <= index < len(self._keys):
+            del self._keys[index]
+            self.keys_changed.emit()
+
+    def move(self, index: int, delta: int) -> int | None:
+        """Move keyframe `index` by `delta` places; returns its new index, or None when it cannot move."""
+        j = index + delta
+        if not (0 <= index < len(self._keys) and 0 <= j < len(self._keys)):
+            return None
+        self._keys[index], self._keys[j] = self._keys[j], self._keys[index]
+        self.keys_changed.emit()
+        return j
+
+    def set_steps(self, steps: int) -> None:
+        steps = _clamp_steps(steps)
+        if steps != self._steps:
+            self._steps = steps
+            self.path_changed.emit()
+
+    def set_spherical(self, spherical: bool) -> None:
+        if spherical != self._spherical:
+            self._spherical = spherical
+            self.path_changed.emit()
+
+    def set_closed(self, closed: bool) -> None:
+        if closed != self._closed:
+            self._closed = closed
+            self.path_changed.emit()
+
+    def keys_batch(self) -> Batch | None:
+        """The keyframes themselves (thumbnails), truncated, or None without a model or keyframes."""
+        if self._info is None or not self._keys:
+            return None
+        z = np.stack([truncate(k.z, k.truncation) for k in self._keys])
+        labels = None if self._keys[0].label is None else np.array([k.label for k in self._keys], np.int64)
+        return Batch(z, labels)
+
+    def path_batch(self) -> PathBatch | None:
+        """Every frame of the path, or None until there is a model and two keyframes."""
+        if self._info is None or len(self._keys) < 2:
+            return None
+        keys = np.stack([truncate(k.z, k.truncation) for k in self._keys])
+        z = keyframe_path(keys, self._steps, self._spherical, self._closed)
+        labels = path_labels([k.label for k in self._keys], self._steps, self._closed)
+        marked = [i * (self._steps - 1) for i in range(len(self._keys))]
+        return PathBatch(z, labels, marked)
+
+
+MIN_STEPS, MAX_STEPS = 2, 64
+
+
+def _clamp_steps(steps: int) -> int:
+    return int(min(max(int(steps), MIN_STEPS), MAX_STEPS))

@@ -22,10 +22,11 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = (1440, 900)
+DEFAULT_SIZE = "1440x900"
 XVFB_MARK = "GANSTUDIO_SCREENSHOTS_XVFB"
 
 
@@ -38,6 +39,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--model", default="", help="model for Explore/Interpolate (default: the shipped one)")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="where the PNGs go (default: docs/)")
+    parser.add_argument(
+        "--size", default="1440x900", help="window size WxH; other than 1440x900, file names get a -WxH suffix"
+    )
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training time before train.png")
     parser.add_argument(
         "--metrics-every",
@@ -58,113 +62,127 @@ def reexec_under_xvfb() -> None:
     os.execv(xvfb, [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv])
 
 
+class Shooter:
+    """Drives the real main window through each state and saves what it shows."""
+
+    def __init__(self, args: argparse.Namespace, scratch: Path) -> None:
+        from ganstudio.gui.main_window import MainWindow
+
+        self.args, self.scratch = args, scratch
+        self.out = Path(args.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.suffix = "" if args.size == DEFAULT_SIZE else f"-{args.size}"
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        self.window = MainWindow()
+        self.window.resize(width, height)
+        self.window.show()
+
+    def pump(self, seconds: float) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> bool:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                print(f"  (gave up waiting for {what} after {timeout:.0f} s)", flush=True)
+                return False
+            self.pump(0.1)
+        return True
+
+    def grab(self, name: str) -> None:
+        self.pump(0.8)  # let timers redraw the plots and the window repaint
+        path = self.out / f"{name}{self.suffix}.png"
+        if not self.window.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        print(f"wrote {path} ({self.window.width()} x {self.window.height()})", flush=True)
+
+    def explore_and_interpolate(self, path: Path) -> None:
+        window = self.window
+        window.tabs.setCurrentWidget(window.explore)
+        window.open_path(path)
+        explore = window.explore
+
+        def ready() -> bool:
+            return window.backend() is not None and explore.grid.count() == 64 and explore.current_picture() is not None
+
+        self.wait_until(ready, 60, "the model")
+        explore.select_cell(9)
+        self.grab("explore")
+        tab = window.interpolate
+        for index, role in ((9, "A"), (22, "B"), (41, "add")):
+            explore.select_cell(index)
+            tab.use_current(role)
+        window.tabs.setCurrentWidget(tab)
+        self.wait_until(lambda: tab.frame_count() > 0, 30, "the interpolation strip")
+        self.pump(1.0)
+        tab.show_frame(tab.frame_count() // 3)
+        self.grab("interpolate")
+
+    def train(self) -> Path | None:
+        """A real run with the default recipe, captured mid-run; returns the exported model's path."""
+        panel = self.window.train_panel
+        if panel is None:
+            raise SystemExit("the Train tab is unavailable (is PyTorch installed?)")
+        self.window.tabs.setCurrentWidget(panel)
+        form = panel.form
+        form.set_dataset("mnist")
+        form.reset_defaults()
+        form.metrics_every_spin.setValue(self.args.metrics_every)
+        form.run_dir_edit.setText(str(self.scratch / "run"))
+        if not form.is_valid():
+            raise SystemExit(f"the training options are not valid: {form.error()}")
+        reports: list[object] = []
+        panel.live_metrics.report_ready.connect(reports.append)
+        panel.start()
+        self.wait_until(lambda: panel.current_step() > 0 or not panel.is_running(), 120, "the first training step")
+        if not panel.is_running():
+            raise SystemExit(f"training did not start: {panel.stage_label.text()} (is MNIST available? --data-dir)")
+        started = time.monotonic()
+        seconds = self.args.train_seconds
+        self.wait_until(lambda: time.monotonic() - started >= seconds, seconds + 5, "training")
+        self.wait_until(lambda: bool(reports) and not panel.live_metrics.measuring(), 90, "the first quality report")
+        self.grab("train")
+        print(f"  step {panel.current_step():,}; {len(reports)} quality report(s)", flush=True)
+        panel.stop()
+        self.wait_until(lambda: not panel.is_running(), 120, "the run to stop")
+        self.grab("train-stopped")
+        result = panel.last_result()
+        panel.live_metrics.shutdown()
+        return Path(result.onnx_path) if result is not None and result.onnx_path else None
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv[1:])
     reexec_under_xvfb()
     if args.data_dir:
         os.environ["GANSTUDIO_DATA"] = str(Path(args.data_dir).expanduser().resolve())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="ganstudio-screenshots-"))
 
     import onnxruntime  # noqa: F401  (before PySide6, as the app does)
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
     from ganstudio.gui.app import create_application
 
     app = create_application(argv[:1])
     for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):  # a fresh, throw-away settings store
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(scratch / "settings"))
-    from ganstudio.gui.main_window import MainWindow
     from ganstudio.gui.model_manager import default_model
 
-    def pump(seconds: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    def wait_until(condition, timeout: float, what: str) -> bool:
-        end = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > end:
-                print(f"  (gave up waiting for {what} after {timeout:.0f} s)", flush=True)
-                return False
-            pump(0.1)
-        return True
-
-    def grab(name: str) -> None:
-        pump(0.8)  # let timers redraw the plots and the window repaint
-        path = out / name
-        if not window.grab().save(str(path)):
-            raise SystemExit(f"could not write {path}")
-        print(f"wrote {path} ({window.width()} x {window.height()})", flush=True)
-
-    window = MainWindow()
-    window.resize(*SIZE)
-    window.show()
+    shooter = Shooter(args, scratch)
     model = Path(args.model) if args.model else default_model()
     print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}", flush=True)
-
-    def explore_and_interpolate(path: Path) -> None:
-        window.tabs.setCurrentWidget(window.explore)
-        window.open_path(path)
-        explore = window.explore
-        wait_until(
-            lambda: (
-                window.backend() is not None and explore.grid.count() == 64 and explore.current_picture() is not None
-            ),
-            60,
-            "the model",
-        )
-        explore.select_cell(9)
-        grab("explore.png")
-
-        tab = window.interpolate
-        for index, role in ((9, "A"), (22, "B"), (41, "add")):
-            explore.select_cell(index)
-            tab.use_current(role)
-        window.tabs.setCurrentWidget(tab)
-        wait_until(lambda: tab.frame_count() > 0, 30, "the interpolation strip")
-        pump(1.0)
-        tab.show_frame(tab.frame_count() // 3)
-        grab("interpolate.png")
-
     if model is not None:
-        explore_and_interpolate(model)
-
-    # -- Train: the default recipe on MNIST, captured mid-run --------------------------------------------------
-    panel = window.train_panel
-    if panel is None:
-        raise SystemExit("the Train tab is unavailable (is PyTorch installed?)")
-    window.tabs.setCurrentWidget(panel)
-    form = panel.form
-    form.set_dataset("mnist")
-    form.reset_defaults()
-    form.metrics_every_spin.setValue(args.metrics_every)
-    form.run_dir_edit.setText(str(scratch / "run"))
-    if not form.is_valid():
-        raise SystemExit(f"the training options are not valid: {form.error()}")
-    reports: list[dict] = []
-    panel.live_metrics.report_ready.connect(reports.append)
-    panel.start()
-    wait_until(lambda: panel.current_step() > 0 or not panel.is_running(), 120, "the first training step")
-    if not panel.is_running():
-        raise SystemExit(f"training did not start: {panel.stage_label.text()} (is MNIST available? --data-dir)")
-    started = time.monotonic()
-    wait_until(lambda: time.monotonic() - started >= args.train_seconds, args.train_seconds + 5, "training")
-    wait_until(lambda: bool(reports) and not panel.live_metrics.measuring(), 90, "the first quality report")
-    grab("train.png")
-    print(f"  step {panel.current_step():,}; {len(reports)} quality report(s)", flush=True)
-    panel.stop()
-    wait_until(lambda: not panel.is_running(), 120, "the run to stop")
-    result = panel.last_result()
+        shooter.explore_and_interpolate(model)
+    exported = shooter.train()
     if model is None:
-        if result is None or not result.onnx_path:
+        if exported is None:
             raise SystemExit("no model shipped and the training run exported none: no Explore screenshots")
-        panel.live_metrics.shutdown()
-        explore_and_interpolate(Path(result.onnx_path))
-
-    window.close()
+        shooter.explore_and_interpolate(exported)
+    shooter.window.close()
     app.processEvents()
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

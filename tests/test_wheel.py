@@ -151,7 +151,6 @@ def test_installed_package_runs_outside_the_checkout(installed: tuple[Path, Path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="`ganstudio info NAME` resolving shipped models is not on this branch yet")
 def test_info_finds_a_shipped_model_by_name(installed: tuple[Path, Path], tmp_path: Path) -> None:
     python, _ = installed
     result = _run(_ganstudio(python), "info", SHIPPED_GENERATOR, cwd=tmp_path, env=_clean_env(tmp_path))
@@ -202,7 +201,6 @@ def test_installed_app_opens_a_shipped_model_offscreen(installed: tuple[Path, Pa
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="the GUI's default model is looked up beside the package on this branch")
 def test_installed_app_opens_the_default_model_offscreen(installed: tuple[Path, Path], tmp_path: Path) -> None:
     python, _ = installed
     output = _open_app(python, tmp_path)

@@ -21,7 +21,7 @@ def _maybe_sn(layer: nn.Module, use: bool) -> nn.Module:
 def _dcgan_plan(image_size: int) -> tuple[int, int]:
     """(base resolution, number of 2x upsamplings) so that base * 2**n == image_size."""
     base = 7 if image_size == 28 else 4
-    return base, int(round(math.log2(image_size // base)))
+    return base, round(math.log2(image_size // base))
 
 
 class LabelInput(nn.Module):
@@ -156,10 +156,11 @@ def init_weights(module: nn.Module) -> None:
     """DCGAN's N(0, 0.02) init for conv and linear layers; BN scale around 1."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            weight = getattr(m, "parametrizations", None)
-            target = (
-                m.parametrizations.weight.original if weight is not None and hasattr(weight, "weight") else m.weight
-            )
+            # Under spectral norm, `weight` is computed from the parametrization's `original`: initialise that.
+            parametrizations = getattr(m, "parametrizations", None)
+            target = m.weight
+            if parametrizations is not None and hasattr(parametrizations, "weight"):
+                target = parametrizations.weight.original
             nn.init.normal_(target, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
@@ -182,7 +183,7 @@ def update_ema(ema: nn.Module, source: nn.Module, decay: float, step: int) -> No
     """
     effective = min(decay, (1 + step) / (EMA_WARMUP + step))
     torch._foreach_lerp_(list(ema.parameters()), list(source.parameters()), 1.0 - effective)
-    for ema_buffer, buffer in zip(ema.buffers(), source.buffers()):
+    for ema_buffer, buffer in zip(ema.buffers(), source.buffers(), strict=True):
         ema_buffer.copy_(buffer)
 
 
@@ -206,7 +207,7 @@ def recalibrate_batch_norm(generator: nn.Module, inputs: Iterable[tuple[torch.Te
             generator(z, labels)
             seen += z.size(0)
     finally:
-        for norm, momentum in zip(norms, momenta):
+        for norm, momentum in zip(norms, momenta, strict=True):
             norm.momentum = momentum
         generator.eval()
     return seen

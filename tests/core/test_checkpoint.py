@@ -29,7 +29,7 @@ def test_round_trip_restores_configs_weights_and_history(tmp_path):
     assert data.train_config == trainer.train_config
     assert data.state["step"] == 5
     assert list(data.history()["step"]) == [1, 2, 3, 4, 5]
-    generator, model_config, _, summary = load_generator(tmp_path / "run")
+    generator, _, _, summary = load_generator(tmp_path / "run")
     assert torch.equal(_weights(generator), _weights(trainer.ema_generator))
     assert not generator.training and summary["step"] == "5"
 
@@ -88,7 +88,7 @@ def test_damaged_and_foreign_files_fail_with_a_message(tmp_path):
 
 
 def test_weights_of_another_architecture_are_reported(tmp_path):
-    trainer, _ = _train(tmp_path / "run", 2)
+    _train(tmp_path / "run", 2)
     data = load_checkpoint(tmp_path / "run")
     # Rewrite the header to claim a different architecture than the stored weights.
     ckpt.save_checkpoint(

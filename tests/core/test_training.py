@@ -183,7 +183,7 @@ def test_ema_generator_is_calibrated_for_saves_without_changing_training(tmp_pat
         return trainer
 
     saved, unsaved = run(tmp_path / "run"), run(None)
-    for a, b in zip(saved.generator.parameters(), unsaved.generator.parameters()):
+    for a, b in zip(saved.generator.parameters(), unsaved.generator.parameters(), strict=True):
         assert torch.equal(a, b)  # the calibration at step 4 drew nothing from training's RNG
     tensors = load_file(str(tmp_path / "run" / "checkpoint.safetensors"))
     ema_mean, g_mean = tensors["G_ema.net.1.running_mean"], tensors["G.net.1.running_mean"]
@@ -276,7 +276,9 @@ def test_a_round_runs_the_generator_once_per_d_step_and_the_g_pass_leaves_d_grad
     # The last D step's fakes keep their graph and feed the G step; earlier D steps need no graph.
     assert forwards == [False] * (d_steps - 1) + [True]
     assert all(p.requires_grad for p in trainer.discriminator.parameters())
-    for grad, recorded in zip((p.grad for p in trainer.discriminator.parameters()), d_grads_after_d_step[-1]):
+    for grad, recorded in zip(
+        (p.grad for p in trainer.discriminator.parameters()), d_grads_after_d_step[-1], strict=True
+    ):
         assert torch.equal(grad, recorded)  # the G pass added nothing to D's gradients
     assert all(p.grad is not None for p in trainer.generator.parameters())
 

@@ -493,6 +493,8 @@ class TrainForm(QWidget):
         """The run has ended: the field holds what the user had typed again; when that is "automatic" its
         placeholder names the last run's folder (in full in the tooltip)."""
         typed, self._typed_run_dir = self._typed_run_dir or "", None
+        if typed and _same_folder(typed, path) and (Path(path) / CHECKPOINT_NAME).exists():
+            typed = ""  # that folder now holds this run: the next Start gets a new folder rather than an error
         self.run_dir_edit.setText(typed)
         if not typed and Path(path).is_dir():  # an empty folder of a failed start is removed again
             self.run_dir_edit.setPlaceholderText(f"automatic (new folder per run); last run: {Path(path).name}")
@@ -588,7 +590,7 @@ class TrainForm(QWidget):
         run_dir = self.run_dir_edit.text().strip()
         if run_dir and (Path(run_dir).expanduser() / CHECKPOINT_NAME).exists():
             raise ConfigError(
-                "run_dir already holds a training run; choose another folder, "
+                "this folder already holds a training run; choose another folder, "
                 "or continue that run with Resume a run...",
                 field="run_dir",
             )
@@ -697,3 +699,10 @@ class TrainForm(QWidget):
                 self.set_dataset(folder)
         if isinstance(values, dict):
             self.set_values({**{"dataset": self.dataset_combo.itemData(0)}, **values})
+
+
+def _same_folder(a: str, b: str) -> bool:
+    try:
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    except OSError:
+        return False

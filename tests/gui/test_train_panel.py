@@ -176,8 +176,12 @@ def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, im
     assert snapshots and snapshots[-1].step == 40
     assert (run_dir / "checkpoint.safetensors").is_file() and (run_dir / "generator.onnx").is_file()
     assert str(run_dir) in panel.result_label.text() and "ONNX" in panel.result_label.text()
-    assert panel.start_button.isEnabled() is False  # the run folder is now taken ...
-    assert "already holds a training run" in panel.form.error()  # ... and the form says so
+    # The typed folder now holds this run: the field goes back to "automatic", naming the last run, so the next
+    # Start makes a new folder instead of refusing.
+    assert panel.form.run_dir_edit.text() == "" and run_dir.name in panel.form.run_dir_edit.placeholderText()
+    assert panel.start_button.isEnabled() and panel.form.error() == ""
+    panel.form.run_dir_edit.setText(str(run_dir))  # typing a used folder is still refused
+    assert "already holds a training run" in panel.form.error() and not panel.start_button.isEnabled()
     assert panel.load_button.isEnabled() and no_running_threads(panel)
 
     with qtbot.waitSignal(panel.model_ready, timeout=5000) as blocker:

@@ -18,7 +18,6 @@ from ganstudio.core.data.download import (
     builtin_dataset,
     canonical_name,
     download_dataset,
-    is_named_dataset,
 )
 from ganstudio.core.data.folder import load_image_folder
 from ganstudio.core.data.idx import read_idx, write_idx
@@ -47,7 +46,6 @@ __all__ = [
     "convert_channels",
     "default_download_dir",
     "download_dataset",
-    "is_named_dataset",
     "load_dataset",
     "load_image_folder",
     "load_named_dataset",

@@ -185,10 +185,6 @@ _ALIASES: dict[str, str] = {
 }
 
 
-def is_named_dataset(name: str) -> bool:
-    return name.strip().lower() in _ALIASES
-
-
 def builtin_dataset(spec: str) -> str | None:
     """The canonical name ("mnist", "fashion-mnist") when `spec` names a built-in dataset, else None.
 

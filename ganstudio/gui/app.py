@@ -25,6 +25,7 @@ from PySide6.QtGui import QGuiApplication, QIcon, QPaintEvent
 from PySide6.QtWidgets import QApplication
 
 import ganstudio
+from ganstudio.gui.main_thread_gc import MainThreadGarbageCollector
 from ganstudio.gui.settings import APPLICATION, ORGANIZATION
 from ganstudio.paths import resources_dir
 
@@ -61,6 +62,8 @@ def create_application(argv: list[str]) -> QApplication:
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     configure_pyqtgraph()
+    if not any(isinstance(child, MainThreadGarbageCollector) for child in app.children()):
+        MainThreadGarbageCollector(app)  # Qt objects must never be collected on a training thread
     return app
 
 

@@ -70,6 +70,20 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def _collect_garbage_on_the_ui_thread(qapp):
+    """As in the app (gui/main_thread_gc.py): cyclic garbage, such as a closed widget of an earlier test, is
+    collected on the UI thread only, never by a training thread that happens to allocate."""
+    import gc
+
+    from ganstudio.gui.main_thread_gc import MainThreadGarbageCollector
+
+    if not any(isinstance(child, MainThreadGarbageCollector) for child in qapp.children()):
+        MainThreadGarbageCollector(qapp)
+    yield
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "settings"
     folder.mkdir()

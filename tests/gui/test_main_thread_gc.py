@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from typing import ClassVar
 
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -12,7 +13,7 @@ from ganstudio.gui.main_thread_gc import MainThreadGarbageCollector
 
 
 class _Cyclic(QWidget):
-    collected_on: list[str] = []
+    collected_on: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         super().__init__()

@@ -43,6 +43,8 @@ def test_the_app_turns_automatic_collection_off_and_collects_on_its_timer(qtbot)
     worker.start()
     worker.join(10)
     assert done.is_set() and _Cyclic.collected_on == []  # the worker's allocations collected nothing
-    qtbot.waitUntil(lambda: bool(_Cyclic.collected_on), timeout=5000)
+    kept = [[] for _ in range(2 * gc.get_threshold()[0])]  # live allocations past gen-0's threshold ...
+    qtbot.waitUntil(lambda: bool(_Cyclic.collected_on), timeout=5000)  # ... make the UI thread's timer collect
+    del kept
     assert _Cyclic.collected_on == [threading.main_thread().name]
     assert isinstance(QApplication.instance(), QApplication)

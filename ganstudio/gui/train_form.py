@@ -12,24 +12,18 @@ and selects that dataset with the folder as its data folder.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -38,8 +32,22 @@ from PySide6.QtWidgets import (
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.data import DATA_ENV_VAR, builtin_dataset, default_download_dir, recognise_idx_folder
 from ganstudio.core.options import BUDGET, CHECK, COMBO, CONDITIONAL, DATASET, NUMBER, SPIN, Option, options_of
+from ganstudio.gui.option_widgets import (
+    BudgetSpinBox,
+    capitalised,
+    changed_signal,
+    combo_box,
+    form_layout,
+    option_widget,
+    parse_float,
+    set_widget_value,
+    spin_box,
+    widget_row,
+    widget_value,
+)
 from ganstudio.gui.train_form_hints import width_hints
 from ganstudio.paths import CHECKPOINT_NAME, new_run_dir, runs_root
+from ganstudio.runtime.metrics_schedule import DEFAULT_EVERY_STEPS as DEFAULT_METRICS_EVERY
 
 SETTINGS_KEY = "train/form_v1"
 FOLDERS_KEY = "train/recent_folders_v1"
@@ -47,10 +55,8 @@ DATA_DIR_KEY = "train/data_dir_v1"  # saved as soon as it is chosen, not only wh
 CHOOSE_FOLDER = "\x00choose"  # item data of the "Choose folder..." entry
 BUILTIN_DATASETS = (("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST"))
 DEFAULT_BUDGET = ("minutes", 3.0)
-BUDGET_DECIMALS = 3  # the budget amount's precision, for every kind
 BUDGET_KINDS = (("minutes", "minutes"), ("epochs", "epochs"), ("steps", "steps"), ("none", "until stopped"))
 ERROR_STYLE = "border: 1px solid #d9534f; border-radius: 3px;"
-DEFAULT_METRICS_EVERY = 200  # = metrics_worker.DEFAULT_EVERY_STEPS (not imported: that module pulls in more)
 DATA_DIR_TIP = (
     "The folder holding the MNIST or Fashion-MNIST files (the train pair, or the test pair alone; gzipped or not). "
     f"Empty: GAN Studio looks in the {DATA_ENV_VAR} folder and in {default_download_dir('mnist').parent}, "
@@ -102,137 +108,6 @@ def field_label(name: str) -> str:
     return EXTRA_LABELS.get(name, "")
 
 
-def _tooltip(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _combo(items: list[tuple[Any, str]], current: Any) -> QComboBox:
-    box = QComboBox()
-    for data, text in items:
-        box.addItem(text, data)
-    box.setCurrentIndex(max(0, box.findData(current)))
-    return box
-
-
-def _spin(low: int, high: int, value: int, special: str = "") -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)  # wider than valid on purpose: the config, not the widget, says what is allowed
-    box.setValue(value)
-    if special:
-        box.setSpecialValueText(special)
-    return box
-
-
-class BudgetSpinBox(QDoubleSpinBox):
-    """The budget amount. Its decimals never change while the user types (changing them re-writes the text and
-    drops keystrokes), and it shows a number as typed: "2.5", "1.75", "500" rather than "500.00"."""
-
-    def __init__(self, value: float, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(BUDGET_DECIMALS)
-        self.setRange(0, 1e9)
-        self.setValue(value)
-
-    def textFromValue(self, value: float) -> str:
-        locale = self.locale()
-        text = locale.toString(value, "f", self.decimals())
-        if not self.isGroupSeparatorShown():
-            text = text.replace(locale.groupSeparator(), "")
-        point = locale.decimalPoint()
-        return text.rstrip("0").removesuffix(point) if point in text else text
-
-
-def _number_edit(value: float) -> QLineEdit:
-    edit = QLineEdit(f"{value:g}")
-    edit.setMaximumWidth(90)
-    return edit
-
-
-def option_widget(opt: Option) -> QWidget:
-    """The editor of one plain declared option (combo, spin box, number field or check box), at its default."""
-    spec = opt.spec
-    widget: QWidget
-    if opt.widget == COMBO:
-        widget = _combo(opt.choice_items(), opt.default)
-    elif opt.widget == SPIN:
-        widget = _spin(spec.minimum, spec.maximum, opt.default, spec.special)
-    elif opt.widget == NUMBER:
-        widget = _number_edit(opt.default)
-    elif opt.widget in (CHECK, CONDITIONAL):
-        widget = QCheckBox(spec.label)
-        widget.setChecked(bool(opt.default))
-    else:
-        raise ValueError(f"{opt.name}: the form builds {opt.widget} controls by hand")
-    if spec.help:
-        widget.setToolTip(_tooltip(spec.help))
-    return widget
-
-
-def widget_value(widget: QWidget) -> Any:
-    """A widget's contents as a JSON-friendly value (for QSettings)."""
-    if isinstance(widget, QComboBox):
-        return widget.currentData()
-    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        return widget.value()
-    if isinstance(widget, QCheckBox):
-        return widget.isChecked()
-    if isinstance(widget, QLineEdit):
-        return widget.text()
-    raise TypeError(type(widget).__name__)
-
-
-def set_widget_value(widget: QWidget, value: Any) -> None:
-    """Show a saved value; one the widget cannot show (an unknown choice) is skipped."""
-    if isinstance(widget, QComboBox):
-        if widget.findData(value) >= 0:
-            widget.setCurrentIndex(widget.findData(value))
-    elif isinstance(widget, QDoubleSpinBox):
-        widget.setValue(float(value))
-    elif isinstance(widget, QSpinBox):
-        widget.setValue(int(value))
-    elif isinstance(widget, QCheckBox):
-        widget.setChecked(bool(value))
-    elif isinstance(widget, QLineEdit):
-        widget.setText(str(value))
-
-
-def _changed_signal(widget: QWidget) -> Any:
-    name = next(n for n in ("currentIndexChanged", "valueChanged", "toggled", "textChanged") if hasattr(widget, n))
-    return getattr(widget, name)
-
-
-def _parse_float(edit: QLineEdit, name: str) -> float:
-    text = edit.text().strip().replace(",", ".")
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {text!r}", field=name) from None
-    if not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number, got {text}", field=name)
-    return value
-
-
-def _row(*widgets: QWidget, stretch: bool = True) -> QWidget:
-    holder = QWidget()
-    layout = QHBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(4)
-    for w in widgets:
-        layout.addWidget(w)
-    if stretch:
-        layout.addStretch(1)
-    return holder
-
-
-def _form_layout(parent: QWidget | None = None) -> QFormLayout:
-    form = QFormLayout(parent)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    form.setHorizontalSpacing(8)
-    form.setVerticalSpacing(5)
-    return form
-
-
 class TrainForm(QWidget):
     """All options of a new training run; emits `validity_changed` as edits make it (in)valid."""
 
@@ -277,10 +152,10 @@ class TrainForm(QWidget):
     # ------------------------------------------------------------------ building
     def _build_compound_controls(self) -> None:
         dataset = self._options["dataset"]
-        self.dataset_combo = _combo([*BUILTIN_DATASETS, (CHOOSE_FOLDER, "Choose folder...")], dataset.default)
-        self.dataset_combo.setToolTip(_tooltip(dataset.spec.help))
+        self.dataset_combo = combo_box([*BUILTIN_DATASETS, (CHOOSE_FOLDER, "Choose folder...")], dataset.default)
+        self.dataset_combo.setToolTip(capitalised(dataset.spec.help))
         self._dataset_index = self.dataset_combo.currentIndex()
-        self.budget_kind = _combo(list(BUDGET_KINDS), DEFAULT_BUDGET[0])
+        self.budget_kind = combo_box(list(BUDGET_KINDS), DEFAULT_BUDGET[0])
         self.budget_value = BudgetSpinBox(DEFAULT_BUDGET[1])
         self.data_dir_edit = QLineEdit()
         self.data_dir_edit.setPlaceholderText("automatic (downloaded when missing)")
@@ -288,7 +163,7 @@ class TrainForm(QWidget):
         self.run_dir_edit = QLineEdit()
         self.run_dir_edit.setPlaceholderText("automatic (new folder per run)")
         self.run_dir_edit.setToolTip(f"Empty: a new folder under {runs_root()} for every run")
-        self.metrics_every_spin = _spin(0, 10**7, DEFAULT_METRICS_EVERY, special="off")
+        self.metrics_every_spin = spin_box(0, 10**7, DEFAULT_METRICS_EVERY, special="off")
         self.metrics_every_spin.setToolTip(
             "Measure FID, class coverage and mode collapse on 2,000 samples every "
             "this many steps (and at least 15 s apart) while training, and once at "
@@ -343,11 +218,11 @@ class TrainForm(QWidget):
             grid.setHorizontalSpacing(6)
             grid.setVerticalSpacing(5)
             self._fill_grid(grid, cells)
-            form = _form_layout()
+            form = form_layout()
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
             grid.addLayout(form, grid.rowCount(), 0, 1, grid.columnCount())
         else:
-            form = _form_layout(box)
+            form = form_layout(box)
         self._fill_rows(form, [opt for opt in members if opt.spec.cell is None])
         self._add_extra_rows(group, form)
         return box
@@ -385,7 +260,7 @@ class TrainForm(QWidget):
                     parts.append(QLabel(opt.spec.suffix))
             head = in_row[0]
             label = "" if head.widget in (CHECK, CONDITIONAL) else head.spec.label
-            form.addRow(label, parts[0] if len(parts) == 1 else _row(*parts))
+            form.addRow(label, parts[0] if len(parts) == 1 else widget_row(*parts))
 
     def _add_extra_rows(self, group: str, form: QFormLayout) -> None:
         if group == "basic":
@@ -393,22 +268,22 @@ class TrainForm(QWidget):
             browse_data.setText("...")
             browse_data.setToolTip("Choose the folder holding the MNIST or Fashion-MNIST files")
             browse_data.clicked.connect(self._browse_data_dir)
-            form.addRow(EXTRA_LABELS["data_dir"], _row(self.data_dir_edit, browse_data, stretch=False))
+            form.addRow(EXTRA_LABELS["data_dir"], widget_row(self.data_dir_edit, browse_data, stretch=False))
             browse = QToolButton()
             browse.setText("...")
             browse.setToolTip("Choose the run folder")
             browse.clicked.connect(self._browse_run_dir)
-            form.addRow(EXTRA_LABELS["run_dir"], _row(self.run_dir_edit, browse, stretch=False))
+            form.addRow(EXTRA_LABELS["run_dir"], widget_row(self.run_dir_edit, browse, stretch=False))
         elif group == "run":
-            form.addRow(EXTRA_LABELS["metrics_every"], _row(self.metrics_every_spin, QLabel("steps")))
+            form.addRow(EXTRA_LABELS["metrics_every"], widget_row(self.metrics_every_spin, QLabel("steps")))
             reset = QPushButton("Reset all to defaults")
             reset.clicked.connect(self.reset_defaults)
-            form.addRow("", _row(reset))
+            form.addRow("", widget_row(reset))
 
     def _connect(self) -> None:
         self.dataset_combo.activated.connect(self._dataset_activated)
         for w in set(self._widgets.values()):
-            _changed_signal(w).connect(self.revalidate)
+            changed_signal(w).connect(self.revalidate)
         self.budget_kind.currentIndexChanged.connect(self.revalidate)
         self.data_dir_edit.editingFinished.connect(self.save_data_dir)
 
@@ -567,7 +442,7 @@ class TrainForm(QWidget):
             return CONDITIONAL_CLASSES if self.conditional() else 0
         if opt.widget == NUMBER:
             assert isinstance(widget, QLineEdit)
-            return _parse_float(widget, opt.name)
+            return parse_float(widget, opt.name)
         return widget_value(widget)
 
     def _config_kwargs(self, cls: type) -> dict[str, Any]:
@@ -603,7 +478,7 @@ class TrainForm(QWidget):
             if widget.toolTip().startswith("Invalid: "):
                 continue
             help_text = self._options[name].spec.help
-            widget.setToolTip(f"{_tooltip(help_text)}\n{hint}" if help_text else hint)
+            widget.setToolTip(f"{capitalised(help_text)}\n{hint}" if help_text else hint)
 
     def _update_enabled(self) -> None:
         kind = self.budget_kind.currentData()

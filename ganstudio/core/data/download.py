@@ -21,11 +21,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 
 from ganstudio.core.data.dataset import DataError
@@ -257,6 +254,8 @@ def _content_length(response: object) -> int | None:
 def _stream_to(
     url: str, part: Path, name: str, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
 ) -> None:
+    import urllib.request  # here, not at the top: the app imports this package at startup and rarely downloads
+
     request = urllib.request.Request(url, headers={"User-Agent": "ganstudio"})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
         total = _content_length(response)
@@ -278,6 +277,8 @@ def _stream_to(
 
 
 def _failure_reason(exc: BaseException) -> str:
+    import urllib.error
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP error {exc.code} ({exc.reason})"
     if isinstance(exc, urllib.error.URLError):
@@ -295,6 +296,8 @@ def _try_mirror(
     url: str, spec: FileSpec, target: Path, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
 ) -> str | None:
     """Fetch one URL into `target`; None on success, else why it failed."""
+    from http.client import HTTPException
+
     part = target.with_name(target.name + ".part")
     try:
         _stream_to(url, part, spec.name, progress, cancel, timeout)

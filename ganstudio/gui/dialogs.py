@@ -45,7 +45,14 @@ SHORTCUTS = (
     ("Ctrl+E", "Export the interpolation strip (PNG)"),
     ("Ctrl+Shift+E", "Export the interpolation animation (GIF)"),
     ("Ctrl+1 / 2 / 3", "Explore / Interpolate / Train tab"),
+    ("Ctrl+I", "Show or hide the Model Info panel"),
+    ("F1", "This list of shortcuts"),
     ("Ctrl+Q", "Quit"),
+    ("Arrow keys", "Sample grid (click it first): move the selection, which becomes the current sample"),
+    ("Home / End", "Sample grid: first / last sample"),
+    ("Menu key", "Sample grid: the selected sample's menu (use as interpolation keyframe)"),
+    ("← / →", "A focused slider: one small step; Page Up / Page Down: a large step"),
+    ("Double-click", "A latent slider: back to the sample's value; the truncation slider: back to ψ 1.00"),
 )
 
 

@@ -21,7 +21,14 @@ from ganstudio.gui import dialogs
 from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
 from ganstudio.gui.menus import MainMenus
-from ganstudio.gui.model_manager import ModelInfoPanel, ModelManager, backend_label, default_model, is_model_path
+from ganstudio.gui.model_manager import (
+    ModelInfoPanel,
+    ModelManager,
+    backend_label,
+    default_model,
+    is_model_path,
+    source_label,
+)
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -46,6 +53,7 @@ class MainWindow(QMainWindow):
         self._backend: GeneratorBackend | None = None
         self._path = ""  # file or folder of the current model ("" for the live generator)
         self._closed = False
+        self._load_note = ""  # said with the next "Loaded" message (why this model was opened)
 
         self.explore = ExploreTab(self.renderer, self.settings)
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
@@ -74,6 +82,14 @@ class MainWindow(QMainWindow):
         self.backend_status.setToolTip("The inference backend running the current model")
         self.time_status = QLabel("")
         self.time_status.setToolTip("Time of the last render of the current sample")
+        self.source_status = QLabel("")
+        self.source_status.setToolTip("Which generator Explore and Interpolate show: a model file or the live run")
+        self.training_status = QLabel("")
+        self.training_status.setToolTip("A training run is in progress (Train tab)")
+        self.training_status.setVisible(False)
+        self._training_step = -1
+        self.statusBar().addPermanentWidget(self.training_status)
+        self.statusBar().addPermanentWidget(self.source_status)
         self.statusBar().addPermanentWidget(self.backend_status)
         self.statusBar().addPermanentWidget(self.time_status)
 
@@ -108,6 +124,8 @@ class MainWindow(QMainWindow):
             self.train_panel.snapshot_ready.connect(self._on_snapshot)
             self.train_panel.status_message.connect(self.show_status)
             self.train_panel.training_active_changed.connect(self._pace_renders)
+            self.train_panel.training_active_changed.connect(self._show_training)
+            self.train_panel.run.metrics.connect(self._on_train_metrics)
             self.explore.slider_moved.connect(self.train_panel.live_metrics.user_interacting)
 
     def _pace_renders(self, training: bool) -> None:
@@ -117,6 +135,26 @@ class MainWindow(QMainWindow):
         screen = self.screen()
         hz = screen.refreshRate() if screen is not None else 0.0
         self.renderer.set_min_interval(1.0 / (hz if 20.0 <= hz <= 500.0 else 60.0) if training else 0.0)
+
+    @Slot(bool)
+    def _show_training(self, active: bool) -> None:
+        """The status-bar badge that says training runs, seen from every tab."""
+        self.training_status.setVisible(active or self._training_step >= 0)
+        if not active and self._training_step >= 0:
+            self.training_status.setText(f"Training stopped at step {self._training_step:,}")
+            self._training_step = -1
+        elif active:
+            self.training_status.setText("Training…")
+
+    @Slot(object)
+    def _on_train_metrics(self, batch: object) -> None:
+        latest = getattr(batch, "latest", None)
+        step = getattr(latest, "step", None)
+        if isinstance(step, int) and step != self._training_step and self.train_panel is not None:
+            self._training_step = step
+            if self.train_panel.is_running():
+                self.training_status.setText(f"Training: step {step:,}")
+                self.training_status.setVisible(True)
 
     def _restore(self) -> None:
         geometry = self.settings.get_bytes("window/geometry")
@@ -157,6 +195,16 @@ class MainWindow(QMainWindow):
         self.open_path(path)
         return True
 
+    def open_startup_model(self) -> bool:
+        """At launch: the model opened last, when it still exists; else the shipped model, saying why."""
+        last = self.settings.last_model()
+        if last and Path(last).exists():
+            self.open_path(last)
+            return True
+        if last:
+            self._load_note = f"The last model, {last}, is gone: opened the shipped model instead. "
+        return self.open_default_model()
+
     def open_dialog(self) -> None:
         path = dialogs.ask_open_model(self, self.settings)
         if path:
@@ -181,13 +229,16 @@ class MainWindow(QMainWindow):
             self.renderer.retire(old)
         label = backend_label(backend)
         self.backend_status.setText(label)
+        self.source_status.setText(source_label(backend.info, path))
         self.info_panel.set_info(backend.info, label)
         self.explore.set_backend(backend)
         self.interpolate.set_backend(backend)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
         if path:
-            self.show_status(f"Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
+            self.settings.set_last_model(path)
+            note, self._load_note = self._load_note, ""
+            self.show_status(f"{note}Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
         else:
             self.show_status(f"Exploring the {name}")
 

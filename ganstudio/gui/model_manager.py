@@ -60,6 +60,15 @@ def backend_label(backend: GeneratorBackend | None) -> str:
     return f"{name} {backend.device_name}"
 
 
+def source_label(info: ModelInfo, path: str = "") -> str:
+    """Status-bar text naming what is explored: 'File: mnist.onnx', 'Live: training step 1,200'."""
+    if info.is_live:
+        step = info.summary.get("step", "")
+        return f"Live: training step {int(step):,}" if step.isdigit() else "Live: training run"
+    where = path or info.source
+    return f"File: {Path(where).name}" if where else "In memory"
+
+
 def load_model(path: str) -> GeneratorBackend:
     """Open a model file or run folder (runs in the render thread). Raises ModelLoadError."""
     try:

@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
         self.training_status = QLabel("")
         self.training_status.setToolTip("A training run is in progress (Train tab)")
         self.training_status.setVisible(False)
-        self._training_step = -1
+        self._training_step = -1  # the newest step reported by the run in progress or the last one
+        self._training_active = False
         self.statusBar().addPermanentWidget(self.training_status)
         self.statusBar().addPermanentWidget(self.source_status)
         self.statusBar().addPermanentWidget(self.backend_status)
@@ -138,21 +139,22 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _show_training(self, active: bool) -> None:
-        """The status-bar badge that says training runs, seen from every tab."""
-        self.training_status.setVisible(active or self._training_step >= 0)
-        if not active and self._training_step >= 0:
+        """The status-bar badge that says a run is training, seen from every tab (paused or ended: says so)."""
+        self._training_active = active
+        if active:
+            self.training_status.setText(
+                f"Training: step {self._training_step:,}" if self._training_step >= 0 else "Training…"
+            )
+        elif self._training_step >= 0:
             self.training_status.setText(f"Training stopped at step {self._training_step:,}")
-            self._training_step = -1
-        elif active:
-            self.training_status.setText("Training…")
+        self.training_status.setVisible(active or self._training_step >= 0)
 
     @Slot(object)
     def _on_train_metrics(self, batch: object) -> None:
-        latest = getattr(batch, "latest", None)
-        step = getattr(latest, "step", None)
-        if isinstance(step, int) and step != self._training_step and self.train_panel is not None:
+        step = getattr(getattr(batch, "latest", None), "step", None)
+        if isinstance(step, int) and step != self._training_step:
             self._training_step = step
-            if self.train_panel.is_running():
+            if self._training_active:
                 self.training_status.setText(f"Training: step {step:,}")
                 self.training_status.setVisible(True)
 

@@ -160,5 +160,17 @@ def make_row(*items: QWidget | int) -> QHBoxLayout:
         if isinstance(item, int):
             row.addStretch(item)
         else:
+            if isinstance(item, QPushButton):
+                let_shrink(item)
             row.addWidget(item)
     return row
+
+
+def let_shrink(button: QPushButton) -> None:
+    """Let a text button shrink to its text when space is short: styles give every text button a minimum of
+    about 80 px, which for a row of short buttons ("Copy", "Save…") forces the window wider than a 1024 px
+    screen. The button still takes its usual width when there is room."""
+    if button.text():
+        button.setMinimumWidth(
+            min(button.sizeHint().width(), button.fontMetrics().horizontalAdvance(button.text()) + 20)
+        )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
 
 import ganstudio
 from ganstudio.gui import dialogs
@@ -40,6 +40,19 @@ try:  # the training panel is another part of the app; exploring works without i
 except ImportError as _exc:  # pragma: no cover - only while the panel is missing or broken
     TrainPanel = None  # type: ignore[assignment,misc]
     _TRAIN_IMPORT_ERROR = str(_exc)
+
+
+INFO_DOCK_MIN_WIDTH = 150  # long file names scroll rather than widen the window past a 1024 px screen
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area that fills the width it is given and scrolls below its minimum."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumWidth(INFO_DOCK_MIN_WIDTH)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -75,7 +88,7 @@ class MainWindow(QMainWindow):
         self.info_panel = ModelInfoPanel()
         self.info_dock = QDockWidget("Model Info", self)
         self.info_dock.setObjectName("model_info_dock")
-        self.info_dock.setWidget(self.info_panel)
+        self.info_dock.setWidget(scrolling(self.info_panel))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.info_dock)
 
         self.backend_status = QLabel("no model")

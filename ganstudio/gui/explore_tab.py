@@ -124,7 +124,7 @@ class ExploreTab(QWidget):
         layout.addWidget(self.splitter)
 
     def _build_current_panel(self) -> QWidget:
-        self.view = ImageView(EMPTY_TEXT)
+        self.view = ImageView(EMPTY_TEXT, square=True)
         self.view.setToolTip("The current sample, upscaled without smoothing. Ctrl+C copies it, Ctrl+S saves it.")
         self.caption = Caption()  # not a QLabel: its setText would re-layout the tab on every slider tick
         self.scale_spin = QSpinBox(minimum=1, maximum=16, suffix="×")
@@ -141,6 +141,7 @@ class ExploreTab(QWidget):
             header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button), stretch_last=False
         )
         _layout(left).setStretch(1, 1)
+        _layout(left).addStretch(0)  # the height the square view does not take (see cap_height_to_width)
         return left
 
     def _build_grid_panel(self) -> QWidget:
@@ -150,11 +151,13 @@ class ExploreTab(QWidget):
         self.reseed_button = reseed = QPushButton("Reseed")
         reseed.setToolTip("Draw a new random seed for the grid (Ctrl+Shift+R)")
         reseed.clicked.connect(lambda: self.reseed())
-        self.grid = SampleGridView(placeholder=EMPTY_TEXT)
+        self.grid = SampleGridView(placeholder=EMPTY_TEXT, square=True)
         self.grid.setToolTip("Click a sample to make it current; right-click to use it as an interpolation keyframe")
         self.grid.cell_clicked.connect(self.select_cell)
         self.grid.cell_context_requested.connect(self._grid_menu)
-        return make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
+        panel = make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
+        _layout(panel).addStretch(0)  # the height the square grid does not take
+        return panel
 
     def _build_class_box(self) -> QWidget:
         self.class_combo = QComboBox()

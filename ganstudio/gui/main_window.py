@@ -159,7 +159,10 @@ class MainWindow(QMainWindow):
                 f"Training: step {self._training_step:,}" if self._training_step >= 0 else "Training…"
             )
         elif self._training_step >= 0:
-            self.training_status.setText(f"Training stopped at step {self._training_step:,}")
+            paused = self.train_panel is not None and self.train_panel.is_paused()
+            self.training_status.setText(
+                f"Training {'paused' if paused else 'stopped'} at step {self._training_step:,}"
+            )
         self.training_status.setVisible(active or self._training_step >= 0)
 
     @Slot(object)

@@ -215,8 +215,9 @@ class ExploreTab(QWidget):
         self.trunc_label.setText(f"{self.truncation():.2f}")
         self.sliders.set_show_all(s.get_bool("explore/show_all_dims", False))
         state = s.get_bytes("explore/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+        if state is None or not self.splitter.restoreState(state):
+            # First launch: most of the width to the two pictures (sizes are scaled to the space there is).
+            self.splitter.setSizes([3000, 3000, 2000])
 
     def save_settings(self) -> None:
         s = self._settings

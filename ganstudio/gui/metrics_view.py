@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -99,6 +99,21 @@ def _value_label() -> QLabel:
     return label
 
 
+NUMBERS_MIN_WIDTH = 180  # the numbers column may shrink to this (its labels wrap) ...
+PLOT_MIN_WIDTH = 110  # ... before a plot gets too narrow to read its axis
+
+
+class _WidthHint(QWidget):
+    """A container whose preferred width is fixed, whatever its labels say (the layout still may shrink it)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self._width = width
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width, super().sizeHint().height())
+
+
 class MetricsView(QWidget):
     """Shows live quality-metric reports of one training run."""
 
@@ -166,9 +181,12 @@ class MetricsView(QWidget):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
 
-        numbers = QWidget()  # a fixed width that fits a typical FID line, so the plots do not jump as text changes
+        # One width hint that fits a typical FID line, so the plots do not jump as text changes; when the window
+        # is narrow (a 1024 px screen) the numbers may shrink and wrap rather than widen it.
         widest = QFontMetrics(self.fid_label.font()).horizontalAdvance("FID 88.8 (88.8x real-vs-real floor 0.88)")
-        numbers.setFixedWidth(max(240, widest + 16))
+        numbers = _WidthHint(max(240, widest + 16))
+        numbers.setMinimumWidth(NUMBERS_MIN_WIDTH)
+        numbers.setMaximumWidth(max(240, widest + 16))
         left = QVBoxLayout(numbers)
         left.setContentsMargins(0, 0, 0, 0)
         left.setSpacing(4)
@@ -253,6 +271,7 @@ class MetricsView(QWidget):
     @staticmethod
     def _setup_plot(widget: pg.PlotWidget, left: str) -> None:
         widget.setMinimumHeight(120)
+        widget.setMinimumWidth(PLOT_MIN_WIDTH)
         plot = widget.getPlotItem()
         plot.setLabel("left", left)
         plot.showGrid(x=False, y=True, alpha=0.15)

@@ -91,6 +91,9 @@ def saved_train_options(folder: str) -> dict[str, Any]:
         return {}
 
 
+LEFT_COLUMN_MIN_WIDTH = 350
+
+
 def claim_run_dir(form: TrainForm) -> tuple[str, bool]:
     """The run folder for a new run, and whether it is new (made now, or not there yet): only then may a run
     that writes nothing remove it again."""
@@ -309,14 +312,14 @@ class TrainPanel(QWidget):
         scroll = QScrollArea(widgetResizable=True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.controls)
         needed = max(self.form.sizeHint().width(), self.form.advanced.sizeHint().width())
-        column.setMinimumWidth(needed + scroll.verticalScrollBar().sizeHint().width() + 6)
+        # At most LEFT_COLUMN_MIN_WIDTH, so the window fits a 1024 px screen: below the form's width it scrolls.
+        column.setMinimumWidth(min(needed + scroll.verticalScrollBar().sizeHint().width() + 6, LEFT_COLUMN_MIN_WIDTH))
         column.setMaximumWidth(max(460, needed + 40))
         return column
 

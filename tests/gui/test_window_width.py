@@ -29,3 +29,15 @@ def test_row_buttons_may_shrink_to_their_text(qtbot):
     make_row(button)
     assert button.minimumWidth() < default  # styles ask ~80 px of every text button
     assert button.minimumWidth() >= button.fontMetrics().horizontalAdvance("Copy")
+
+
+def test_the_train_tab_with_quality_metrics_fits_a_1024_screen(make_window, qtbot):
+    from tests.gui.test_live_metrics import fake_report
+
+    window = make_window()
+    window.tabs.setCurrentIndex(2)
+    window.train_panel.metrics_view.show_report(fake_report(covered=7))
+    qtbot.wait(10)
+    assert window.train_panel.metrics_view.content.isVisible()
+    width = window.minimumSizeHint().width()
+    assert width <= MAX_MIN_WIDTH, f"the Train tab with quality metrics needs {width} px"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -174,3 +174,15 @@ def let_shrink(button: QPushButton) -> None:
         button.setMinimumWidth(
             min(button.sizeHint().width(), button.fontMetrics().horizontalAdvance(button.text()) + 20)
         )
+
+
+class WidthHint(QWidget):
+    """A container whose preferred width is fixed, whatever its contents say; a layout may still shrink it to
+    its minimum width when space is short (a 1024 px screen) and give it this width when there is room."""
+
+    def __init__(self, width: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._width = width
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width, super().sizeHint().height())

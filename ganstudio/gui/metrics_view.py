@@ -21,12 +21,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
 from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
+from ganstudio.gui.dialogs import WidthHint
 from ganstudio.gui.plot_style import StepAxis, style_legend
 
 GENERATED_COLOR = "#3b82f6"
@@ -99,19 +100,8 @@ def _value_label() -> QLabel:
     return label
 
 
-NUMBERS_MIN_WIDTH = 180  # the numbers column may shrink to this (its labels wrap) ...
-PLOT_MIN_WIDTH = 110  # ... before a plot gets too narrow to read its axis
-
-
-class _WidthHint(QWidget):
-    """A container whose preferred width is fixed, whatever its labels say (the layout still may shrink it)."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self._width = width
-
-    def sizeHint(self) -> QSize:
-        return QSize(self._width, super().sizeHint().height())
+NUMBERS_MIN_WIDTH = 230  # the numbers column may shrink to this (long labels wrap) ...
+PLOT_MIN_WIDTH = 90  # ... and each plot to this, so the Train tab fits a 1024 px screen
 
 
 class MetricsView(QWidget):
@@ -184,7 +174,7 @@ class MetricsView(QWidget):
         # One width hint that fits a typical FID line, so the plots do not jump as text changes; when the window
         # is narrow (a 1024 px screen) the numbers may shrink and wrap rather than widen it.
         widest = QFontMetrics(self.fid_label.font()).horizontalAdvance("FID 88.8 (88.8x real-vs-real floor 0.88)")
-        numbers = _WidthHint(max(240, widest + 16))
+        numbers = WidthHint(max(240, widest + 16))
         numbers.setMinimumWidth(NUMBERS_MIN_WIDTH)
         numbers.setMaximumWidth(max(240, widest + 16))
         left = QVBoxLayout(numbers)

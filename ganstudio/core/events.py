@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ganstudio.core.config import ModelConfig
+from ganstudio.core.config import ModelConfig, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class GeneratorSnapshot:
     step: int
     model_config: ModelConfig
     weights: dict[str, np.ndarray] = field(repr=False)
+    train_config: TrainConfig | None = None  # the run's dataset and loss, for the live model's info
+    elapsed_seconds: float = 0.0  # active training time, so the live model's info reads like a checkpoint's
 
 
 @dataclass(frozen=True)

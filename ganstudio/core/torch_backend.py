@@ -171,12 +171,15 @@ def generator_from_snapshot(
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0]
         raise ValueError(f"the training snapshot does not match its model config: {first}") from exc
+    summary = {"step": str(snapshot.step)}
+    if snapshot.elapsed_seconds:
+        summary["elapsed_seconds"] = str(round(snapshot.elapsed_seconds, 3))
     info = model_info_from_configs(
         cfg,
-        None,
+        snapshot.train_config,
         source=source or f"training step {snapshot.step}",
         backend=backend,
-        summary={"step": str(snapshot.step)},
+        summary=summary,
         source_kind=source_kind,
     )
     return TorchGenerator(module, info)

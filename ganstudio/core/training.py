@@ -475,7 +475,7 @@ class Trainer:
 
     def snapshot(self) -> GeneratorSnapshot:
         weights = {k: v.detach().cpu().numpy().copy() for k, v in self.sampling_generator().state_dict().items()}
-        return GeneratorSnapshot(self.step, self.model_config, weights)
+        return GeneratorSnapshot(self.step, self.model_config, weights, self.train_config, self.elapsed_seconds)
 
     @property
     def last_checkpoint(self) -> Path | None:
@@ -510,6 +510,7 @@ class Trainer:
         extra = {
             "step": str(self.step),
             "images_seen": str(self.images_seen),
+            "elapsed_seconds": str(round(self.elapsed_seconds, 3)),
             "minutes": f"{self.elapsed_seconds / 60:.1f}",
             "dataset_split": self.dataset.split,
         }

@@ -82,7 +82,7 @@ def run_app(argv: list[str], model_path: str | None = None) -> int:
     if model_path:
         QTimer.singleShot(0, lambda: window.open_path(model_path))
     else:
-        QTimer.singleShot(0, window.open_default_model)
+        QTimer.singleShot(0, window.open_startup_model)
     code = app.exec()
     window.shutdown()  # idempotent; covers quitting through the session manager without a closeEvent
     return code

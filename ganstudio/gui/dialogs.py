@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -45,7 +45,14 @@ SHORTCUTS = (
     ("Ctrl+E", "Export the interpolation strip (PNG)"),
     ("Ctrl+Shift+E", "Export the interpolation animation (GIF)"),
     ("Ctrl+1 / 2 / 3", "Explore / Interpolate / Train tab"),
+    ("Ctrl+I", "Show or hide the Model Info panel"),
+    ("F1", "This list of shortcuts"),
     ("Ctrl+Q", "Quit"),
+    ("Arrow keys", "Sample grid (click it first): move the selection, which becomes the current sample"),
+    ("Home / End", "Sample grid: first / last sample"),
+    ("Menu key", "Sample grid: the selected sample's menu (use as interpolation keyframe)"),
+    ("← / →", "A focused slider: one small step; Page Up / Page Down: a large step"),
+    ("Double-click", "A latent slider: back to the sample's value; the truncation slider: back to ψ 1.00"),
 )
 
 
@@ -153,5 +160,29 @@ def make_row(*items: QWidget | int) -> QHBoxLayout:
         if isinstance(item, int):
             row.addStretch(item)
         else:
+            if isinstance(item, QPushButton):
+                let_shrink(item)
             row.addWidget(item)
     return row
+
+
+def let_shrink(button: QPushButton) -> None:
+    """Let a text button shrink to its text when space is short: styles give every text button a minimum of
+    about 80 px, which for a row of short buttons ("Copy", "Save…") forces the window wider than a 1024 px
+    screen. The button still takes its usual width when there is room."""
+    if button.text():
+        button.setMinimumWidth(
+            min(button.sizeHint().width(), button.fontMetrics().horizontalAdvance(button.text()) + 20)
+        )
+
+
+class WidthHint(QWidget):
+    """A container whose preferred width is fixed, whatever its contents say; a layout may still shrink it to
+    its minimum width when space is short (a 1024 px screen) and give it this width when there is room."""
+
+    def __init__(self, width: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._width = width
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width, super().sizeHint().height())

@@ -29,6 +29,7 @@ from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentSliders
 from ganstudio.gui.render_worker import RenderResult, RenderService
+from ganstudio.gui.reset_slider import ResetSlider
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
 from ganstudio.runtime.backends import GeneratorBackend
@@ -44,6 +45,17 @@ CROSSFADE_TIP = (
 )
 MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
 TICKS = 100  # slider ticks per unit of truncation and blend
+TRUNCATION_SNAP = 4  # a drag within this many ticks of ψ 1.00 lands on 1.00 (a pixel spans ~1-2 ticks)
+TRUNCATION_TIP = (
+    "Truncation ψ (psi) scales z towards the mean before the generator sees it. Below 1: more typical, cleaner "
+    "samples; above 1: more varied, stranger ones. 1.00 means no truncation; a drag snaps to it, and "
+    "double-click resets to it. The latent sliders keep z; a triangle under each shows z × ψ. Applies to the "
+    "grid too."
+)
+RANDOMIZE_TIP = (
+    "A new random latent (Ctrl+R): each value drawn from a standard normal, redrawn when it falls beyond ±3 so "
+    "that every value fits its slider"
+)
 
 
 def _set_quietly(widget: QSlider | QSpinBox | QComboBox, value: int) -> None:
@@ -56,14 +68,19 @@ def _set_quietly(widget: QSlider | QSpinBox | QComboBox, value: int) -> None:
     widget.blockSignals(False)
 
 
+def class_item(index: int, name: str) -> str:
+    """A class picker item: "3: Dress" when the class has a name, "3" when its name is only its index."""
+    return str(index) if name == str(index) else f"{index}: {name}"
+
+
 def _layout(widget: QWidget) -> QBoxLayout:
     layout = widget.layout()
     assert isinstance(layout, QBoxLayout)  # make_panel / make_header lay their widget out in a box
     return layout
 
 
-def _slider(maximum: int) -> QSlider:
-    slider = QSlider(Qt.Orientation.Horizontal)
+def _slider(maximum: int) -> ResetSlider:
+    slider = ResetSlider()
     slider.setRange(0, maximum)
     return slider
 
@@ -107,7 +124,7 @@ class ExploreTab(QWidget):
         layout.addWidget(self.splitter)
 
     def _build_current_panel(self) -> QWidget:
-        self.view = ImageView(EMPTY_TEXT)
+        self.view = ImageView(EMPTY_TEXT, square=True)
         self.view.setToolTip("The current sample, upscaled without smoothing. Ctrl+C copies it, Ctrl+S saves it.")
         self.caption = Caption()  # not a QLabel: its setText would re-layout the tab on every slider tick
         self.scale_spin = QSpinBox(minimum=1, maximum=16, suffix="×")
@@ -124,6 +141,7 @@ class ExploreTab(QWidget):
             header, self.view, make_row(1, QLabel("Scale"), self.scale_spin, copy, self.save_button), stretch_last=False
         )
         _layout(left).setStretch(1, 1)
+        _layout(left).addStretch(0)  # the height the square view does not take (see cap_height_to_width)
         return left
 
     def _build_grid_panel(self) -> QWidget:
@@ -133,11 +151,13 @@ class ExploreTab(QWidget):
         self.reseed_button = reseed = QPushButton("Reseed")
         reseed.setToolTip("Draw a new random seed for the grid (Ctrl+Shift+R)")
         reseed.clicked.connect(lambda: self.reseed())
-        self.grid = SampleGridView(placeholder=EMPTY_TEXT)
+        self.grid = SampleGridView(placeholder=EMPTY_TEXT, square=True)
         self.grid.setToolTip("Click a sample to make it current; right-click to use it as an interpolation keyframe")
         self.grid.cell_clicked.connect(self.select_cell)
         self.grid.cell_context_requested.connect(self._grid_menu)
-        return make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
+        panel = make_panel(make_header("Samples", 1, QLabel("Seed"), self.seed_spin, reseed), self.grid)
+        _layout(panel).addStretch(0)  # the height the square grid does not take
+        return panel
 
     def _build_class_box(self) -> QWidget:
         self.class_combo = QComboBox()
@@ -162,25 +182,27 @@ class ExploreTab(QWidget):
     def _build_controls(self) -> QWidget:
         self.class_box = self._build_class_box()
         self.trunc_slider = _slider(2 * TICKS)
-        self.trunc_slider.setToolTip(
-            "Truncation ψ: scales z towards the mean. Below 1: more typical, cleaner "
-            "samples; above 1: more varied, stranger ones. Applies to the grid too."
-        )
+        self.trunc_slider.setToolTip(TRUNCATION_TIP)
         self.trunc_slider.valueChanged.connect(self._on_truncation)
+        self.trunc_slider.double_clicked.connect(lambda: self.trunc_slider.setValue(TICKS))
         self.trunc_label = QLabel("1.00")
-        randomize = QPushButton("Randomize")
-        randomize.setToolTip("A new random latent (Ctrl+R)")
+        self.trunc_label.setToolTip(TRUNCATION_TIP)
+        trunc_title = QLabel("Truncation ψ")
+        trunc_title.setToolTip(TRUNCATION_TIP)
+        self.randomize_button = randomize = QPushButton("Randomize")
+        randomize.setToolTip(RANDOMIZE_TIP)
         randomize.clicked.connect(self.randomize)
         reset = QPushButton("Reset")
         reset.setToolTip("Back to the selected sample's latent, undoing slider edits (Ctrl+0)")
         reset.clicked.connect(self.reset)
         self.sliders = LatentSliders(self.state.dims)
         self.sliders.value_changed.connect(self._on_slider)
-        self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self.state.z))
+        self.sliders.reset_requested.connect(self.state.reset_dim)
+        self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self.state.z, self.truncation()))
         return make_panel(
             make_header("Latent"),
             self.class_box,
-            make_row(QLabel("Truncation"), self.trunc_slider, self.trunc_label),
+            make_row(trunc_title, self.trunc_slider, self.trunc_label),
             make_row(randomize, reset, 1),
             self.sliders,
         )
@@ -193,8 +215,9 @@ class ExploreTab(QWidget):
         self.trunc_label.setText(f"{self.truncation():.2f}")
         self.sliders.set_show_all(s.get_bool("explore/show_all_dims", False))
         state = s.get_bytes("explore/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+        if state is None or not self.splitter.restoreState(state):
+            # First launch: most of the width to the two pictures (sizes are scaled to the space there is).
+            self.splitter.setSizes([3000, 3000, 2000])
 
     def save_settings(self) -> None:
         s = self._settings
@@ -242,7 +265,7 @@ class ExploreTab(QWidget):
         info = self.state.info
         assert info is not None
         self.class_box.setVisible(info.conditional)
-        names = [f"{i}: {info.class_name(i)}" if info.class_names else str(i) for i in range(info.num_classes)]
+        names = [class_item(i, info.class_name(i)) for i in range(info.num_classes)]
         for combo, index in ((self.class_combo, self.state.label), (self.blend_combo, self.state.blend_label)):
             combo.blockSignals(True)
             combo.clear()
@@ -289,6 +312,9 @@ class ExploreTab(QWidget):
         self.slider_moved.emit()
 
     def _on_truncation(self, ticks: int) -> None:
+        if self.trunc_slider.isSliderDown() and 0 < abs(ticks - TICKS) <= TRUNCATION_SNAP:
+            self.trunc_slider.setValue(TICKS)  # re-enters with ticks == TICKS
+            return
         self.state.set_truncation(ticks / TICKS)
         self.slider_moved.emit()
 
@@ -320,7 +346,7 @@ class ExploreTab(QWidget):
         self.blend_value.setText(f"{state.blend:.2f}")
         _set_quietly(self.trunc_slider, round(state.truncation * TICKS))
         self.trunc_label.setText(f"{state.truncation:.2f}")
-        self.sliders.set_values(state.z)
+        self.sliders.set_values(state.z, state.truncation)
         self.caption.setText(state.caption())
         batch = state.current_batch()
         if batch is not None and self._backend is not None:

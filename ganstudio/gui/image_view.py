@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ganstudio.runtime.imaging import to_uint8
@@ -63,11 +63,20 @@ def paint_crisp(painter: QPainter, target: QRectF, image: QImage) -> None:
     painter.drawImage(target, image)
 
 
+def cap_height_to_width(widget: QWidget) -> None:
+    """For a view of square content: never taller than wide, so a tall panel's spare height goes below the
+    view (to the panel's trailing stretch) instead of becoming empty bands above and below the picture."""
+    height = max(widget.minimumSizeHint().height(), widget.width())
+    if widget.maximumHeight() != height:
+        widget.setMaximumHeight(height)
+
+
 class ImageView(QWidget):
     """Shows one image as large as fits, crisp; a placeholder text when there is none."""
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None, square: bool = False) -> None:
         super().__init__(parent)
+        self._square = square  # see cap_height_to_width
         self._picture: np.ndarray | None = None
         self._qimage: QImage | None = None
         self._placeholder = placeholder
@@ -83,6 +92,11 @@ class ImageView(QWidget):
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._square:
+            cap_height_to_width(self)
 
     def set_image(self, image: np.ndarray | None) -> None:
         """(C, H, W) float in [0, 1] or (H, W, C) uint8; None clears the view."""

@@ -233,12 +233,25 @@ class InterpolateTab(QWidget):
         s.set("interpolate/closed", self.state.closed)
         s.set("interpolate/splitter", self.splitter.saveState())
         s.set("interpolate/splitter2", self._right.saveState())
+        info = self.state.info
+        if info is not None and info.source and not info.is_live:
+            s.set_keyframes(info.source, self.state.keyframes())
+
+    def _restore_keyframes(self) -> None:
+        """Keyframes saved for the model just opened come back, when none are set."""
+        info = self.state.info
+        if info is None or not info.source or info.is_live or len(self.state):
+            return
+        keys = [k for k in self._settings.keyframes(info.source) if k.latent_dim == info.latent_dim]
+        if keys:
+            self.state.set_keyframes(keys)
 
     # -- keyframes ----------------------------------------------------------------------------------------
 
     def set_backend(self, backend: GeneratorBackend | None) -> None:
         self._backend = backend
         self.state.set_model(backend.info if backend is not None else None)
+        self._restore_keyframes()
 
     def keyframes(self) -> list[LatentState]:
         return self.state.keyframes()

@@ -2,11 +2,14 @@
 
 Which dimensions get a slider lives in the DimensionChoice model; the widget rebuilds its rows when that model
 changes and writes the user's choice back to it. It keeps no latent of its own: the explore tab calls
-`set_values(z)` and listens to `value_changed(dim, value)`, which fires on every slider move (not only on
-release), so the picture follows the mouse.
+`set_values(z, truncation)` and listens to `value_changed(dim, value)`, which fires on every slider move (not
+only on release), so the picture follows the mouse. Each slider marks where truncation puts its value, and a
+slider whose value lies past ±3 widens to show it rather than pin its handle at the end.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -18,11 +21,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
+from ganstudio.gui.reset_slider import ResetSlider
 from ganstudio.runtime.exploration import DimensionChoice, format_dims
 
 SLIDER_RANGE = 3.0  # sliders span -3..+3 standard deviations
@@ -33,6 +36,7 @@ class LatentSliders(QWidget):
     """A scrollable list of sliders, one per visible latent dimension, with a chooser for which to show."""
 
     value_changed = Signal(int, float)  # dimension, new value; user edits only
+    reset_requested = Signal(int)  # dimension double-clicked: back to its origin
     visible_dims_changed = Signal(list)
     show_all_changed = Signal(bool)
 
@@ -40,7 +44,7 @@ class LatentSliders(QWidget):
         super().__init__(parent)
         self.choice = choice if choice is not None else DimensionChoice()
         self._dims: list[int] = []  # the rows built, mirrors choice.dims
-        self._sliders: dict[int, QSlider] = {}
+        self._sliders: dict[int, ResetSlider] = {}
         self._labels: dict[int, QLabel] = {}
 
         self._dims_edit = QLineEdit()
@@ -104,23 +108,33 @@ class LatentSliders(QWidget):
     def visible_dims(self) -> list[int]:
         return list(self._dims)
 
-    def slider(self, dim: int) -> QSlider | None:
+    def slider(self, dim: int) -> ResetSlider | None:
         return self._sliders.get(dim)
 
-    def set_values(self, z: np.ndarray | None) -> None:
-        """Move the sliders to z without emitting value_changed."""
+    def value_text(self, dim: int) -> str:
+        label = self._labels.get(dim)
+        return label.text() if label is not None else ""
+
+    def set_values(self, z: np.ndarray | None, truncation: float = 1.0) -> None:
+        """Move the sliders to z without emitting value_changed; mark z * truncation when truncation != 1."""
         for dim, slider in self._sliders.items():
             value = float(z[dim]) if z is not None and dim < len(z) else 0.0
             slider.blockSignals(True)
-            slider.setValue(self._to_ticks(value))
+            if not slider.isSliderDown():  # never change the range under a dragging hand
+                reach = max(SLIDER_RANGE, math.ceil(abs(value) * 2) / 2)  # past ±3: widen to the next half unit
+                slider.setRange(-round(reach * SLIDER_STEPS), round(reach * SLIDER_STEPS))
+            slider.setValue(round(value * SLIDER_STEPS))
             slider.blockSignals(False)
+            slider.set_marker(None if truncation == 1.0 else round(value * truncation * SLIDER_STEPS))
             self._labels[dim].setText(f"{value:+.2f}")
+            truncated = "" if truncation == 1.0 else f"; with truncation ψ {truncation:.2f} the generator gets "
+            truncated += f"{value * truncation:+.2f} (the triangle)" if truncated else ""
+            slider.setToolTip(
+                f"z[{dim}] = {value:+.2f}{truncated}. Drag to change this latent dimension (-3..+3, wider when a "
+                "value lies beyond); the picture follows. Double-click: back to the sample's value."
+            )
 
     # -- internals ----------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _to_ticks(value: float) -> int:
-        return round(max(-SLIDER_RANGE, min(SLIDER_RANGE, value)) * SLIDER_STEPS)
 
     def _on_choice_changed(self) -> None:
         choice = self.choice
@@ -159,11 +173,12 @@ class LatentSliders(QWidget):
     def _add_row(self, row: int, dim: int, font: QFont) -> None:
         name = QLabel(f"z{dim}")
         name.setToolTip(f"Latent dimension {dim}")
-        slider = QSlider(Qt.Orientation.Horizontal)
+        slider = ResetSlider()
         slider.setRange(-int(SLIDER_RANGE * SLIDER_STEPS), int(SLIDER_RANGE * SLIDER_STEPS))
         slider.setPageStep(SLIDER_STEPS // 2)
         slider.setToolTip(f"z[{dim}]: drag to change this latent dimension (-3..+3); the picture follows")
         slider.valueChanged.connect(lambda ticks, d=dim: self._on_slider(d, ticks))
+        slider.double_clicked.connect(lambda d=dim: self.reset_requested.emit(d))
         value = QLabel("+0.00")
         value.setFont(font)
         value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -14,14 +14,21 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
 
 import ganstudio
 from ganstudio.gui import dialogs
 from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
 from ganstudio.gui.menus import MainMenus
-from ganstudio.gui.model_manager import ModelInfoPanel, ModelManager, backend_label, default_model, is_model_path
+from ganstudio.gui.model_manager import (
+    ModelInfoPanel,
+    ModelManager,
+    backend_label,
+    default_model,
+    is_model_path,
+    source_label,
+)
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -35,6 +42,19 @@ except ImportError as _exc:  # pragma: no cover - only while the panel is missin
     _TRAIN_IMPORT_ERROR = str(_exc)
 
 
+INFO_DOCK_MIN_WIDTH = 150  # long file names scroll rather than widen the window past a 1024 px screen
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area that fills the width it is given and scrolls below its minimum."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumWidth(INFO_DOCK_MIN_WIDTH)
+    return area
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -46,6 +66,7 @@ class MainWindow(QMainWindow):
         self._backend: GeneratorBackend | None = None
         self._path = ""  # file or folder of the current model ("" for the live generator)
         self._closed = False
+        self._load_note = ""  # said with the next "Loaded" message (why this model was opened)
 
         self.explore = ExploreTab(self.renderer, self.settings)
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
@@ -67,13 +88,22 @@ class MainWindow(QMainWindow):
         self.info_panel = ModelInfoPanel()
         self.info_dock = QDockWidget("Model Info", self)
         self.info_dock.setObjectName("model_info_dock")
-        self.info_dock.setWidget(self.info_panel)
+        self.info_dock.setWidget(scrolling(self.info_panel))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.info_dock)
 
         self.backend_status = QLabel("no model")
         self.backend_status.setToolTip("The inference backend running the current model")
         self.time_status = QLabel("")
         self.time_status.setToolTip("Time of the last render of the current sample")
+        self.source_status = QLabel("")
+        self.source_status.setToolTip("Which generator Explore and Interpolate show: a model file or the live run")
+        self.training_status = QLabel("")
+        self.training_status.setToolTip("A training run is in progress (Train tab)")
+        self.training_status.setVisible(False)
+        self._training_step = -1  # the newest step reported by the run in progress or the last one
+        self._training_active = False
+        self.statusBar().addPermanentWidget(self.training_status)
+        self.statusBar().addPermanentWidget(self.source_status)
         self.statusBar().addPermanentWidget(self.backend_status)
         self.statusBar().addPermanentWidget(self.time_status)
 
@@ -108,6 +138,8 @@ class MainWindow(QMainWindow):
             self.train_panel.snapshot_ready.connect(self._on_snapshot)
             self.train_panel.status_message.connect(self.show_status)
             self.train_panel.training_active_changed.connect(self._pace_renders)
+            self.train_panel.training_active_changed.connect(self._show_training)
+            self.train_panel.run.metrics.connect(self._on_train_metrics)
             self.explore.slider_moved.connect(self.train_panel.live_metrics.user_interacting)
 
     def _pace_renders(self, training: bool) -> None:
@@ -117,6 +149,30 @@ class MainWindow(QMainWindow):
         screen = self.screen()
         hz = screen.refreshRate() if screen is not None else 0.0
         self.renderer.set_min_interval(1.0 / (hz if 20.0 <= hz <= 500.0 else 60.0) if training else 0.0)
+
+    @Slot(bool)
+    def _show_training(self, active: bool) -> None:
+        """The status-bar badge that says a run is training, seen from every tab (paused or ended: says so)."""
+        self._training_active = active
+        if active:
+            self.training_status.setText(
+                f"Training: step {self._training_step:,}" if self._training_step >= 0 else "Training…"
+            )
+        elif self._training_step >= 0:
+            paused = self.train_panel is not None and self.train_panel.is_paused()
+            self.training_status.setText(
+                f"Training {'paused' if paused else 'stopped'} at step {self._training_step:,}"
+            )
+        self.training_status.setVisible(active or self._training_step >= 0)
+
+    @Slot(object)
+    def _on_train_metrics(self, batch: object) -> None:
+        step = getattr(getattr(batch, "latest", None), "step", None)
+        if isinstance(step, int) and step != self._training_step:
+            self._training_step = step
+            if self._training_active:
+                self.training_status.setText(f"Training: step {step:,}")
+                self.training_status.setVisible(True)
 
     def _restore(self) -> None:
         geometry = self.settings.get_bytes("window/geometry")
@@ -157,6 +213,16 @@ class MainWindow(QMainWindow):
         self.open_path(path)
         return True
 
+    def open_startup_model(self) -> bool:
+        """At launch: the model opened last, when it still exists; else the shipped model, saying why."""
+        last = self.settings.last_model()
+        if last and Path(last).exists():
+            self.open_path(last)
+            return True
+        if last:
+            self._load_note = f"The last model, {last}, is gone: opened the shipped model instead. "
+        return self.open_default_model()
+
     def open_dialog(self) -> None:
         path = dialogs.ask_open_model(self, self.settings)
         if path:
@@ -181,13 +247,16 @@ class MainWindow(QMainWindow):
             self.renderer.retire(old)
         label = backend_label(backend)
         self.backend_status.setText(label)
+        self.source_status.setText(source_label(backend.info, path))
         self.info_panel.set_info(backend.info, label)
         self.explore.set_backend(backend)
         self.interpolate.set_backend(backend)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
         if path:
-            self.show_status(f"Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
+            self.settings.set_last_model(path)
+            note, self._load_note = self._load_note, ""
+            self.show_status(f"{note}Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
         else:
             self.show_status(f"Exploring the {name}")
 

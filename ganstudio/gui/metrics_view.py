@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSize
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
 from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
+from ganstudio.gui.dialogs import WidthHint
 from ganstudio.gui.plot_style import StepAxis, style_legend
 
 GENERATED_COLOR = "#3b82f6"
@@ -99,6 +100,10 @@ def _value_label() -> QLabel:
     return label
 
 
+NUMBERS_MIN_WIDTH = 230  # the numbers column may shrink to this (long labels wrap) ...
+PLOT_MIN_WIDTH = 90  # ... and each plot to this, so the Train tab fits a 1024 px screen
+
+
 class MetricsView(QWidget):
     """Shows live quality-metric reports of one training run."""
 
@@ -166,9 +171,12 @@ class MetricsView(QWidget):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
 
-        numbers = QWidget()  # a fixed width that fits a typical FID line, so the plots do not jump as text changes
+        # One width hint that fits a typical FID line, so the plots do not jump as text changes; when the window
+        # is narrow (a 1024 px screen) the numbers may shrink and wrap rather than widen it.
         widest = QFontMetrics(self.fid_label.font()).horizontalAdvance("FID 88.8 (88.8x real-vs-real floor 0.88)")
-        numbers.setFixedWidth(max(240, widest + 16))
+        numbers = WidthHint(max(240, widest + 16))
+        numbers.setMinimumWidth(NUMBERS_MIN_WIDTH)
+        numbers.setMaximumWidth(max(240, widest + 16))
         left = QVBoxLayout(numbers)
         left.setContentsMargins(0, 0, 0, 0)
         left.setSpacing(4)
@@ -253,6 +261,7 @@ class MetricsView(QWidget):
     @staticmethod
     def _setup_plot(widget: pg.PlotWidget, left: str) -> None:
         widget.setMinimumHeight(120)
+        widget.setMinimumWidth(PLOT_MIN_WIDTH)
         plot = widget.getPlotItem()
         plot.setLabel("left", left)
         plot.showGrid(x=False, y=True, alpha=0.15)

@@ -8,7 +8,6 @@ its previous model on failure. `ModelInfoPanel` shows what is known about the cu
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from ganstudio.gui.render_worker import RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import DEFAULT_MODEL_STEM, MODEL_SUFFIXES, models_dir
 from ganstudio.runtime.backends import GeneratorBackend, open_generator
-from ganstudio.runtime.model_info import ModelInfo, ModelLoadError
+from ganstudio.runtime.model_info import ModelInfo, ModelLoadError, describe_training
 
 DEFAULT_MODEL = f"{DEFAULT_MODEL_STEM}.onnx"
 
@@ -59,6 +58,15 @@ def backend_label(backend: GeneratorBackend | None) -> str:
         return "no model"
     name = f"{backend.info.backend} (live training)" if backend.info.is_live else backend.info.backend
     return f"{name} {backend.device_name}"
+
+
+def source_label(info: ModelInfo, path: str = "") -> str:
+    """Status-bar text naming what is explored: 'File: mnist.onnx', 'Live: training step 1,200'."""
+    if info.is_live:
+        step = info.summary.get("step", "")
+        return f"Live: training step {int(step):,}" if step.isdigit() else "Live: training run"
+    where = path or info.source
+    return f"File: {Path(where).name}" if where else "In memory"
 
 
 def load_model(path: str) -> GeneratorBackend:
@@ -216,28 +224,3 @@ class ModelInfoPanel(QWidget):
             self._values[key].setText(value)
         self._values["source"].setToolTip(source)
         self.setToolTip(info.describe())
-
-
-def describe_training(summary: dict[str, str]) -> str:
-    """A model's training summary for people: "step 140,000, 17.9 M images, 85.4 min, test split, ..."."""
-
-    def count(text: str) -> str:
-        try:
-            value = int(float(text))
-        except ValueError:
-            return text
-        return f"{value / 1e6:.1f}\u00a0M" if value >= 1_000_000 else f"{value:,}"  # no line break inside
-
-    shown: dict[str, Callable[[str], str]] = {
-        "step": lambda v: f"step {count(v)}",
-        "images_seen": lambda v: f"{count(v)} images",
-        "minutes": lambda v: f"{v}\u00a0min",
-        "dataset_split": lambda v: f"{v} split",
-    }
-    parts = [shown[key](summary[key]) for key in shown if key in summary]
-    parts += [
-        f"{key.replace('_', ' ')} {value}"
-        for key, value in sorted(summary.items())
-        if key not in shown and key != "ganstudio_version"
-    ]
-    return ", ".join(parts) or "—"

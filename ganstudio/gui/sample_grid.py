@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ganstudio.gui.image_view import crisp_scale, paint_crisp, to_qimage
+from ganstudio.gui.image_view import cap_height_to_width, crisp_scale, paint_crisp, to_qimage
 from ganstudio.runtime.imaging import to_uint8
 
 
@@ -30,9 +30,15 @@ class SampleGridView(QWidget):
     cell_context_requested = Signal(int, QPoint)  # index, global position
 
     def __init__(
-        self, parent: QWidget | None = None, spacing: int = 4, min_cell: int = 0, placeholder: str = ""
+        self,
+        parent: QWidget | None = None,
+        spacing: int = 4,
+        min_cell: int = 0,
+        placeholder: str = "",
+        square: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._square = square  # a square grid (rows == columns): see cap_height_to_width
         self._tiles: list[QImage] = []
         self._columns = 1
         self._spacing = spacing
@@ -122,6 +128,11 @@ class SampleGridView(QWidget):
             ):
                 return i
         return None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._square:
+            cap_height_to_width(self)
 
     def sizeHint(self) -> QSize:
         if self._min_cell and self._tiles:

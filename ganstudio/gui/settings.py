@@ -7,10 +7,14 @@ defaults instead of misreading them. Tests redirect the INI path with `QSettings
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QSettings
+
+from ganstudio.runtime.latent_files import LatentState
 
 ORGANIZATION = "GANStudio"
 APPLICATION = "GANStudio"
@@ -108,3 +112,37 @@ class Settings:
     def set_last_dir(self, path: str | Path) -> None:
         path = Path(path)
         self._store.setValue("last_dir", str(path if path.is_dir() else path.parent))
+
+    # -- what the next launch reopens ---------------------------------------------------------------------
+
+    def last_model(self) -> str:
+        """The model file or run folder opened last ("" when none was)."""
+        return self.get_str("last_model")
+
+    def set_last_model(self, path: str | Path) -> None:
+        self._store.setValue("last_model", str(Path(path).resolve()))
+
+    def keyframes(self, model: str | Path) -> list[LatentState]:
+        """The interpolation keyframes saved for this model file, or [] (another model, or junk)."""
+        try:
+            data = json.loads(self.get_str("interpolate/keyframes", "{}"))
+            if data.get("model") != str(Path(model).resolve()):
+                return []
+            return [
+                LatentState(
+                    np.asarray(key["z"], np.float32),
+                    None if key.get("label") is None else int(key["label"]),
+                    float(key.get("truncation", 1.0)),
+                )
+                for key in data.get("keys", [])
+            ]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return []
+
+    def set_keyframes(self, model: str | Path, keys: list[LatentState]) -> None:
+        """Remember the keyframes for this model file (one model's keyframes are kept at a time)."""
+        data = {
+            "model": str(Path(model).resolve()),
+            "keys": [{"z": k.z.tolist(), "label": k.label, "truncation": k.truncation} for k in keys],
+        }
+        self._store.setValue("interpolate/keyframes", json.dumps(data))

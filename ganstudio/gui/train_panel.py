@@ -34,6 +34,7 @@ from ganstudio.core.config import ConfigError
 from ganstudio.core.data import builtin_dataset, default_download_dir
 from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, LogMessage, SampleGrid, TrainingFinished
 from ganstudio.gui import train_form
+from ganstudio.gui.dialogs import WidthHint
 from ganstudio.gui.download_progress import DownloadProgress
 from ganstudio.gui.loss_plots import LossPlots
 from ganstudio.gui.metrics_view import MetricsView
@@ -89,6 +90,9 @@ def saved_train_options(folder: str) -> dict[str, Any]:
         return config if isinstance(config, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+LEFT_COLUMN_MIN_WIDTH = 350
 
 
 def claim_run_dir(form: TrainForm) -> tuple[str, bool]:
@@ -309,14 +313,14 @@ class TrainPanel(QWidget):
         scroll = QScrollArea(widgetResizable=True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        column = QWidget()
+        needed = max(self.form.sizeHint().width(), self.form.advanced.sizeHint().width())
+        width = needed + scroll.verticalScrollBar().sizeHint().width() + 6
+        column = WidthHint(width)  # the form's width when there is room ...
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.controls)
-        needed = max(self.form.sizeHint().width(), self.form.advanced.sizeHint().width())
-        column.setMinimumWidth(needed + scroll.verticalScrollBar().sizeHint().width() + 6)
+        column.setMinimumWidth(min(width, LEFT_COLUMN_MIN_WIDTH))  # ... and less on a 1024 px screen (it scrolls)
         column.setMaximumWidth(max(460, needed + 40))
         return column
 

@@ -22,6 +22,7 @@ GRID_COLUMNS = 8
 GRID_SIZE = GRID_COLUMNS * GRID_COLUMNS
 MAX_SEED = 2**31 - 1
 MAX_TRUNCATION = 2.0
+RANDOM_LIMIT = 3.0  # Randomize draws each value within ±3, the latent sliders' range
 DEFAULT_VISIBLE_DIMS = 16
 
 
@@ -196,7 +197,19 @@ class Exploration:
         if self._info is None:
             return "No model"
         where = f"Grid sample {self._selected + 1}" if self._selected is not None else "Custom latent"
-        return f"{where}{' (edited)' if self.edited else ''} · |z| = {np.linalg.norm(self._z):.2f}"
+        return f"{where}{' (edited)' if self.edited else ''} · {self.norm_text()}"
+
+    def norm_text(self) -> str:
+        """'|z| = 7.92', or with truncation what the generator gets: '|z| = 7.92 (ψ 0.70 → 5.54)'."""
+        norm = float(np.linalg.norm(self._z))
+        if self._truncation == 1.0:
+            return f"|z| = {norm:.2f}"
+        return f"|z| = {norm:.2f} (ψ {self._truncation:.2f} → {norm * self._truncation:.2f})"
+
+    @property
+    def origin(self) -> np.ndarray:
+        """The latent Reset returns to (the selected grid sample, or the last random or loaded one)."""
+        return self._origin.copy()
 
     def latent_state(self) -> LatentState | None:
         if self._info is None:
@@ -284,7 +297,13 @@ class Exploration:
         if self._info is None:
             return
         rng = rng if rng is not None else np.random.default_rng()
-        self._set_current(rng.standard_normal(self._z.shape[0]).astype(np.float32), None)
+        self._set_current(clipped_normal(rng, self._z.shape[0]), None)
+
+    def reset_dim(self, dim: int) -> None:
+        """One latent dimension back to its value in the latent Reset returns to."""
+        if 0 <= dim < self._z.shape[0] and self._z[dim] != self._origin[dim]:
+            self._z[dim] = self._origin[dim]
+            self.current_changed.emit()
 
     def reset(self) -> None:
         """Back to the latent Reset returns to, undoing slider edits and the class blend."""
@@ -339,6 +358,17 @@ class Exploration:
         self._origin, self._selected = self._z.copy(), selected
         self.selection_changed.emit()
         self.current_changed.emit()
+
+
+def clipped_normal(rng: np.random.Generator, n: int, limit: float = RANDOM_LIMIT) -> np.ndarray:
+    """n standard normal values redrawn until each lies within ±limit (a truncated normal), float32: a random
+    latent whose every value fits its slider. Cuts 0.27% of the mass at 3 sigma, which samples never miss."""
+    z = rng.standard_normal(n)
+    outside = np.abs(z) > limit
+    while outside.any():
+        z[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(z) > limit
+    return z.astype(np.float32)
 
 
 def _clamp_seed(seed: int) -> int:

@@ -67,10 +67,60 @@ class ModelInfo:
             f"  loss:         {self.loss or 'unknown'}",
         ]
         if self.summary:
-            lines.append("  training:")
-            width = max(len(k) for k in self.summary)
-            lines += [f"    {k.ljust(width)}  {v}" for k, v in sorted(self.summary.items())]
+            lines.append(f"  training:     {describe_training(self.summary)}")
         return "\n".join(lines)
 
 
-__all__ = ["ModelInfo", "ModelLoadError", "SourceKind"]
+# Summary keys that describe_training words itself, in the order shown; the rest follow as "key value".
+_HIDDEN_KEYS = ("elapsed_seconds", "ganstudio_version")  # shown as minutes / not a training fact
+
+
+def training_minutes(summary: dict[str, str]) -> str | None:
+    """Training time in minutes, one decimal. Computed from `elapsed_seconds` when the summary has it, so a
+    checkpoint and the ONNX exported from it (which both carry the seconds) round the same number the same way;
+    older files only carry the rounded `minutes`."""
+    seconds = summary.get("elapsed_seconds")
+    if seconds is not None:
+        try:
+            return f"{float(seconds) / 60:.1f}"
+        except ValueError:
+            pass
+    return summary.get("minutes")
+
+
+def _count(text: str) -> str:
+    try:
+        value = int(float(text))
+    except ValueError:
+        return text
+    return f"{value / 1e6:.1f}\u00a0M" if value >= 1_000_000 else f"{value:,}"  # no line break inside
+
+
+def describe_training(summary: dict[str, str]) -> str:
+    """A model's training summary for people: "step 140,000, 17.9 M images, 85.4 min, test split, ..."."""
+    parts: list[str] = []
+    if "step" in summary:
+        parts.append(f"step {_count(summary['step'])}")
+    if "images_seen" in summary:
+        parts.append(f"{_count(summary['images_seen'])} images")
+    minutes = training_minutes(summary)
+    if minutes is not None:
+        parts.append(f"{minutes}\u00a0min")
+    if "epoch" in summary:
+        parts.append(f"epoch {_count(summary['epoch'])}")
+    if "dataset_split" in summary:
+        parts.append(f"{summary['dataset_split']} split")
+    if "device" in summary:
+        parts.append(f"on {summary['device']}")
+    if "finished_reason" in summary:
+        parts.append(summary["finished_reason"])
+    worded = ("step", "images_seen", "minutes", "epoch", "dataset_split", "device", "finished_reason")
+    parts += [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in sorted(summary.items())
+        if key not in worded and key not in _HIDDEN_KEYS
+    ]
+    return ", ".join(parts) or "—"
+
+
+__all__ = ["ModelInfo", "ModelLoadError", "SourceKind", "describe_training", "training_minutes"]

@@ -288,3 +288,34 @@ def test_the_training_summary_reads_like_prose():
     )
     assert describe_training({"images_seen": "4096"}) == "4,096 images"
     assert describe_training({}) == "—"
+
+
+def test_training_summary_words_seconds_as_minutes_from_one_source():
+    from ganstudio.runtime.model_info import describe_training
+
+    checkpoint = {"step": "25000", "epoch": "320.0", "elapsed_seconds": "511.437", "device": "cpu"}
+    onnx = {"step": "25000", "elapsed_seconds": "511.437", "minutes": "8.6", "dataset_split": "train"}
+    text = describe_training(checkpoint).replace("\u00a0", " ")
+    assert text == "step 25,000, 8.5 min, epoch 320, on cpu"
+    assert "elapsed" not in text and not text.endswith(",")
+    assert "8.5 min" in describe_training(onnx).replace("\u00a0", " ")  # the seconds win over a rounded minutes
+    assert describe_training({"minutes": "85.4"}) == "85.4\u00a0min"  # older files carry only minutes
+
+
+def test_model_info_panel_for_the_live_generator_knows_dataset_and_loss(qtbot):
+    from ganstudio.core.config import ModelConfig, TrainConfig
+    from ganstudio.core.events import GeneratorSnapshot
+    from ganstudio.core.networks import build_generator
+    from ganstudio.gui.live_model import backend_from_snapshot
+    from ganstudio.gui.model_manager import ModelInfoPanel, source_label
+
+    cfg = ModelConfig(arch="mlp", latent_dim=8, g_width=8, d_width=8)
+    weights = {k: v.detach().numpy().copy() for k, v in build_generator(cfg).state_dict().items()}
+    train = TrainConfig(dataset="fashion-mnist", loss="hinge")
+    backend = backend_from_snapshot(GeneratorSnapshot(1200, cfg, weights, train, 126.0))
+    panel = ModelInfoPanel()
+    qtbot.addWidget(panel)
+    panel.set_info(backend.info)
+    assert panel.text("dataset") == "fashion-mnist" and panel.text("loss") == "hinge"
+    assert panel.text("training").replace("\u00a0", " ") == "step 1,200, 2.1 min"
+    assert source_label(backend.info) == "Live: training step 1,200"

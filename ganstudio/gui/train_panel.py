@@ -113,6 +113,14 @@ def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSpli
     return splitter
 
 
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area: on a short screen it scrolls instead of squeezing its rows together."""
+    scroll = QScrollArea(widgetResizable=True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(widget)
+    return scroll
+
+
 class TrainPanel(QWidget):
     model_ready = Signal(str)  # generator.onnx of the finished run, when the user asks to explore it
     snapshot_ready = Signal(object)  # the newest GeneratorSnapshot, for exploring the live generator
@@ -302,7 +310,7 @@ class TrainPanel(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         middle = _splitter(Qt.Orientation.Horizontal, (self.plots, 1), (self.samples, 1))
-        views = _splitter(Qt.Orientation.Vertical, (middle, 5), (self.metrics_view, 3), (self.log_view, 1))
+        views = _splitter(Qt.Orientation.Vertical, (middle, 5), (_scrolling(self.metrics_view), 3), (self.log_view, 1))
         right.addWidget(self.header)
         right.addWidget(views, 1)
         right.addWidget(self.result)

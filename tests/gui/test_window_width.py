@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from ganstudio.gui.dialogs import make_row
 
@@ -41,3 +41,24 @@ def test_the_train_tab_with_quality_metrics_fits_a_1024_screen(make_window, qtbo
     assert window.train_panel.metrics_view.content.isVisible()
     width = window.minimumSizeHint().width()
     assert width <= MAX_MIN_WIDTH, f"the Train tab with quality metrics needs {width} px"
+
+
+def test_quality_rows_keep_apart_on_a_768_px_screen_after_a_run(make_window, qtbot):
+    """With a finished run's links below, the quality numbers scroll rather than being squeezed onto each other."""
+    from ganstudio.core.events import TrainingFinished
+    from tests.gui.test_live_metrics import fake_report
+
+    window = make_window()
+    window.resize(1000, 700)
+    window.tabs.setCurrentIndex(2)
+    panel = window.train_panel
+    panel.metrics_view.show_report(fake_report(covered=7))
+    long = "/a/rather/long/folder/name/for/the/runs/of/this/user/20261201-101500-mnist-mlp"
+    panel.result.show_finished(
+        TrainingFinished(100, "stopped", "", long, f"{long}/checkpoint.safetensors", f"{long}/generator.onnx")
+    )
+    qtbot.wait(50)
+    rows = [label for label in panel.metrics_view.findChildren(QLabel) if label.isVisible() and label.text()]
+    assert len(rows) > 4
+    for label in rows:
+        assert label.height() >= label.minimumSizeHint().height() - 1, f"{label.text()!r} is squeezed"

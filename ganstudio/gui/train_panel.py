@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -113,12 +114,39 @@ def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSpli
     return splitter
 
 
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area: on a short screen it scrolls instead of squeezing its rows together."""
-    scroll = QScrollArea(widgetResizable=True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(widget)
-    return scroll
+class FitScrollArea(QScrollArea):
+    """Shows its widget at the viewport's size, never below the widget's minimum height; only then it scrolls.
+
+    QScrollArea's own widgetResizable sizes a widget with word-wrapped labels by height-for-width, which here is
+    the plots' comfortable height: the quality panel would scroll even on a large screen.
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        viewport = self.viewport().size()
+        needed = widget.minimumSizeHint().height()
+        layout = widget.layout()
+        if layout is not None and layout.hasHeightForWidth():  # wrapped labels need more height when narrow
+            needed = max(needed, layout.minimumHeightForWidth(viewport.width()))
+        widget.resize(viewport.width(), max(viewport.height(), needed))
 
 
 class TrainPanel(QWidget):
@@ -310,7 +338,9 @@ class TrainPanel(QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         middle = _splitter(Qt.Orientation.Horizontal, (self.plots, 1), (self.samples, 1))
-        views = _splitter(Qt.Orientation.Vertical, (middle, 5), (_scrolling(self.metrics_view), 3), (self.log_view, 1))
+        views = _splitter(
+            Qt.Orientation.Vertical, (middle, 5), (FitScrollArea(self.metrics_view), 3), (self.log_view, 1)
+        )
         right.addWidget(self.header)
         right.addWidget(views, 1)
         right.addWidget(self.result)

@@ -115,7 +115,7 @@ def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSpli
 
 
 class FitScrollArea(QScrollArea):
-    """Shows its widget at the viewport's size, never below the widget's minimum height; only then it scrolls.
+    """Shows its widget at the viewport's size, never below the widget's minimum size; only then it scrolls.
 
     QScrollArea's own widgetResizable sizes a widget with word-wrapped labels by height-for-width, which here is
     the plots' comfortable height: the quality panel would scroll even on a large screen.
@@ -124,7 +124,6 @@ class FitScrollArea(QScrollArea):
     def __init__(self, widget: QWidget) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(widget)
         widget.installEventFilter(self)
 
@@ -146,7 +145,7 @@ class FitScrollArea(QScrollArea):
         layout = widget.layout()
         if layout is not None and layout.hasHeightForWidth():  # wrapped labels need more height when narrow
             needed = max(needed, layout.minimumHeightForWidth(viewport.width()))
-        widget.resize(viewport.width(), max(viewport.height(), needed))
+        widget.resize(max(viewport.width(), widget.minimumSizeHint().width()), max(viewport.height(), needed))
 
 
 class TrainPanel(QWidget):

@@ -60,5 +60,7 @@ def test_quality_rows_keep_apart_on_a_768_px_screen_after_a_run(make_window, qtb
     qtbot.wait(50)
     rows = [label for label in panel.metrics_view.findChildren(QLabel) if label.isVisible() and label.text()]
     assert len(rows) > 4
+    view = panel.metrics_view  # nor squeezed sideways, where the plots would be drawn over the numbers
+    assert view.width() >= view.minimumSizeHint().width() and view.height() >= view.minimumSizeHint().height()
     for label in rows:
         assert label.height() >= label.minimumSizeHint().height() - 1, f"{label.text()!r} is squeezed"

@@ -31,24 +31,10 @@ from ganstudio import __version__
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
 from ganstudio.errors import GanStudioError
 from ganstudio.runtime.imaging import atomic_write
+from ganstudio.runtime.onnx_contract import STRUCTURAL_KEYS
 
 # Metadata keys the exporter owns; extra_metadata may not overwrite them (it would break the contract).
-RESERVED_KEYS = frozenset(
-    {
-        "latent_dim",
-        "num_classes",
-        "class_names",
-        "image_size",
-        "channels",
-        "dataset",
-        "arch",
-        "loss",
-        "model_config",
-        "train_config",
-        "ganstudio_version",
-        "format",
-    }
-)
+RESERVED_KEYS = STRUCTURAL_KEYS | {"ganstudio_version"}
 FORMAT_TAG = "ganstudio-generator"
 _MAX_BATCH = 65536  # upper bound for the symbolic batch size; torch.export wants a finite range
 _TRACE_BATCH = 2  # torch.export specialises sizes 0 and 1, so tracing with 1 would freeze the batch axis

@@ -40,3 +40,32 @@ def run_measured(code: str, timeout: float = 120) -> dict:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def huge_png(path: Path, side: int) -> Path:
+    """A valid side x side greyscale PNG of zeros: a few hundred kB on disk, side**2 bytes once decoded."""
+    import struct
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    row_block = bytes(side + 1) * 256  # 256 rows, each a filter byte and `side` pixels
+    body = []
+    for start in range(0, side, 256):
+        rows = min(256, side - start)
+        body.append(compressor.compress(row_block[: rows * (side + 1)]))
+    body.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale, no interlace
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(body))
+        + _png_chunk(b"IEND", b"")
+    )
+    return path

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _launch_gui(model: str | None) -> int:
+    from ganstudio.cli.display_check import display_problem
+
+    problem = display_problem()
+    if problem is not None:  # before Qt: without a display it aborts the process instead of raising
+        raise CliError(problem)
     try:
         from ganstudio.gui.app import run_app
     except ImportError as exc:

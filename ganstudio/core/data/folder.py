@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ganstudio.core.config import MIN_BATCH
 from ganstudio.core.data.dataset import DataError, ImageDataset
 from ganstudio.core.data.named import recognise_idx_folder
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
 PROGRESS_EVERY = 64  # images between progress reports: often enough for a bar, rare enough for a GUI
 PROGRESS_LABEL = "loading images"
+MIN_IMAGES = MIN_BATCH  # one image makes batches of one, which batch normalisation cannot train on
 
 ProgressFn = Callable[[str, int, int | None], None]
 
@@ -203,6 +205,14 @@ def _drop_empty_classes(
     return remap[labels], tuple(class_names[i] for i in present)
 
 
+def _check_enough(root: Path, count: int, needed: int, what: str) -> None:
+    if 0 < count < needed:  # none at all has messages of its own
+        raise DataError(
+            f"{root}: {count} {what}{'s' if count != 1 else ''} to train on; a GAN needs at least {needed} "
+            "(batch normalisation takes statistics over a batch), and in practice hundreds"
+        )
+
+
 def _check_args(image_size: int, channels: int) -> None:
     if image_size < 1:
         raise ValueError(f"image_size must be positive, got {image_size}")
@@ -216,10 +226,12 @@ def load_image_folder(
     channels: int,
     log: Callable[[str], None] = _ignore,
     progress: ProgressFn | None = None,
+    min_images: int = 1,
 ) -> ImageDataset:
     """Load every PNG/JPEG/BMP below `path` as (N, channels, image_size, image_size) uint8.
 
-    progress("loading images", done, total) is called every few dozen files.
+    progress("loading images", done, total) is called every few dozen files. Fewer than `min_images` files (found,
+    then readable) is a DataError; training asks for MIN_IMAGES.
     """
     _check_args(image_size, channels)
     root = Path(path)
@@ -228,6 +240,7 @@ def load_image_folder(
     if not files:
         raise DataError(f"{root}: no PNG, JPEG or BMP images in this folder or its subfolders{_idx_hint(root)}")
     plan = _plan(root, files)
+    _check_enough(root, len(plan.files), min_images, "image file")  # before minutes of decoding
     if plan.ignored_in_root:
         log(
             f"ignored {plan.ignored_in_root:,} images lying directly in {root}: "
@@ -239,6 +252,7 @@ def load_image_folder(
     if len(images) == 0:
         example = f" (e.g. {failures[0].text})" if failures else ""
         raise DataError(f"{root}: none of the {len(plan.files):,} image files could be read{example}")
+    _check_enough(root, len(images), min_images, "readable image")
     labels, class_names = _drop_empty_classes(labels, plan.class_names, log)
     log(_summary_line(root, len(images), class_names, image_size, channels))
     return ImageDataset(images, labels, class_names, str(root), "")

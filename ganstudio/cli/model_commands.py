@@ -196,10 +196,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     from ganstudio.core.metrics import evaluate_model, format_report
     from ganstudio.runtime.imaging import atomic_write
+    from ganstudio.runtime.output_limits import check_generated
 
     if args.json_out:
         _check_out(args.json_out, args.model)
     backend = _open(args.model)
+    check_generated(args.n, backend.info.image_size, backend.info.channels)
     report = evaluate_model(
         backend,
         n=args.n,

@@ -3,7 +3,7 @@
 `sample --n 10000000` or `--scale 1000` used to run out of memory after minutes of work. A picture (or all frames
 of an animation) may take at most MAX_PICTURE_BYTES uncompressed: 256 MiB is a 9,000 x 9,000 RGB picture, far
 beyond any screen or print, and keeps the float32 images behind it (<= 4 bytes per value, before upscaling) near
-1 GiB. The message says how large the request is and which flag to lower.
+1 GiB, the bound on the images `evaluate` generates. The message says how large the request is and which flag to lower.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ganstudio.errors import GanStudioError
 from ganstudio.runtime.imaging import grid_size
 
 MAX_PICTURE_BYTES = 256 << 20
+MAX_GENERATED_BYTES = 1 << 30  # float32 images held at once (evaluate keeps all n to measure them)
 MIN_FPS, MAX_FPS = 0.1, 50.0  # GIF frame delays are whole hundredths of a second; below 2 (50 fps) viewers slow down
 
 
@@ -45,6 +46,17 @@ def check_frames(frames: int, side: int, channels: int, scale: int) -> None:
         raise OutputLimitError(
             f"the animation would be {frames:,} frames of {side * scale:,} x {side * scale:,} pixels "
             f"({_mib(size)}), more than the {_mib(MAX_PICTURE_BYTES)} allowed; lower --steps or --scale"
+        )
+
+
+def check_generated(n: int, side: int, channels: int) -> None:
+    """n float32 images held in memory at once, as `evaluate --n` does."""
+    size = n * side * side * channels * 4
+    if size > MAX_GENERATED_BYTES:
+        most = MAX_GENERATED_BYTES // (side * side * channels * 4)
+        raise OutputLimitError(
+            f"{n:,} samples of {side} x {side} would take {_mib(size)} of memory, more than the "
+            f"{_mib(MAX_GENERATED_BYTES)} allowed; use --n {most:,} or fewer"
         )
 
 

@@ -112,6 +112,11 @@ def test_interpolate_requests_out_of_bounds_are_refused(run_dir, tmp_path, capsy
     assert not out.exists()
 
 
+def test_evaluate_refuses_more_samples_than_memory_allows(run_dir, capsys) -> None:
+    assert main(["evaluate", str(run_dir / "generator.onnx"), "--n", "10000000"]) == 1
+    assert "use --n 342,392 or fewer" in capsys.readouterr().err
+
+
 # -- failed writes ------------------------------------------------------------------------------------------------
 
 

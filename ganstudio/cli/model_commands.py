@@ -99,6 +99,19 @@ def _check_positive(**values: int) -> None:
             raise CliError(f"--{name} must be at least 1, got {value}")
 
 
+def _check_sampling(seeds: list[int], truncation: float = 1.0) -> None:
+    """Seeds and truncation are checked before the model is opened (numpy's own messages name neither flag)."""
+    import math
+
+    from ganstudio.cli.main import CliError
+
+    bad = [seed for seed in seeds if seed < 0]
+    if bad:
+        raise CliError(f"seeds must be 0 or more, got {bad[0]}")
+    if not (math.isfinite(truncation) and truncation >= 0):
+        raise CliError(f"--truncation must be a finite number of 0 or more (1 = none), got {truncation:g}")
+
+
 def _check_out(out: str, model: str) -> None:
     """Before any work: `--out` must not overwrite the model read, nor a run's own files."""
     from ganstudio.runtime.output_guard import check_output_path
@@ -129,6 +142,7 @@ def run_sample(args: argparse.Namespace) -> int:
     from ganstudio.runtime.output_limits import check_grid
 
     _check_positive(n=args.n, scale=args.scale)
+    _check_sampling([args.seed], args.truncation)
     _check_out(args.out, args.model)
     backend = _open(args.model)
     info = backend.info
@@ -151,6 +165,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     if args.steps < 2:
         raise CliError("--steps must be at least 2")
     _check_positive(scale=args.scale)
+    _check_sampling(args.seeds, args.truncation)
     out = Path(args.out)
     gif = out.suffix.lower() == ".gif"
     if gif:
@@ -198,6 +213,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ganstudio.runtime.imaging import atomic_write
     from ganstudio.runtime.output_limits import check_generated
 
+    _check_sampling([args.seed])
     if args.json_out:
         _check_out(args.json_out, args.model)
     backend = _open(args.model)

@@ -112,6 +112,22 @@ def test_interpolate_requests_out_of_bounds_are_refused(run_dir, tmp_path, capsy
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sample", "{model}", "--seed", "-1", "--out", "x.png"], "seeds must be 0 or more, got -1"),
+        (["interpolate", "{model}", "--seeds", "1", "-5", "--out", "x.gif"], "seeds must be 0 or more, got -5"),
+        (["sample", "{model}", "--truncation", "nan", "--out", "x.png"], "--truncation must be a finite number"),
+        (["evaluate", "{model}", "--seed", "-3"], "seeds must be 0 or more, got -3"),
+    ],
+)
+def test_seeds_and_truncation_are_checked_by_name(run_dir, tmp_path, monkeypatch, capsys, argv, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([a.format(model=run_dir / "generator.onnx") for a in argv]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {message}" in err and "Warning" not in err
+
+
 def test_evaluate_refuses_more_samples_than_memory_allows(run_dir, capsys) -> None:
     assert main(["evaluate", str(run_dir / "generator.onnx"), "--n", "10000000"]) == 1
     assert "use --n 342,392 or fewer" in capsys.readouterr().err

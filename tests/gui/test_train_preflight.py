@@ -1,5 +1,5 @@
-"""A gzip bomb in the Train tab's data folder: the run fails with a dialog naming the file, memory stays bounded,
-and the panel stays usable."""
+"""What the Train tab checks before training: a gzip bomb in the data folder fails the run with a dialog naming the
+file and bounded memory, a missing GPU fails it before any data is loaded; the panel stays usable."""
 
 from __future__ import annotations
 
@@ -41,3 +41,24 @@ def test_a_bomb_in_the_data_folder_fails_the_run_with_a_dialog(qtbot, tmp_path: 
     assert len(errors) == 1 and str(bomb) in errors[0][1] and "trailing data" in errors[0][1]
     assert _peak_rss_mb() - before < RSS_LIMIT_MB
     assert panel.start_button.isEnabled() and panel.form.isEnabled()
+
+
+def test_a_missing_gpu_fails_the_run_before_the_data_loads(qtbot, tmp_path: Path, monkeypatch, errors) -> None:
+    import torch
+
+    from ganstudio.gui.train_worker import TrainWorker
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the data was loaded before the device was checked")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(TrainWorker, "_load_dataset", refuse)
+    panel = TrainPanel(preview_seconds=0.3)
+    qtbot.addWidget(panel)
+    configure(panel.form, "mnist", tmp_path / "run", steps=3)
+    device = panel.form.widget("device")
+    device.setCurrentIndex(device.findData("cuda"))
+    panel.start()
+    wait_done(qtbot, panel)
+    assert len(errors) == 1 and "device 'cuda' was asked for but no CUDA GPU is available" in errors[0][1]
+    assert panel.start_button.isEnabled()

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganstudio.core.data import named, write_idx
+from ganstudio.core.data import write_idx
 from ganstudio.gui.train_panel import TrainPanel
 from tests.core.bombs import RSS_LIMIT_MB, gzip_bomb, idx_header
+from tests.gui.test_train_data_folder import mnist_panel_on
 from tests.gui.test_train_panel import configure, wait_done
 
 
@@ -27,14 +28,7 @@ def test_a_bomb_in_the_data_folder_fails_the_run_with_a_dialog(qtbot, tmp_path: 
     # The images file claims 40 images and then inflates to 512 MiB; the labels are a real, tiny file.
     bomb = gzip_bomb(folder / "t10k-images-idx3-ubyte.gz", idx_header(0x08, (40, 28, 28)), zero_mib=512)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", (np.arange(40) % 10).astype(np.uint8), gz=True)
-    monkeypatch.setattr(named, "user_cache_root", lambda: tmp_path / "empty-cache")
-    monkeypatch.setattr(named, "SYSTEM_DIRS", {})
-    monkeypatch.delenv("GANSTUDIO_DATA", raising=False)
-    panel = TrainPanel(preview_seconds=0.3)
-    qtbot.addWidget(panel)
-    configure(panel.form, "mnist", tmp_path / "run", steps=3)
-    panel.form.metrics_every_spin.setValue(0)
-    panel.form.data_dir_edit.setText(str(folder))
+    panel = mnist_panel_on(folder, qtbot, tmp_path, monkeypatch)
     before = _peak_rss_mb()
     panel.start()
     wait_done(qtbot, panel)

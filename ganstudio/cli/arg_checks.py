@@ -9,7 +9,8 @@ from ganstudio.core.config import budget_amount_error
 
 
 def budget_type(name: str, kind: type) -> Callable[[str], float | int]:
-    """The type of --steps / --epochs / --minutes: a number above 0 (0 used to mean the default silently)."""
+    """The type of --steps / --epochs / --minutes: a number above 0. A typed 0 is refused rather than read as "the
+    default budget", which is what an omitted flag means."""
 
     def parse(text: str) -> float | int:
         try:

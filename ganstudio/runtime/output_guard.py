@@ -1,7 +1,7 @@
 """Refusing an output path that would destroy what a command reads or a run's own files.
 
-`ganstudio export RUN --out RUN/checkpoint.safetensors` once replaced a run's only checkpoint with an ONNX file and
-exited 0. Every command that writes a file the user names (`--out`, `--json`) asks `check_output_path` first,
+`ganstudio export RUN --out RUN/checkpoint.safetensors` would replace a run's only checkpoint with an ONNX file.
+Every command that writes a file the user names (`--out`, `--json`) asks `check_output_path` first,
 before any work, so the mistake costs nothing. Torch-free and Qt-free: the GUI's save dialogs may use it too.
 """
 

@@ -1,9 +1,10 @@
 """Bounds on what a command produces, checked before anything is generated.
 
-`sample --n 10000000` or `--scale 1000` used to run out of memory after minutes of work. A picture (or all frames
-of an animation) may take at most MAX_PICTURE_BYTES uncompressed: 256 MiB is a 9,000 x 9,000 RGB picture, far
-beyond any screen or print, and keeps the float32 images behind it (<= 4 bytes per value, before upscaling) near
-1 GiB, the bound on the images `evaluate` generates. The message says how large the request is and which flag to lower.
+Without them `sample --n 10000000` or `--scale 1000` would run out of memory after minutes of work. A picture
+(or all frames of an animation) may take at most MAX_PICTURE_BYTES uncompressed: 256 MiB is a 9,000 x 9,000 RGB
+picture, far beyond any screen or print, and keeps the float32 images behind it (<= 4 bytes per value, before
+upscaling) near 1 GiB, the bound on the images `evaluate` generates. The message says how large the request is and
+which flag to lower.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ Labelling follows torchvision's ImageFolder convention:
   because they belong to no class and guessing one would corrupt a conditional GAN.
 * Otherwise the dataset is unlabelled: class_names == () and all labels are 0.
 Hidden files and folders (names starting with ".") are skipped, as are files with
-other extensions. Unreadable images are skipped and counted, never fatal.
+other extensions. Unreadable images are skipped and counted, never fatal, and so are pipes, sockets and devices
+named like images (never opened: a FIFO would block forever) and images over MAX_IMAGE_PIXELS (judged from the
+header, before decoding).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ MIN_IMAGES = MIN_BATCH  # one image makes batches of one, which batch normalisat
 
 ProgressFn = Callable[[str, int, int | None], None]
 
-# Larger images are skipped before decoding: 64 MP is a 8000 x 8000 photo (about 200 MB as RGB while it is
+# Larger images are skipped before decoding: 64 MP is an 8000 x 8000 photo (about 200 MB as RGB while it is
 # resized), far beyond what a 64 x 64 training image needs. PIL checks the same limit when it opens a file.
 MAX_IMAGE_PIXELS = 64_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -81,7 +83,7 @@ def _image_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"))
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"))
 
 
 def _check_regular(path: Path) -> None:
@@ -89,7 +91,7 @@ def _check_regular(path: Path) -> None:
     forever, and a device such as /dev/zero never ends. Decided by stat alone, without opening anything."""
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a file")
+        kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "not a file")
         raise SkippedFile(f"not a regular file ({kind})", NOT_REGULAR)
 
 

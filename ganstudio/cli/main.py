@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from ganstudio import __version__
 from ganstudio.errors import GanStudioError
 from ganstudio.paths import MODEL_SUFFIXES
 
+SIGPIPE = 13  # signal.SIGPIPE on POSIX; Windows has no such signal, only the error
 COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
 
 
@@ -38,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _launch_gui(model: str | None) -> int:
+    from ganstudio.cli.display_check import display_problem
+
+    problem = display_problem()
+    if problem is not None:  # before Qt: without a display it aborts the process instead of raising
+        raise CliError(problem)
     try:
         from ganstudio.gui.app import run_app
     except ImportError as exc:
@@ -70,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in (None, "gui"):
             return _launch_gui(getattr(args, "model", None))
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # here, so that a closed pipe is met inside this try and not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -79,6 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {_describe(exc)}", file=sys.stderr)
         return 1
+
+
+def _reader_went_away() -> int:
+    """`ganstudio info m.onnx | head -1`: the reader closed the pipe. End quietly, as a command killed by SIGPIPE
+    would, with stdout pointed at devnull so that flushing it at exit cannot raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + SIGPIPE
 
 
 def _describe(exc: BaseException) -> str:

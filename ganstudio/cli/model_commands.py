@@ -99,11 +99,38 @@ def _check_positive(**values: int) -> None:
             raise CliError(f"--{name} must be at least 1, got {value}")
 
 
+def _check_sampling(seeds: list[int], truncation: float = 1.0) -> None:
+    """Seeds and truncation are checked before the model is opened (numpy's own messages name neither flag)."""
+    import math
+
+    from ganstudio.cli.main import CliError
+
+    bad = [seed for seed in seeds if seed < 0]
+    if bad:
+        raise CliError(f"seeds must be 0 or more, got {bad[0]}")
+    if not (math.isfinite(truncation) and truncation >= 0):
+        raise CliError(f"--truncation must be a finite number of 0 or more (1 = none), got {truncation:g}")
+
+
+def _check_out(out: str, model: str) -> None:
+    """Before any work: `--out` must not overwrite the model read, nor a run's own files."""
+    from ganstudio.runtime.output_guard import check_output_path
+
+    check_output_path(Path(out), [resolve_model(model)])
+
+
 def run_export(args: argparse.Namespace) -> int:
+    from ganstudio.paths import CHECKPOINT_NAME
+    from ganstudio.runtime.output_guard import check_output_path
+
+    source = Path(args.source)
+    read = source / CHECKPOINT_NAME if source.is_dir() else source  # export reads the checkpoint, not the .onnx
+    check_output_path(Path(args.out), [read], own_export_of=source)  # before torch is imported: a typo costs nothing
+
     from ganstudio.core.checkpoint import load_generator
     from ganstudio.core.export import export_onnx
 
-    generator, model_config, train_config, summary = load_generator(Path(args.source), prefer_ema=not args.no_ema)
+    generator, model_config, train_config, summary = load_generator(source, prefer_ema=not args.no_ema)
     path = export_onnx(generator, model_config, train_config, Path(args.out), summary)
     print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -112,10 +139,14 @@ def run_export(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     from ganstudio.runtime.imaging import make_grid, save_png
     from ganstudio.runtime.latent import sample_latents
+    from ganstudio.runtime.output_limits import check_grid
 
     _check_positive(n=args.n, scale=args.scale)
+    _check_sampling([args.seed], args.truncation)
+    _check_out(args.out, args.model)
     backend = _open(args.model)
     info = backend.info
+    check_grid(args.n, info.image_size, info.channels, args.scale, columns=args.columns)
     z = sample_latents(args.n, info.latent_dim, args.seed, args.truncation)
     images = _generate_batched(backend, z, _labels_for(info, args.n, args.label))
     save_png(make_grid(images, columns=args.columns), Path(args.out), scale=args.scale)
@@ -127,20 +158,31 @@ def run_interpolate(args: argparse.Namespace) -> int:
     from ganstudio.cli.main import CliError
     from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
     from ganstudio.runtime.latent import keyframe_path, sample_latents
+    from ganstudio.runtime.output_limits import check_fps, check_frames, check_grid
 
     if len(args.seeds) < 2:
         raise CliError("--seeds needs at least two seeds")
     if args.steps < 2:
         raise CliError("--steps must be at least 2")
     _check_positive(scale=args.scale)
+    _check_sampling(args.seeds, args.truncation)
+    out = Path(args.out)
+    gif = out.suffix.lower() == ".gif"
+    if gif:
+        check_fps(args.fps)
+    _check_out(args.out, args.model)
     backend = _open(args.model)
     info = backend.info
+    frames = (len(args.seeds) - 1) * (args.steps - 1) + 1  # keyframe_path's count: each keyframe once
+    if gif:
+        check_frames(frames, info.image_size, info.channels, args.scale)
+    else:
+        check_grid(frames, info.image_size, info.channels, args.scale, columns=frames)
     keys = np.concatenate([sample_latents(1, info.latent_dim, seed, args.truncation) for seed in args.seeds])
     z = keyframe_path(keys, args.steps, spherical=args.slerp)
     label = args.label if args.label is not None or not info.num_classes else 0
     images = _generate_batched(backend, z, _labels_for(info, len(z), label))
-    out = Path(args.out)
-    if out.suffix.lower() == ".gif":
+    if gif:
         save_gif([upscale(frame, args.scale) for frame in to_uint8(images)], out, fps=args.fps)
     else:
         save_png(make_grid(images, columns=len(images)), out, scale=args.scale)
@@ -168,8 +210,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     import json
 
     from ganstudio.core.metrics import evaluate_model, format_report
+    from ganstudio.runtime.imaging import atomic_write
+    from ganstudio.runtime.output_limits import check_generated
 
+    _check_sampling([args.seed])
+    if args.json_out:
+        _check_out(args.json_out, args.model)
     backend = _open(args.model)
+    check_generated(args.n, backend.info.image_size, backend.info.channels)
     report = evaluate_model(
         backend,
         n=args.n,
@@ -181,5 +229,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(format_report(report))
     if args.json_out:
         text = json.dumps(report.to_json_dict(), indent=2, sort_keys=True)
-        Path(args.json_out).write_text(text, encoding="utf-8")
+        # Temp file + rename: a full disk leaves the previous report (or none), never a 0-byte file.
+        atomic_write(Path(args.json_out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return 0

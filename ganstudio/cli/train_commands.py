@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ganstudio.cli.arg_checks import budget_type
 from ganstudio.core.config import BUDGET_FIELDS, ModelConfig, TrainConfig
 from ganstudio.core.options import BUDGET, CHECK, CONDITIONAL, DATASET, Option, options_of
 
@@ -87,6 +88,8 @@ def _add_option(parser: Any, opt: Option, resume: bool) -> None:
             kwargs["default"] = None  # no budget given / channels from the data / unchanged on resume
         else:
             kwargs["default"] = opt.default
+    if opt.widget == BUDGET:
+        kwargs["type"] = budget_type(opt.name, opt.kind)  # 0 is refused, not taken as "the default budget"
     if opt.widget == BUDGET and not resume:  # "extra" applies to resume only; a new run has a default budget
         kwargs["help"] = spec.help.split(" (when continuing")[0]
         if opt.name == "minutes":
@@ -135,6 +138,7 @@ def _load_data(spec: str, image_size: int, channels: int | None, args: argparse.
 def run_train(args: argparse.Namespace) -> int:
     from ganstudio.cli.main import CliError
     from ganstudio.core.config import with_changes
+    from ganstudio.core.device import check_device
     from ganstudio.core.training import Trainer
     from ganstudio.paths import CHECKPOINT_NAME, new_run_dir
 
@@ -148,6 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
     # Validate the configs before any data is loaded, so a typo costs nothing.
     probe_model = ModelConfig(**_option_values(ModelConfig, args, skip=("channels",)), channels=args.channels or 1)
     train_config = TrainConfig(**_option_values(TrainConfig, args), **budget)
+    check_device(train_config.device)
     dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)
     if args.num_classes and dataset.num_classes < 2:
         raise CliError(
@@ -168,6 +173,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.device import check_device
     from ganstudio.core.run_setup import resume_overrides
     from ganstudio.core.training import Trainer
 
@@ -180,6 +186,7 @@ def run_resume(args: argparse.Namespace) -> int:
     }
     overrides = resume_overrides(data.train_config, data.state, budget or None, **changes)
     cfg = data.model_config
+    check_device(overrides.get("device", data.train_config.device))
     dataset = _load_data(data.train_config.dataset, cfg.image_size, cfg.channels, args)
     del data  # the trainer reloads it; do not keep two copies of the weights
     trainer = Trainer.from_checkpoint(Path(args.run_dir), dataset, **overrides)

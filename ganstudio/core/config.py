@@ -21,6 +21,10 @@ LR_DECAYS = ("none", "linear")
 IMAGE_SIZES = (28, 32, 64)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 BUDGET_FIELDS = ("epochs", "steps", "minutes")
+MIN_BATCH = 2  # batch norm (in G, and in D without spectral norm) needs two images to take statistics over
+MAX_SEED = 2**63 - 1  # torch.manual_seed's range for a non-negative seed
+# The form's spin box holds a 32-bit int: every seed it offers is valid, the command line may go further.
+_FORM_MAX_SEED = 2**31 - 1
 
 
 class ConfigError(GanStudioError, ValueError):
@@ -35,6 +39,16 @@ class ConfigError(GanStudioError, ValueError):
 def _check(condition: bool, field: str, message: str) -> None:
     if not condition:
         raise ConfigError(message, field=field)
+
+
+def budget_amount_error(name: str, amount: float) -> str | None:
+    """Why a budget a person typed (--steps 0) cannot be used, or None. In a TrainConfig 0 means "no limit of this
+    kind", but typed by hand it is almost always a mistake, so the front ends refuse it instead of guessing."""
+    if not math.isfinite(amount) or amount <= 0:
+        return f"{name} must be more than 0, got {amount:g}; leave it out for the default budget"
+    if name == "steps" and amount != int(amount):
+        return f"steps must be a whole number, got {amount:g}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -253,7 +267,7 @@ class TrainConfig:
         row=5,
         resumable=True,
     )
-    seed: int = option(0, label="Seed", group="run", row=0, maximum=2**31 - 1, resumable=True)
+    seed: int = option(0, label="Seed", group="run", row=0, maximum=_FORM_MAX_SEED, resumable=True)
     sample_every: int = option(
         1000,
         label="Save samples every",
@@ -300,7 +314,12 @@ class TrainConfig:
                 object.__setattr__(self, name, float(value))
         _check(bool(self.dataset), "dataset", "dataset must name mnist, fashion-mnist or a folder")
         _check(self.loss in LOSSES, "loss", f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        _check(1 <= self.batch_size <= 4096, "batch_size", f"batch_size must be in 1..4096, got {self.batch_size}")
+        _check(
+            MIN_BATCH <= self.batch_size <= 4096,
+            "batch_size",
+            f"batch_size must be in {MIN_BATCH}..4096 (batch normalisation needs at least {MIN_BATCH} images), "
+            f"got {self.batch_size}",
+        )
         for name in ("g_lr", "d_lr"):
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 < value <= 1, name, f"{name} must be in (0, 1], got {value}")
@@ -342,6 +361,7 @@ class TrainConfig:
             "checkpoint_every",
             f"checkpoint_every must be >= 1, got {self.checkpoint_every}",
         )
+        _check(0 <= self.seed <= MAX_SEED, "seed", f"seed must be in 0..{MAX_SEED}, got {self.seed}")
         _check(self.device in DEVICES, "device", f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         _check(0 <= self.threads <= 256, "threads", f"threads must be in 0..256, got {self.threads}")
 

@@ -197,6 +197,9 @@ class TrainWorker(QObject):
         overrides: dict[str, Any] = {}
         if req.resume_from:
             model_config, dataset_spec, overrides = self._read_checkpoint(req.resume_from)
+        from ganstudio.core.device import check_device  # imports torch, which the training below needs anyway
+
+        check_device(overrides.get("device", req.train_config.device))  # before minutes of loading, not after
         dataset = self._load_dataset(dataset_spec, model_config)
         if self._stop.is_set():
             self.cancelled.emit("stopped before training began")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ganstudio.paths import ONNX_NAME
 from ganstudio.runtime.model_info import ModelInfo, ModelLoadError
-from ganstudio.runtime.onnx_contract import read_contract
+from ganstudio.runtime.onnx_contract import read_contract, read_metadata
 
 BACKENDS = ("auto", "onnxruntime", "torch")
 # How a class blend was made: "embedding" mixes label embeddings inside the generator (a real morph),
@@ -158,7 +158,7 @@ class OnnxGenerator:
         contract = read_contract(
             session.get_inputs(),
             session.get_outputs(),
-            dict(session.get_modelmeta().custom_metadata_map),
+            read_metadata(lambda: session.get_modelmeta().custom_metadata_map, source),
             source,
             self._run_output,
         )

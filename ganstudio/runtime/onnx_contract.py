@@ -36,6 +36,14 @@ STRUCTURAL_KEYS = frozenset(
 )
 
 
+# Bounds on what a model may claim, checked before it runs: a 1024 x 1024 RGB image is 12 MiB of float32 per sample,
+# the most an interactive render can take; 30000 x 30000 would be 10 GiB each.
+MAX_IMAGE_SIDE = 1024
+IMAGE_CHANNELS = (1, 3)
+MAX_LATENT_DIM = 4096
+MAX_CLASSES = 10_000
+
+
 class TensorSpec(Protocol):
     """What onnxruntime's NodeArg tells about an input or output."""
 
@@ -67,13 +75,31 @@ def _static(dim: Any) -> int | None:
     return dim if isinstance(dim, int) and dim > 0 else None
 
 
+_META_BOUNDS = {"latent_dim": (1, MAX_LATENT_DIM), "num_classes": (0, MAX_CLASSES), "image_size": (1, MAX_IMAGE_SIDE)}
+
+
 def int_meta(meta: Mapping[str, str], key: str, source: str) -> int | None:
     if key not in meta:
         return None
     try:
-        return int(meta[key])
+        value = int(meta[key])
     except ValueError:
         raise ModelLoadError(f"{source}: metadata {key}={meta[key]!r} is not a whole number") from None
+    low, high = _META_BOUNDS.get(key, (0, 2**31))
+    if not low <= value <= high:
+        raise ModelLoadError(f"{source}: metadata {key}={value} is out of range ({low}..{high})")
+    return value
+
+
+def read_metadata(read: Callable[[], Mapping[str, str]], source: str) -> dict[str, str]:
+    """The model's metadata_props; bytes that are not UTF-8 text make a clear error instead of a decode traceback."""
+    try:
+        return dict(read())
+    except UnicodeDecodeError as exc:
+        raise ModelLoadError(
+            f"{source}: its metadata is not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+            "the file is damaged or was not written by GAN Studio"
+        ) from None
 
 
 def json_meta(meta: Mapping[str, str], key: str) -> Any:
@@ -157,11 +183,15 @@ def check_image_shape(
     """(channels, image_size): square images whose size agrees with the metadata. `probe()` runs the model
     once when the output's C, H or W is dynamic."""
     _, c_shape, h_shape, w_shape = (_static(d) for d in out.shape)
+    # What the file states (metadata, fixed dims) is bounded before the model ever runs.
+    _check_image_bounds(int_meta(meta, "channels", source), int_meta(meta, "image_size", source), source)
+    _check_image_bounds(c_shape, h_shape, source, w_shape)
     if c_shape is None or h_shape is None or w_shape is None:
         images = probe()
         if images.ndim != 4:
             raise ModelLoadError(f"output '{out.name}' must have shape [N, C, H, W], got {images.shape}")
         _, c_shape, h_shape, w_shape = images.shape
+        _check_image_bounds(c_shape, h_shape, source, w_shape)
     if h_shape != w_shape:
         raise ModelLoadError(f"{source}: images are {h_shape}x{w_shape}; GAN Studio models make square images")
     for key, actual in (("channels", c_shape), ("image_size", h_shape)):
@@ -169,6 +199,18 @@ def check_image_shape(
         if stated is not None and stated != actual:
             raise ModelLoadError(f"{source}: metadata says {key}={stated} but the model outputs {actual}")
     return int(c_shape), int(h_shape)
+
+
+def _check_image_bounds(channels: int | None, height: int | None, source: str, width: int | None = None) -> None:
+    """None: not known yet. Channels 1 or 3, sides up to MAX_IMAGE_SIDE."""
+    if channels is not None and channels not in IMAGE_CHANNELS:
+        raise ModelLoadError(f"{source}: images have {channels} channels; GAN Studio models make 1 (grey) or 3 (RGB)")
+    for side in (height, width):
+        if side is not None and side > MAX_IMAGE_SIDE:
+            raise ModelLoadError(
+                f"{source}: images are {side} pixels wide or high; GAN Studio shows images of at most "
+                f"{MAX_IMAGE_SIDE} x {MAX_IMAGE_SIDE}"
+            )
 
 
 def read_contract(

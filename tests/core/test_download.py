@@ -10,6 +10,7 @@ import functools
 import gzip
 import hashlib
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -26,7 +27,8 @@ from ganstudio.core.data import (
     read_idx,
 )
 from ganstudio.core.data import download as download_module
-from ganstudio.core.data.download import canonical_name, verify_file
+from ganstudio.core.data.download import FileSpec, canonical_name, verify_file
+from tests.core.bombs import RSS_LIMIT_MB, gzip_bomb, idx_header, run_measured
 from tests.data_paths import shared_mnist
 
 SHARED_MNIST = shared_mnist()
@@ -45,10 +47,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def served_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """good/ real copies, bad/ gzip-valid copies with altered contents, empty/ nothing (404)."""
+    """good/ real copies, bad/ gzip-valid copies with altered contents, empty/ nothing (404), bomb/ a 512 MiB gzip
+    bomb for the images and an oversized labels file."""
     root = tmp_path_factory.mktemp("mirrors")
-    for sub in ("good", "bad", "empty"):
+    for sub in ("good", "bad", "empty", "bomb"):
         (root / sub).mkdir()
+    gzip_bomb(root / "bomb" / T10K[0], idx_header(0x08, (10_000, 28, 28)), zero_mib=512)
+    (root / "bomb" / T10K[1]).write_bytes(bytes(200_000))  # more than any copy of a 10,008-byte file can be
     for name in T10K:
         shutil.copy(SHARED_MNIST / name, root / "good" / name)
         data = bytearray(gzip.decompress((SHARED_MNIST / name).read_bytes()))
@@ -220,3 +225,76 @@ def test_gz_hash_alone_accepts_the_exact_archive(server: str, tmp_path: Path, mo
     monkeypatch.setitem(download_module.DATASET_FILES, "mnist", replace(spec, files=files))
     download_dataset("mnist", tmp_path, mirrors=[f"{server}/good/"])
     assert all((tmp_path / name).read_bytes() == (SHARED_MNIST / name).read_bytes() for name in T10K)
+
+
+_DOWNLOAD_BOMB = """
+from dataclasses import replace
+from pathlib import Path
+from ganstudio.core.data import DataError, download as d
+spec = d.DATASET_FILES["mnist"]
+d.DATASET_FILES["mnist"] = replace(spec, files=tuple(f for f in spec.files if f.name == {name!r}))
+try:
+    d.download_dataset("mnist", Path({dest!r}), mirrors=[{mirror!r}])
+    result = "downloaded"
+except DataError as exc:
+    result = str(exc)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in kB on Linux only")
+def test_a_gzip_bomb_download_is_rejected_with_bounded_memory(server: str, tmp_path: Path) -> None:
+    code = _DOWNLOAD_BOMB.format(name=T10K[0], dest=str(tmp_path / "data"), mirror=f"{server}/bomb/")
+    report = run_measured(code)
+    assert "more than 7,840,016 bytes of contents" in report["result"]
+    assert report["peak_rss_mb"] < RSS_LIMIT_MB
+    assert not list((tmp_path / "data").iterdir())
+
+
+def test_a_bomb_mirror_falls_through_to_the_next(server: str, tmp_path: Path, t10k_only: None) -> None:
+    dest = tmp_path / "data"
+    download_dataset("mnist", dest, mirrors=[f"{server}/bomb/", f"{server}/good/"])
+    for name in T10K:
+        assert (dest / name).read_bytes() == (SHARED_MNIST / name).read_bytes()
+    assert _no_part_files(dest)
+
+
+def test_an_oversized_download_is_cut_off(server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = DATASET_FILES["mnist"]
+    labels_only = replace(spec, files=tuple(f for f in spec.files if f.name == T10K[1]))
+    monkeypatch.setitem(download_module.DATASET_FILES, "mnist", labels_only)
+    with pytest.raises(DataError, match=r"the server announces 200,000 bytes, more than the 75,644 this file can be"):
+        download_dataset("mnist", tmp_path, mirrors=[f"{server}/bomb/"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_any_error_in_one_mirror_falls_to_the_next(
+    server: str, tmp_path: Path, t10k_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_verify, calls = download_module.verify_file, {"n": 0}
+
+    def verify_once_out_of_memory(path: Path, spec: FileSpec) -> str | None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise MemoryError
+        return real_verify(path, spec)
+
+    monkeypatch.setattr(download_module, "verify_file", verify_once_out_of_memory)
+    download_dataset("mnist", tmp_path, mirrors=[f"{server}/good/", f"{server}/good/"])
+    assert all((tmp_path / name).is_file() for name in T10K)
+    assert _no_part_files(tmp_path)
+
+
+def test_an_error_in_the_last_mirror_is_named_in_the_final_message(
+    server: str, tmp_path: Path, t10k_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_verify = download_module.verify_file
+
+    def broken(path: Path, spec: FileSpec) -> str | None:
+        if path.suffix == ".part":  # a fresh download; files already in place are checked as usual
+            raise RuntimeError("something odd")
+        return real_verify(path, spec)
+
+    monkeypatch.setattr(download_module, "verify_file", broken)
+    with pytest.raises(DataError, match="unexpected RuntimeError: something odd") as info:
+        download_dataset("mnist", tmp_path, mirrors=[f"{server}/good/"])
+    assert "Could not download MNIST" in str(info.value)

@@ -73,10 +73,10 @@ def test_the_data_folder_is_remembered_and_checked(qtbot, form, tmp_path, monkey
 
 
 @pytest.mark.slow
-def test_a_run_loads_mnist_from_the_data_folder(qtbot, tmp_path, monkeypatch):
-    from tests.gui.test_train_panel import configure, wait_done
+def mnist_panel_on(folder: Path, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrainPanel:
+    """A Train panel set to a 3-step MNIST run whose only MNIST files are the ones in `folder`."""
+    from tests.gui.test_train_panel import configure
 
-    folder = idx_folder(tmp_path / "offline-files")
     monkeypatch.setattr(named, "user_cache_root", lambda: tmp_path / "empty-cache")
     monkeypatch.setattr(named, "SYSTEM_DIRS", {})
     monkeypatch.delenv("GANSTUDIO_DATA", raising=False)
@@ -85,6 +85,14 @@ def test_a_run_loads_mnist_from_the_data_folder(qtbot, tmp_path, monkeypatch):
     configure(panel.form, "mnist", tmp_path / "run", steps=3)
     panel.form.metrics_every_spin.setValue(0)
     panel.form.data_dir_edit.setText(str(folder))
+    return panel
+
+
+def test_a_run_loads_mnist_from_the_data_folder(qtbot, tmp_path, monkeypatch):
+    from tests.gui.test_train_panel import wait_done
+
+    folder = idx_folder(tmp_path / "offline-files")
+    panel = mnist_panel_on(folder, qtbot, tmp_path, monkeypatch)
     panel.start()
     wait_done(qtbot, panel)
     assert panel.last_result() is not None and panel.last_result().reason == "completed"

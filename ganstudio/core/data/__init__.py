@@ -19,7 +19,7 @@ from ganstudio.core.data.download import (
     canonical_name,
     download_dataset,
 )
-from ganstudio.core.data.folder import load_image_folder
+from ganstudio.core.data.folder import MIN_IMAGES, load_image_folder
 from ganstudio.core.data.idx import read_idx, write_idx
 from ganstudio.core.data.named import (
     CLASS_NAMES,
@@ -74,12 +74,14 @@ def load_dataset(
 ) -> ImageDataset:
     """Load "mnist", "fashion-mnist" (and spellings like "fashion_mnist") or a folder of images.
 
+    A folder must hold at least MIN_IMAGES readable images: training cannot run on fewer.
     Built-in datasets are resized from 28 to `image_size` and repeated to 3 channels when
     asked, so every architecture can train on them. `progress(what, done, total)` reports
     download bytes or loaded images; `cancel` applies to downloads.
     """
     if builtin_dataset(spec) is None:
-        return load_image_folder(Path(spec).expanduser(), image_size, channels, log=log, progress=progress)
+        folder = Path(spec).expanduser()
+        return load_image_folder(folder, image_size, channels, log=log, progress=progress, min_images=MIN_IMAGES)
     dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress, cancel=cancel, log=log)
     if image_size != dataset.image_size:
         log(f"{dataset.name}: resizing {dataset.image_size}x{dataset.image_size} images to {image_size}x{image_size}")

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ganstudio.core.data.dataset import DataError
-from ganstudio.core.data.idx import parse_idx, read_bytes
+from ganstudio.core.data.idx import content_sha256, read_idx, read_idx_header
 
 ProgressFn = Callable[[str, int, int | None], None]
 CancelFn = Callable[[], bool]
@@ -53,6 +54,16 @@ class FileSpec:
     @property
     def shape(self) -> tuple[int, ...]:
         return (self.items, 28, 28) if self.kind == "images" else (self.items,)
+
+    @property
+    def contents_bytes(self) -> int:
+        """Size of the decompressed IDX file: the header (4 bytes + 4 per dimension) and one byte per value."""
+        return 4 + 4 * len(self.shape) + math.prod(self.shape)
+
+    @property
+    def max_download_bytes(self) -> int:
+        """No honest copy is larger: even gzip without compression adds well under 1% plus its header."""
+        return self.contents_bytes + self.contents_bytes // 100 + 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -213,25 +224,25 @@ def _sha256_file(path: Path) -> str:
 
 
 def verify_file(path: Path, spec: FileSpec) -> str | None:
-    """None when `path` holds `spec`'s data, else the reason it does not (for messages)."""
+    """None when `path` holds `spec`'s data, else the reason it does not (for messages).
+
+    Every read is bounded by the size `spec` implies: a mismatching or hostile download is never inflated past it.
+    """
     try:
         if spec.gz_sha256 is not None and _sha256_file(path) == spec.gz_sha256:
             return None
-        data = read_bytes(path)
+        if spec.sha256 is not None:
+            found = content_sha256(path, max_bytes=spec.contents_bytes)
+            if found != spec.sha256:
+                return f"{path}: wrong contents (SHA-256 of the decompressed data is {found}, expected {spec.sha256})"
+            return None
+        # No known hash: fall back to structural checks, which still catch truncation and wrong files.
+        shape = read_idx_header(path).dims
+        if shape != spec.shape:
+            return f"{path}: expected {spec.kind} of shape {spec.shape}, found {shape}"
+        read_idx(path)  # now known to be of the expected, small size
     except (DataError, OSError) as exc:
         return str(exc)
-    if spec.sha256 is not None:
-        found = hashlib.sha256(data).hexdigest()
-        if found != spec.sha256:
-            return f"{path}: wrong contents (SHA-256 of the decompressed data is {found}, expected {spec.sha256})"
-        return None
-    # No known hash: fall back to structural checks, which still catch truncation and wrong files.
-    try:
-        array = parse_idx(data, path)
-    except DataError as exc:
-        return str(exc)
-    if array.shape != spec.shape:
-        return f"{path}: expected {spec.kind} of shape {spec.shape}, found {array.shape}"
     return None
 
 
@@ -251,14 +262,21 @@ def _content_length(response: object) -> int | None:
         return None
 
 
+class DownloadTooLarge(DataError):
+    """A mirror sent (or announced) more bytes than any honest copy of the file has."""
+
+
 def _stream_to(
-    url: str, part: Path, name: str, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
+    url: str, part: Path, spec: FileSpec, progress: ProgressFn | None, cancel: CancelFn | None, timeout: float
 ) -> None:
     import urllib.request  # here, not at the top: the app imports this package at startup and rarely downloads
 
+    name, limit = spec.name, spec.max_download_bytes
     request = urllib.request.Request(url, headers={"User-Agent": "ganstudio"})
     with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
         total = _content_length(response)
+        if total is not None and total > limit:
+            raise DownloadTooLarge(f"the server announces {total:,} bytes, more than the {limit:,} this file can be")
         done = 0
         if progress is not None:
             progress(name, 0, total)
@@ -267,8 +285,10 @@ def _stream_to(
             chunk = response.read(CHUNK_BYTES)
             if not chunk:
                 break
-            out.write(chunk)
             done += len(chunk)
+            if done > limit:
+                raise DownloadTooLarge(f"the server sent more than the {limit:,} bytes this file can be")
+            out.write(chunk)
             if progress is not None:
                 progress(name, done, total)
     if total is not None and done != total:
@@ -300,14 +320,20 @@ def _try_mirror(
 
     part = target.with_name(target.name + ".part")
     try:
-        _stream_to(url, part, spec.name, progress, cancel, timeout)
+        _stream_to(url, part, spec, progress, cancel, timeout)
         reason = verify_file(part, spec)
         if reason is None:
             # Rename only once verified, so a present file is always a good file.
             os.replace(part, target)
         return reason
-    except (OSError, HTTPException, ValueError) as exc:  # ValueError: malformed mirror URL
+    except DownloadCancelled:
+        raise
+    except (OSError, HTTPException, ValueError, DataError) as exc:  # ValueError: malformed mirror URL
         return _failure_reason(exc)
+    except MemoryError:
+        return "ran out of memory while checking the download"
+    except Exception as exc:  # whatever one mirror does wrong, the next mirror still gets its turn
+        return f"unexpected {type(exc).__name__}: {exc}"
     finally:
         # Covers failure, bad hash and cancellation (DownloadCancelled propagates through here).
         _remove_quietly(part)

@@ -7,12 +7,16 @@ Labelling follows torchvision's ImageFolder convention:
   because they belong to no class and guessing one would corrupt a conditional GAN.
 * Otherwise the dataset is unlabelled: class_names == () and all labels are 0.
 Hidden files and folders (names starting with ".") are skipped, as are files with
-other extensions. Unreadable images are skipped and counted, never fatal.
+other extensions. Unreadable images are skipped and counted, never fatal, and so are pipes, sockets and devices
+named like images (never opened: a FIFO would block forever) and images over MAX_IMAGE_PIXELS (judged from the
+header, before decoding).
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +24,38 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ganstudio.core.config import MIN_BATCH
 from ganstudio.core.data.dataset import DataError, ImageDataset
 from ganstudio.core.data.named import recognise_idx_folder
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
 PROGRESS_EVERY = 64  # images between progress reports: often enough for a bar, rare enough for a GUI
 PROGRESS_LABEL = "loading images"
+MIN_IMAGES = MIN_BATCH  # one image makes batches of one, which batch normalisation cannot train on
 
 ProgressFn = Callable[[str, int, int | None], None]
+
+# Larger images are skipped before decoding: 64 MP is an 8000 x 8000 photo (about 200 MB as RGB while it is
+# resized), far beyond what a 64 x 64 training image needs. PIL checks the same limit when it opens a file.
+MAX_IMAGE_PIXELS = 64_000_000
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+# Why a file was skipped, for the summary line; anything else is "unreadable".
+NOT_REGULAR = "not a regular file"
+TOO_LARGE = f"over {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+
+
+class SkippedFile(Exception):
+    """A file in the folder that is deliberately not loaded; `kind` is NOT_REGULAR or TOO_LARGE."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def _too_large(size: tuple[int, int] | None) -> str:
+    shown = f"{size[0]:,} x {size[1]:,} pixels, " if size else ""
+    return f"image too large ({shown}more than {MAX_IMAGE_PIXELS:,} pixels)"
 
 
 def _ignore(_: str) -> None:
@@ -53,6 +81,18 @@ def _image_files(folder: Path) -> list[Path]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found += [Path(dirpath) / f for f in filenames if _is_image(f)]
     return sorted(found)
+
+
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"))
+
+
+def _check_regular(path: Path) -> None:
+    """Raise SkippedFile unless `path` (after symlinks) is a regular file: opening a FIFO named x.png blocks
+    forever, and a device such as /dev/zero never ends. Decided by stat alone, without opening anything."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "not a file")
+        raise SkippedFile(f"not a regular file ({kind})", NOT_REGULAR)
 
 
 def _plan(root: Path, files: list[Path]) -> _Plan:
@@ -119,9 +159,22 @@ def _resize_crop(im: Image.Image, size: int) -> Image.Image:
 
 
 def load_image(path: Path, image_size: int, channels: int) -> np.ndarray:
-    """One image file as a (channels, size, size) uint8 array; raises whatever PIL raises."""
+    """One image file as a (channels, size, size) uint8 array; raises SkippedFile for a file that is not regular
+    or holds more than MAX_IMAGE_PIXELS, and whatever PIL raises for a damaged one."""
+    _check_regular(path)
     mode = "L" if channels == 1 else "RGB"
-    with Image.open(path) as im:
+    with warnings.catch_warnings():
+        # PIL warns between MAX_IMAGE_PIXELS and twice that, and fails beyond: its warning would only be noise,
+        # since the check below skips the same images (with their size), and its error becomes the same skip.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(path)
+        except Image.DecompressionBombError:
+            raise SkippedFile(_too_large(None), TOO_LARGE) from None
+    with im:
+        width, height = im.size  # from the header: nothing is decoded yet
+        if width * height > MAX_IMAGE_PIXELS:
+            raise SkippedFile(_too_large((width, height)), TOO_LARGE)
         # JPEG only: decode at a reduced DCT scale that is still >= the target size.
         im.draft(mode, (image_size, image_size))
         square = _resize_crop(_flatten(im, mode), image_size)
@@ -134,7 +187,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, UnidentifiedImageError):
         return "cannot identify image"
     if isinstance(exc, Image.DecompressionBombError):
-        return "image too large"
+        return _too_large(None)
     return str(exc) or type(exc).__name__
 
 
@@ -154,6 +207,14 @@ def _drop_empty_classes(
     return remap[labels], tuple(class_names[i] for i in present)
 
 
+def _check_enough(root: Path, count: int, needed: int, what: str) -> None:
+    if 0 < count < needed:  # none at all has messages of its own
+        raise DataError(
+            f"{root}: {count} {what}{'s' if count != 1 else ''} to train on; a GAN needs at least {needed} "
+            "(batch normalisation takes statistics over a batch), and in practice hundreds"
+        )
+
+
 def _check_args(image_size: int, channels: int) -> None:
     if image_size < 1:
         raise ValueError(f"image_size must be positive, got {image_size}")
@@ -167,10 +228,12 @@ def load_image_folder(
     channels: int,
     log: Callable[[str], None] = _ignore,
     progress: ProgressFn | None = None,
+    min_images: int = 1,
 ) -> ImageDataset:
     """Load every PNG/JPEG/BMP below `path` as (N, channels, image_size, image_size) uint8.
 
-    progress("loading images", done, total) is called every few dozen files.
+    progress("loading images", done, total) is called every few dozen files. Fewer than `min_images` files (found,
+    then readable) is a DataError; training asks for MIN_IMAGES.
     """
     _check_args(image_size, channels)
     root = Path(path)
@@ -179,6 +242,7 @@ def load_image_folder(
     if not files:
         raise DataError(f"{root}: no PNG, JPEG or BMP images in this folder or its subfolders{_idx_hint(root)}")
     plan = _plan(root, files)
+    _check_enough(root, len(plan.files), min_images, "image file")  # before minutes of decoding
     if plan.ignored_in_root:
         log(
             f"ignored {plan.ignored_in_root:,} images lying directly in {root}: "
@@ -188,8 +252,9 @@ def load_image_folder(
     if failures:
         log(_skipped_line(failures))
     if len(images) == 0:
-        example = f" (e.g. {failures[0]})" if failures else ""
+        example = f" (e.g. {failures[0].text})" if failures else ""
         raise DataError(f"{root}: none of the {len(plan.files):,} image files could be read{example}")
+    _check_enough(root, len(images), min_images, "readable image")
     labels, class_names = _drop_empty_classes(labels, plan.class_names, log)
     log(_summary_line(root, len(images), class_names, image_size, channels))
     return ImageDataset(images, labels, class_names, str(root), "")
@@ -197,19 +262,21 @@ def load_image_folder(
 
 def _load_all(
     root: Path, plan: _Plan, image_size: int, channels: int, progress: ProgressFn | None
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+) -> tuple[np.ndarray, np.ndarray, list[_Skip]]:
     total = len(plan.files)
     images = np.empty((total, channels, image_size, image_size), dtype=np.uint8)
     labels = np.empty(total, dtype=np.int64)
-    failures: list[str] = []
+    failures: list[_Skip] = []
     count = 0
     for done, (file, label) in enumerate(plan.files, start=1):
         try:
             images[count] = load_image(file, image_size, channels)
             labels[count] = label
             count += 1
+        except SkippedFile as exc:
+            failures.append(_Skip(f"{file.relative_to(root)}: {exc}", exc.kind))
         except Exception as exc:  # PIL's decoders raise many types on corrupt input
-            failures.append(f"{file.relative_to(root)}: {_describe(exc)}")
+            failures.append(_Skip(f"{file.relative_to(root)}: {_describe(exc)}"))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(PROGRESS_LABEL, done, total)
     if count < total:
@@ -218,9 +285,19 @@ def _load_all(
     return images, labels, failures
 
 
-def _skipped_line(failures: list[str]) -> str:
+@dataclass(frozen=True)
+class _Skip:
+    text: str  # "cat/x.png: cannot identify image"
+    kind: str = ""  # NOT_REGULAR, TOO_LARGE or "" (unreadable)
+
+
+def _skipped_line(failures: list[_Skip]) -> str:
+    """ "skipped 3 unreadable files (e.g. a.png: ...); of these, 1 not a regular file, 1 over 64 megapixels" """
     noun = "file" if len(failures) == 1 else "files"
-    return f"skipped {len(failures):,} unreadable {noun} (e.g. {failures[0]})"
+    line = f"skipped {len(failures):,} unreadable {noun} (e.g. {failures[0].text})"
+    kinds = [(kind, sum(f.kind == kind for f in failures)) for kind in (NOT_REGULAR, TOO_LARGE)]
+    counted = [f"{n:,} {kind}" for kind, n in kinds if n]
+    return line + (f"; of these, {', '.join(counted)}" if counted else "")
 
 
 def _summary_line(root: Path, n: int, class_names: tuple[str, ...], size: int, channels: int) -> str:

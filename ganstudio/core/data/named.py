@@ -10,7 +10,6 @@ A folder qualifies with the train pair (split "train") or else the t10k pair (sp
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,7 +28,7 @@ from ganstudio.core.data.download import (
     canonical_name,
     download_dataset,
 )
-from ganstudio.core.data.idx import read_bytes, read_idx
+from ganstudio.core.data.idx import content_sha256, read_idx
 from ganstudio.paths import user_cache_root
 
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
@@ -105,6 +104,10 @@ def find_pair(name: str, folder: Path, split: str) -> tuple[Path, Path] | None:
     return images, labels
 
 
+# The largest published labels file: a bigger one is neither dataset's, and is not inflated to find that out.
+_LABELS_MAX_BYTES = max(8 + f.items for spec in DATASET_FILES.values() for f in spec.files if f.kind == "labels")
+
+
 def other_dataset_of(name: str, label_path: Path, split: str) -> str | None:
     """The other built-in dataset whose labels file this is, or None.
 
@@ -113,7 +116,7 @@ def other_dataset_of(name: str, label_path: Path, split: str) -> str | None:
     contents tell the datasets apart for certain.
     """
     try:
-        digest = hashlib.sha256(read_bytes(label_path)).hexdigest()
+        digest = content_sha256(label_path, max_bytes=_LABELS_MAX_BYTES)
     except (OSError, DataError):
         return None  # unreadable files are reported when the split is read
     for other, spec in DATASET_FILES.items():

@@ -74,3 +74,16 @@ class DirectionOffsets:
             if value != 0.0:
                 moved = (moved + np.float32(value) * direction.vector).astype(np.float32)
         return moved
+
+    def preview_latents(self, z: np.ndarray, steps: tuple[float, ...]) -> np.ndarray:
+        """(K * len(steps), latent_dim): for each direction in order, the sample with that direction's offset
+        set to each step (the other offsets kept), i.e. what its slider would show at those positions."""
+        if self._set is None:
+            return np.zeros((0, len(z)), np.float32)
+        moved = self.apply(z)
+        rows = [
+            moved + np.float32(t - self.offset(direction.name)) * direction.vector
+            for direction in self._set.directions
+            for t in steps
+        ]
+        return np.stack(rows).astype(np.float32)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ganstudio.gui.background_calls import BackgroundCalls
@@ -92,6 +93,7 @@ class DirectionsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._rows)
+        self._scroll = scroll
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status)
@@ -187,6 +189,12 @@ class DirectionsPanel(QWidget):
     def strip(self, name: str) -> SampleGridView | None:
         return self._strips.get(name)
 
+    def scroll_to(self, name: str) -> None:
+        """Scroll the list so that direction's row shows."""
+        strip = self._strips.get(name)
+        if strip is not None:
+            self._scroll.ensureWidgetVisible(strip, 0, 40)
+
     def _on_slider(self, name: str, ticks: int) -> None:
         self.state.directions.set_offset(name, ticks / TICKS)
         self.slider_moved.emit()
@@ -201,9 +209,13 @@ class DirectionsPanel(QWidget):
 
     # -- preview strips -------------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._render_strips()  # hidden, it skipped the renders the sample asked for
+
     def _render_strips(self) -> None:
         info = self.state.info
-        if info is None or self._backend is None or not self._strips:
+        if info is None or self._backend is None or not self._strips or not self.isVisible():
             return
         z = self.state.z
         latents = truncate(self.state.directions.preview_latents(z, PREVIEW_STEPS), self.state.truncation)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.gui.background_calls import BackgroundCalls, Report
@@ -178,7 +179,13 @@ class PlaneTab(QWidget):
         else:
             self.state.directions.set_offset(name, self.state.directions.offset(name) + delta)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.redraw()  # hidden, it skipped the redraws the sample asked for
+
     def redraw(self) -> None:
+        if not self.isVisible():
+            return  # 81 samples and a classifier batch per slider tick are for a plane someone looks at
         backend = self._backend_of()
         info = self.state.info
         u, v = self._vector(self.u_combo.currentData()), self._vector(self.v_combo.currentData())

@@ -146,7 +146,11 @@ class DirectionFinder:
                     (f"toward {label}", "class", fitted.log_probs[:, c], _Target("class", c, f"log p({label})"))
                 )
         vectors = fit_directions(z, np.stack([t for _, _, t, _ in targets], axis=1))
-        candidates = [(name, kind, v, target) for (name, kind, _, target), v in zip(targets, vectors, strict=True)]
+        candidates = [
+            (name, kind, v, target)
+            for (name, kind, _, target), v in zip(targets, vectors, strict=True)
+            if v is not None  # a property that never changes (a blank image's slant) has no direction
+        ]
         say("measuring each direction on held-out seeds")
         reports = self.report([(v, t) for _, _, v, t in candidates], pca)
         directions = [
@@ -249,13 +253,18 @@ def _better(new: DirectionReport, old: DirectionReport | None) -> bool:
     return new.class_keep == old.class_keep and abs(new.change_per_unit) > abs(old.change_per_unit)
 
 
-def fit_directions(z: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
-    """For each column of `targets` (N, T), the unit direction in z along which it grows fastest: least
-    squares on centred z, through the (latent_dim x latent_dim) normal equations (small, so fast on any BLAS)."""
+def fit_directions(z: np.ndarray, targets: np.ndarray) -> list[np.ndarray | None]:
+    """For each column of `targets` (N, T), the unit direction in z along which it grows fastest (None when
+    it does not depend on z at all): least squares on centred z, through the (latent_dim x latent_dim) normal
+    equations, which are small and so fast on any BLAS."""
     zc = np.asarray(z, np.float64) - np.mean(z, axis=0)
     tc = np.asarray(targets, np.float64) - np.mean(targets, axis=0)
     coef = np.linalg.solve(zc.T @ zc, zc.T @ tc)  # (latent_dim, T)
-    return [unit(coef[:, t]) for t in range(coef.shape[1])]
+    spread = tc.std(axis=0)
+    return [
+        unit(coef[:, t]) if spread[t] > 1e-9 and np.abs(coef[:, t]).max() > 1e-12 else None
+        for t in range(coef.shape[1])
+    ]
 
 
 def top_components(x: np.ndarray, k: int, seed: int, oversample: int = 10, power: int = 3) -> np.ndarray:

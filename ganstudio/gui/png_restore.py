@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from ganstudio.gui.dialogs import show_error
@@ -30,7 +30,7 @@ class PngRestorer(QObject):
         super().__init__(window)
         self._window = window
         self._pending: tuple[SampleState, str] | None = None  # restored once the model that made it is open
-        window.models.opened.connect(self._on_opened)  # after the window's own slot: the model is shown
+        window.models.opened.connect(self._on_opened)
 
     def open(self, path: str) -> bool:
         """Restore the sample a PNG records; False (after saying why) when it cannot."""
@@ -77,4 +77,5 @@ class PngRestorer(QObject):
     def _on_opened(self, _backend: object, path: str) -> None:
         if self._pending is not None and path:
             (saved, name), self._pending = self._pending, None
-            self._apply(saved, name, f" (with {Path(path).name}, the model that made it)")
+            # After every slot of `opened` has run: the window shows the new model first, then its sample.
+            QTimer.singleShot(0, lambda: self._apply(saved, name, f" (with {Path(path).name}, the model that made it)"))

@@ -135,8 +135,9 @@ class Shooter:
         self.wait_until(lambda: panel.slider("ink") is not None, 180, "the directions")
         explore.select_cell(9)
         explore.state.directions.set_offset("ink", 2.0)
-        panel.scroll_to("height")
         self.wait_until(lambda: (strip := panel.strip("ink")) is not None and strip.count() == 7, 30, "the strips")
+        self.pump(0.3)
+        panel.scroll_to("height")  # the attributes, with ink moved
         self.grab("directions")
         plane = window.plane
         window.tabs.setCurrentWidget(plane)

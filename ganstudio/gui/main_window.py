@@ -79,21 +79,16 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.explore, "Explore")
         self.tabs.addTab(self.interpolate, "Interpolate")
-        self.tabs.addTab(self.plane, "Plane")
         if self.train_panel is not None:
             self.tabs.addTab(self.train_panel, "Train")
         else:
             label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.tabs.addTab(label, "Train")
-        tips = (
-            "Explore the generator's latent space",
-            "Interpolate between samples",
-            "The plane two directions span through the current sample",
-            "Train a GAN",
-        )
-        for i, tip in enumerate(tips):
+        for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
+        self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
+        self.tabs.setTabToolTip(3, "The plane two directions span through the current sample")
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()

@@ -113,6 +113,10 @@ class DirectionsPanel(QWidget):
             self.service.cancel()
             self.status.setText("Open a model to find its directions")
             return
+        if backend.info.is_live:
+            self.service.cancel()  # it changes with every snapshot: fitting directions to it would chase it
+            self.status.setText("Directions are found for saved models (the live generator changes every step)")
+            return
         self.status.setText("Finding directions…")
         self.service.call(lambda report: directions_for(backend, path or None, progress=report))
 

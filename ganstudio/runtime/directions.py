@@ -92,7 +92,7 @@ class DirectionFinder:
     ) -> None:
         self.backend = backend
         self.info = backend.info
-        self.classifier = classifier if not backend.info.conditional else None
+        self.classifier = classifier
         self.settings = settings or DiscoverySettings()
 
     # -- generating and measuring ---------------------------------------------------------------------------

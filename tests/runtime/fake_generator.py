@@ -39,3 +39,18 @@ class BarGenerator:
 
     def close(self) -> None:
         pass
+
+
+class ConditionalBars(BarGenerator):
+    """The same bars with 3 classes: the class moves the bar down by 3 rows per class."""
+
+    def __init__(self, latent_dim: int = 6) -> None:
+        super().__init__(latent_dim)
+        self.info = ModelInfo(latent_dim, 3, ("a", "b", "c"), 28, 1, "bars", "test", "", "", "onnxruntime")
+        self.labels_seen: list[np.ndarray] = []
+
+    def generate(self, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        assert labels is not None and labels.shape == (len(z),)
+        self.labels_seen.append(labels)
+        images = super().generate(z)
+        return np.stack([np.roll(image, 3 * int(label), axis=1) for image, label in zip(images, labels, strict=True)])

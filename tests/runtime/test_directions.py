@@ -175,3 +175,12 @@ def test_a_live_model_without_a_file_is_never_cached(tmp_path: Path, monkeypatch
 def test_direction_is_a_plain_value() -> None:
     d = Direction("a", "pca", np.ones(2, np.float32) / np.sqrt(2))
     assert DirectionSet("", (d,)).latent_dim == 2
+
+
+def test_a_conditional_model_gets_no_class_directions_and_every_call_has_labels() -> None:
+    from tests.runtime.fake_generator import ConditionalBars
+
+    backend = ConditionalBars()
+    directions = find_directions(backend, "", classifier=None, settings=FAST)
+    assert "class" not in {d.kind for d in directions.directions} and directions.get("ink") is not None
+    assert {int(label) for labels in backend.labels_seen for label in labels} == {0, 1, 2}

@@ -115,7 +115,7 @@ class ShortcutsDialog(QDialog):
         )
         label = QLabel(
             f"<table>{rows}</table><p>Drop an .onnx or .safetensors file (or a run folder) "
-            "on the window to open it.</p>"
+            "on the window to open it, or a PNG that GAN Studio saved to restore its sample.</p>"
         )
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -198,12 +198,18 @@ class DirectionFinder:
         sensitivity, gradients = self.local_gradients()
         scale = float(np.trace(sensitivity)) / sensitivity.shape[0]
         attributes = [d for d in directions if d.kind == "attribute"]
+        if not (math.isfinite(scale) and scale > 0) or not attributes:
+            return directions  # the classifier reads the same whatever z does: nothing to keep
         tried: list[tuple[Direction, np.ndarray]] = []
         for d in attributes:
             for g in (d.vector.astype(np.float64), gradients[d.name]):
+                if not np.any(g):
+                    continue  # the attribute did not change around these samples
                 for lam in CLASS_KEEP_LAMBDAS:
                     ridge = sensitivity + lam * scale * np.eye(sensitivity.shape[0])
                     tried.append((d, unit(np.linalg.solve(ridge, g))))
+        if not tried:
+            return directions
         reports = self.report([(v, _Target("attribute", d.name, d.name)) for d, v in tried], pca)
         best = {d.name: d for d in attributes}
         for (d, v), r in zip(tried, reports, strict=True):

@@ -184,3 +184,21 @@ def test_a_conditional_model_gets_no_class_directions_and_every_call_has_labels(
     directions = find_directions(backend, "", classifier=None, settings=FAST)
     assert "class" not in {d.kind for d in directions.directions} and directions.get("ink") is not None
     assert {int(label) for labels in backend.labels_seen for label in labels} == {0, 1, 2}
+
+
+class _ConstantReader:
+    """A classifier that reads every image as class 0: there is no class to keep."""
+
+    num_classes = 10
+
+    def logits(self, images: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(images), 10))
+        out[:, 0] = 5.0
+        return out
+
+
+def test_a_classifier_that_never_changes_its_mind_leaves_the_plain_fits() -> None:
+    directions = find_directions(BarGenerator(), "", classifier=_ConstantReader(), settings=FAST)  # type: ignore[arg-type]
+    ink = directions.get("ink")
+    assert ink is not None and ink.report is not None and ink.report.class_keep == 1.0
+    assert "class" not in {d.kind for d in directions.directions}  # constant log-probabilities: nothing to fit

@@ -44,7 +44,8 @@ class PngRestorer(QObject):
         if saved.model_sha256 and saved.model_sha256 != current:
             candidates = [*shipped_models(), *(Path(p) for p in window.models.recent_files())]
             maker = find_model_by_hash(saved.model_sha256, candidates)
-            if maker is not None and self._ask_to_open(name, maker):
+            # With no model open yet (`ganstudio IMAGE.png`) there is nothing to ask: open the one that made it.
+            if maker is not None and (window.backend() is None or self._ask_to_open(name, maker)):
                 self._pending = (saved, name)
                 window.open_path(maker)
                 return True

@@ -157,3 +157,20 @@ def test_the_plane_moves_the_sample_on_click_and_pans_on_drag(make_window, tiny_
     assert plane.view.pan_u < 3.0 and state.sample_z().tobytes() == moved.tobytes()  # panning moves no sample
     plane.centre()
     assert (plane.view.pan_u, plane.view.pan_v) == (0.0, 0.0)
+
+
+def test_a_png_opened_before_any_model_opens_the_model_that_made_it(
+    make_window, tiny_onnx, qtbot, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(tiny_onnx)
+    window.explore.select_cell(3)
+    saved_z = window.explore.state.sample_z()
+    path = tmp_path / "first.png"
+    window.explore.save_image(str(path), 1)
+    window.close()
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: pytest.fail("nothing to ask")))
+    fresh = make_window()  # as `ganstudio first.png` starts: no model yet, tiny.onnx among the recent files
+    fresh.open_path(path)
+    qtbot.waitUntil(lambda: fresh.model_path() == str(tiny_onnx), timeout=15000)
+    qtbot.waitUntil(lambda: "the model that made it" in fresh.statusBar().currentMessage(), timeout=5000)
+    assert fresh.explore.state.sample_z().tobytes() == saved_z.tobytes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -25,6 +27,13 @@ def expected_picture(window) -> np.ndarray:
 
 def wait_picture(qtbot, window) -> None:
     qtbot.waitUntil(lambda: np.array_equal(window.explore.current_picture(), expected_picture(window)), timeout=10000)
+
+
+def save_cell(window, index: int, path: Path) -> tuple[Path, np.ndarray]:
+    """Make grid cell `index` current and save it as a PNG; returns the path and the latent it records."""
+    window.explore.select_cell(index)
+    window.explore.save_image(str(path), 1)
+    return path, window.explore.state.sample_z()
 
 
 def open_directions(qtbot, window):
@@ -96,10 +105,7 @@ def test_a_png_from_another_model_offers_that_model(
     make_window, tiny_onnx, cond_onnx, qtbot, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(tiny_onnx)
-    window.explore.select_cell(7)
-    saved_z = window.explore.state.sample_z()
-    path = tmp_path / "tiny-sample.png"
-    window.explore.save_image(str(path), 1)
+    path, saved_z = save_cell(window, 7, tmp_path / "tiny-sample.png")
     window.open_path(cond_onnx)
     qtbot.waitUntil(lambda: window.model_path() == str(cond_onnx), timeout=15000)
     window.explore.randomize()
@@ -163,10 +169,7 @@ def test_a_png_opened_before_any_model_opens_the_model_that_made_it(
     make_window, tiny_onnx, qtbot, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window(tiny_onnx)
-    window.explore.select_cell(3)
-    saved_z = window.explore.state.sample_z()
-    path = tmp_path / "first.png"
-    window.explore.save_image(str(path), 1)
+    path, saved_z = save_cell(window, 3, tmp_path / "first.png")
     window.close()
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: pytest.fail("nothing to ask")))
     fresh = make_window()  # as `ganstudio first.png` starts: no model yet, tiny.onnx among the recent files

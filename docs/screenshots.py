@@ -1,4 +1,5 @@
-"""Screenshots of the real app for the docs: docs/explore.png, docs/interpolate.png and docs/train.png.
+"""Screenshots of the real app for the docs: docs/explore.png, docs/directions.png, docs/plane.png,
+docs/interpolate.png and docs/train.png.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [--data-dir DIR]
 
@@ -6,7 +7,8 @@ Without a display (DISPLAY unset) the script runs itself again under xvfb-run. I
 `ganstudio.gui.app.run_app` does (create_application, MainWindow, the shipped model), at 1440 x 900, with its
 settings in a temporary folder so neither the user's settings nor earlier runs change the pictures:
 
-1. Explore and Interpolate with the shipped `models/mnist.onnx` (or `--model`);
+1. Explore, its Directions panel (ink moved +2), the Plane tab (slant across, PC1 up) and Interpolate with the
+   shipped `models/mnist.onnx` (or `--model`);
 2. Train: a real run on MNIST with the default recipe, captured after about `--train-seconds` of training once
    the loss plots, samples and the first live quality metrics are on screen; the run is then stopped.
 
@@ -43,6 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--size", default="1440x900", help="window size WxH; other than 1440x900, file names get a -WxH suffix"
     )
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training time before train.png")
+    parser.add_argument("--skip-train", action="store_true", help="only the exploring screenshots (step 1)")
     parser.add_argument(
         "--metrics-every",
         type=int,
@@ -112,6 +115,9 @@ class Shooter:
         self.wait_until(ready, 60, "the model")
         explore.select_cell(9)
         self.grab("explore")
+        self.directions_and_plane()
+        window.tabs.setCurrentWidget(window.explore)
+        explore.latent_tabs.setCurrentIndex(0)
         tab = window.interpolate
         for index, role in ((9, "A"), (22, "B"), (41, "add")):
             explore.select_cell(index)
@@ -121,6 +127,24 @@ class Shooter:
         self.pump(1.0)
         tab.show_frame(tab.frame_count() // 3)
         self.grab("interpolate")
+
+    def directions_and_plane(self) -> None:
+        window, explore = self.window, self.window.explore
+        panel = explore.directions_panel
+        explore.latent_tabs.setCurrentWidget(panel)
+        self.wait_until(lambda: panel.slider("ink") is not None, 180, "the directions")
+        explore.select_cell(9)
+        explore.state.directions.set_offset("ink", 2.0)
+        self.wait_until(lambda: (strip := panel.strip("ink")) is not None and strip.count() == 7, 30, "the strips")
+        self.pump(0.3)
+        panel.scroll_to("height")  # the attributes, with ink moved
+        self.grab("directions")
+        plane = window.plane
+        window.tabs.setCurrentWidget(plane)
+        plane.set_axes("slant", "PC1")
+        self.wait_until(lambda: plane.grid.count() == 81 and bool(plane.grid.overlay()), 30, "the plane")
+        self.grab("plane")
+        explore.state.directions.clear()
 
     def train(self) -> Path | None:
         """A real run with the default recipe, captured mid-run; returns the exported model's path."""
@@ -161,6 +185,7 @@ def main(argv: list[str]) -> int:
     if args.data_dir:
         os.environ["GANSTUDIO_DATA"] = str(Path(args.data_dir).expanduser().resolve())
     scratch = Path(tempfile.mkdtemp(prefix="ganstudio-screenshots-"))
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")  # direction sets computed afresh, the user's cache untouched
 
     import onnxruntime  # noqa: F401  (before PySide6, as the app does)
     from PySide6.QtCore import QSettings
@@ -177,7 +202,7 @@ def main(argv: list[str]) -> int:
     print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}", flush=True)
     if model is not None:
         shooter.explore_and_interpolate(model)
-    exported = shooter.train()
+    exported = None if args.skip_train else shooter.train()
     if model is None:
         if exported is None:
             raise SystemExit("no model shipped and the training run exported none: no Explore screenshots")

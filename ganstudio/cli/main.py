@@ -14,7 +14,7 @@ from ganstudio.errors import GanStudioError
 from ganstudio.paths import MODEL_SUFFIXES
 
 SIGPIPE = 13  # signal.SIGPIPE on POSIX; Windows has no such signal, only the error
-COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
+COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "directions", "gui")
 
 
 class CliError(GanStudioError):
@@ -22,7 +22,7 @@ class CliError(GanStudioError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganstudio.cli import model_commands, train_commands
+    from ganstudio.cli import directions_command, model_commands, train_commands
 
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("model", nargs="?", help="an .onnx model, checkpoint or run folder to open")
     train_commands.add_parsers(sub)
     model_commands.add_parsers(sub)
+    directions_command.add_parser(sub)
     return parser
 
 

@@ -33,7 +33,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sample.add_argument("--truncation", type=float, default=1.0, help="scale latents towards 0 (0..1 typical)")
     sample.add_argument("--columns", type=int, help="grid columns (default: square)")
     sample.add_argument("--scale", type=int, default=4, help="nearest-neighbour upscaling factor")
-    sample.add_argument("--out", required=True, help="PNG file to write")
+    sample.add_argument("--out", required=True, help="PNG file to write (it records how to make it again)")
+    sample.add_argument(
+        "--from", dest="from_png", metavar="IMAGE.png", help="make again the sample or grid a GAN Studio PNG records"
+    )
     sample.set_defaults(handler=run_sample)
 
     interp = sub.add_parser("interpolate", help="interpolate between seeds as a strip or an animation")
@@ -48,8 +51,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     interp.add_argument("--out", required=True, help=".png strip or .gif animation")
     interp.set_defaults(handler=run_interpolate)
 
-    info = sub.add_parser("info", help="describe a model")
-    info.add_argument("model", help=model_help)
+    info = sub.add_parser("info", help="describe a model, or print the sample state a saved PNG records")
+    info.add_argument("model", help=f"{model_help}, or a PNG saved by GAN Studio")
     info.set_defaults(handler=run_info)
 
     evaluate = sub.add_parser("evaluate", help="quality metrics: FID, class coverage, confidence")
@@ -137,19 +140,38 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from ganstudio.runtime.imaging import make_grid, save_png
+    """A grid (or with --n 1 one sample, unpadded) saved with the state that makes it again."""
+    from ganstudio.cli.sample_state import render_state, sample_from
+    from ganstudio.runtime.imaging import make_grid
     from ganstudio.runtime.latent import sample_latents
+    from ganstudio.runtime.model_hash import model_sha256
     from ganstudio.runtime.output_limits import check_grid
+    from ganstudio.runtime.png_state import GridRecipe, SampleState, save_png_with_state
 
     _check_positive(n=args.n, scale=args.scale)
     _check_sampling([args.seed], args.truncation)
     _check_out(args.out, args.model)
     backend = _open(args.model)
     info = backend.info
+    sha = model_sha256(resolve_model(args.model))
+    if args.from_png:
+        state = sample_from(args, backend, sha)
+        if state.grid is None:
+            save_png_with_state(render_state(backend, state), Path(args.out), state)
+            print(f"wrote the sample {args.from_png} records to {args.out}", file=sys.stderr)
+            return 0
     check_grid(args.n, info.image_size, info.channels, args.scale, columns=args.columns)
-    z = sample_latents(args.n, info.latent_dim, args.seed, args.truncation)
-    images = _generate_batched(backend, z, _labels_for(info, args.n, args.label))
-    save_png(make_grid(images, columns=args.columns), Path(args.out), scale=args.scale)
+    labels = _labels_for(info, args.n, args.label)
+    if args.n == 1:
+        raw = sample_latents(1, info.latent_dim, args.seed)[0]  # before truncation, as Explore records it
+        state = SampleState(sha, raw, args.truncation, None if labels is None else int(labels[0]), scale=args.scale)
+        picture = render_state(backend, state)
+    else:
+        z = sample_latents(args.n, info.latent_dim, args.seed, args.truncation)
+        recipe = GridRecipe(args.seed, args.n, args.columns, args.label)
+        state = SampleState(sha, np.zeros(0, np.float32), args.truncation, scale=args.scale, grid=recipe)
+        picture = make_grid(_generate_batched(backend, z, labels), columns=args.columns)
+    save_png_with_state(picture, Path(args.out), state)
     print(f"wrote {args.n} samples to {args.out}", file=sys.stderr)
     return 0
 
@@ -201,6 +223,10 @@ def _generate_batched(
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from ganstudio.cli.sample_state import is_png, print_png_state
+
+    if is_png(args.model):
+        return print_png_state(args.model)
     backend = _open(args.model)
     print(backend.info.describe())
     return 0

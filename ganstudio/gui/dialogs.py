@@ -27,7 +27,10 @@ from ganstudio.gui.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MODEL_FILTER = "GAN Studio models (*.onnx *.safetensors);;ONNX models (*.onnx);;Checkpoints (*.safetensors)"
+MODEL_FILTER = (
+    "GAN Studio models and saved samples (*.onnx *.safetensors *.png);;ONNX models (*.onnx);;"
+    "Checkpoints (*.safetensors);;Saved samples (*.png)"
+)
 PNG_FILTER = "PNG images (*.png)"
 GIF_FILTER = "GIF animations (*.gif)"
 LATENT_FILTER = "Latent vectors (*.json *.npy);;JSON (*.json);;NumPy arrays (*.npy)"
@@ -112,7 +115,7 @@ class ShortcutsDialog(QDialog):
         )
         label = QLabel(
             f"<table>{rows}</table><p>Drop an .onnx or .safetensors file (or a run folder) "
-            "on the window to open it.</p>"
+            "on the window to open it, or a PNG that GAN Studio saved to restore its sample.</p>"
         )
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

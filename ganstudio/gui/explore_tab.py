@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ganstudio.gui.caption import Caption
 from ganstudio.gui.dialogs import make_header, make_panel, make_row
+from ganstudio.gui.directions_panel import DirectionsPanel
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentSliders
 from ganstudio.gui.render_worker import RenderResult, RenderService
@@ -34,8 +36,11 @@ from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
 from ganstudio.runtime.backends import GeneratorBackend
 from ganstudio.runtime.exploration import GRID_COLUMNS, MAX_SEED, Exploration
-from ganstudio.runtime.imaging import save_png, upscale
+from ganstudio.runtime.imaging import upscale
 from ganstudio.runtime.latent_files import LatentState, load_latent, save_latent
+from ganstudio.runtime.model_hash import model_sha256
+from ganstudio.runtime.png_state import SampleState, save_png_with_state
+from ganstudio.runtime.saved_samples import restore_sample, state_of
 
 EMPTY_TEXT = "Open a model (Ctrl+O) or train one"
 CROSSFADE_TIP = (
@@ -96,6 +101,7 @@ class ExploreTab(QWidget):
         super().__init__(parent)
         self._renderer, self._settings = renderer, settings
         self._backend: GeneratorBackend | None = None
+        self._path = ""  # the model's file or run folder ("" for the live generator)
         self.state = Exploration(
             seed=settings.get_int("explore/seed", 0, 0, MAX_SEED),
             truncation=settings.get_float("explore/truncation", 1.0, 0.0, 2.0),
@@ -199,12 +205,21 @@ class ExploreTab(QWidget):
         self.sliders.value_changed.connect(self._on_slider)
         self.sliders.reset_requested.connect(self.state.reset_dim)
         self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self.state.z, self.truncation()))
+        self.directions_panel = DirectionsPanel(self.state, self._renderer, self._settings)
+        self.directions_panel.status_message.connect(self.status_message)
+        self.directions_panel.slider_moved.connect(self.slider_moved)
+        self.latent_tabs = QTabWidget()
+        self.latent_tabs.setDocumentMode(True)
+        self.latent_tabs.addTab(self.sliders, "Dimensions")
+        self.latent_tabs.addTab(self.directions_panel, "Directions")
+        self.latent_tabs.setTabToolTip(0, "One slider per raw latent dimension")
+        self.latent_tabs.setTabToolTip(1, "Named directions: discovered, measured attributes and classes")
         return make_panel(
             make_header("Latent"),
             self.class_box,
             make_row(trunc_title, self.trunc_slider, self.trunc_label),
             make_row(randomize, reset, 1),
-            self.sliders,
+            self.latent_tabs,
         )
 
     def _restore(self) -> None:
@@ -232,11 +247,16 @@ class ExploreTab(QWidget):
     def backend(self) -> GeneratorBackend | None:
         return self._backend
 
-    def set_backend(self, backend: GeneratorBackend | None) -> None:
+    def set_backend(self, backend: GeneratorBackend | None, path: str = "") -> None:
         """Show a new model; keeps the latent when the latent size is unchanged."""
-        self._backend = backend
+        self._backend, self._path = backend, path
         info = backend.info if backend is not None else None
         self.state.set_model(info, backend.supports_class_blend if backend is not None else False)
+        self.directions_panel.set_model(backend, path)
+
+    def model_sha256(self) -> str:
+        """The SHA-256 of the model's weights file ("" for the live generator)."""
+        return model_sha256(self._path) if self._path else ""
 
     def _on_model_changed(self) -> None:
         info = self.state.info
@@ -376,11 +396,20 @@ class ExploreTab(QWidget):
         self.status_message.emit(f"Copied the image ({self.scale_spin.value()}×) to the clipboard")
         return True
 
+    def sample_state(self, scale: int = 1) -> SampleState | None:
+        """What a saved PNG records about the current sample, or None without a model."""
+        return state_of(self.state, self.model_sha256(), scale)
+
     def save_image(self, path: str, scale: int | None = None) -> None:
-        picture = self.current_picture()
-        if picture is None:
+        """Save the current picture as PNG with the sample state that makes it again."""
+        picture, state = self.current_picture(), self.sample_state(scale or self.scale_spin.value())
+        if picture is None or state is None:
             raise ValueError("there is no image to save yet")
-        save_png(picture, path, scale or self.scale_spin.value())
+        save_png_with_state(picture, path, state)
+
+    def restore_sample(self, saved: SampleState) -> str:
+        """Make a saved sample current; returns a note on what could not be restored as saved ("" if none)."""
+        return restore_sample(self.state, saved)
 
     def save_latent(self, path: str) -> None:
         state = self.latent_state()
@@ -399,6 +428,7 @@ class ExploreTab(QWidget):
 
     @Slot(object)
     def on_rendered(self, result: RenderResult) -> None:
+        self.directions_panel.on_rendered(result)
         request = result.request
         if request.backend is not self._backend or request.channel not in ("current", "grid"):
             return

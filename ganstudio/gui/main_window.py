@@ -29,6 +29,8 @@ from ganstudio.gui.model_manager import (
     is_model_path,
     source_label,
 )
+from ganstudio.gui.plane_tab import PlaneTab
+from ganstudio.gui.png_restore import PngRestorer, is_png_path
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -70,6 +72,8 @@ class MainWindow(QMainWindow):
 
         self.explore = ExploreTab(self.renderer, self.settings)
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
+        self.plane = PlaneTab(self.explore.state, self.explore.backend)
+        self.png_restorer = PngRestorer(self)
         self.train_panel = TrainPanel(self) if TrainPanel is not None else None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -83,6 +87,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(label, "Train")
         for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
+        self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
+        self.tabs.setTabToolTip(3, "The plane two directions span through the current sample")
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()
@@ -131,6 +137,7 @@ class MainWindow(QMainWindow):
         self.explore.save_image_requested.connect(self.save_image_dialog)
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
         self.interpolate.status_message.connect(self.show_status)
+        self.plane.status_message.connect(self.show_status)
         self.interpolate.export_strip_requested.connect(self.export_strip_dialog)
         self.interpolate.export_gif_requested.connect(self.export_gif_dialog)
         if self.train_panel is not None:
@@ -201,7 +208,11 @@ class MainWindow(QMainWindow):
         return self._path
 
     def open_path(self, path: str | Path) -> None:
-        """Open a model file or run folder (asynchronously); failures show a message, the old model stays."""
+        """Open a model file or run folder (asynchronously); failures show a message, the old model stays.
+        A PNG that GAN Studio saved restores the sample it records instead."""
+        if is_png_path(path):
+            self.png_restorer.open(str(path))
+            return
         self.menus.set_live_checked(False)  # leaving live mode for this file, not for the previous one
         self.models.open(str(path))
 
@@ -249,7 +260,7 @@ class MainWindow(QMainWindow):
         self.backend_status.setText(label)
         self.source_status.setText(source_label(backend.info, path))
         self.info_panel.set_info(backend.info, label)
-        self.explore.set_backend(backend)
+        self.explore.set_backend(backend, path)
         self.interpolate.set_backend(backend)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
@@ -379,7 +390,7 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         paths = self._dropped_paths(event)
-        if paths and (is_model_path(paths[0]) or is_latent_path(paths[0])):
+        if paths and (is_model_path(paths[0]) or is_latent_path(paths[0]) or is_png_path(paths[0])):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -422,6 +433,8 @@ class MainWindow(QMainWindow):
         if self.train_panel is not None and not self.train_panel.shutdown_with_feedback():
             self.train_panel.shutdown()
         self.save_settings()
+        self.explore.directions_panel.shutdown()
+        self.plane.shutdown()
         self.renderer.shutdown()
         if self._backend is not None:
             self._backend.close()  # the render thread has stopped: safe to close here

@@ -1,7 +1,8 @@
 """The exploration state as plain models with change callbacks (napari's components / _qt split).
 
 `Exploration` holds what the Explore tab shows: the current latent z (before truncation) and the one Reset
-returns to, the class and class blend, the truncation, the grid seed, the grid on screen and its selection.
+returns to, the offsets along named directions (the sample rendered is z + sum offset_i * v_i), the class and
+class blend, the truncation, the grid seed, the grid on screen and its selection.
 `DimensionChoice` holds which latent dimensions get a slider; `Interpolation` holds the keyframes and path
 settings of the Interpolate tab. Widgets connect to the callbacks, show the values and write user edits back;
 they keep no state of their own. The CLI and tests use the same models without Qt.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.runtime.direction_offsets import DirectionOffsets
 from ganstudio.runtime.events import Callbacks
 from ganstudio.runtime.latent import keyframe_path, sample_latents, truncate
 from ganstudio.runtime.latent_files import LatentState
@@ -129,6 +131,8 @@ class Exploration:
         self.grid_changed: Callbacks[[]] = Callbacks()  # seed, class or truncation: re-render the grid
         self.selection_changed: Callbacks[[]] = Callbacks()  # the grid cell behind the current latent
         self.dims = DimensionChoice()
+        self.directions = DirectionOffsets()  # a new current latent starts them at zero
+        self.directions.changed.connect(self.current_changed.emit)
         self._info: ModelInfo | None = None
         self._supports_class_blend = False
         self._z = np.zeros(0, np.float32)
@@ -189,9 +193,13 @@ class Exploration:
         """The raw latents behind the grid on screen (None until a grid was shown)."""
         return self._grid_z
 
+    def sample_z(self) -> np.ndarray:
+        """The latent rendered (before truncation): z moved along the named directions."""
+        return self.directions.apply(self._z)
+
     @property
     def edited(self) -> bool:
-        return not np.array_equal(self._z, self._origin)
+        return not np.array_equal(self._z, self._origin) or bool(self.directions.offsets())
 
     def caption(self) -> str:
         if self._info is None:
@@ -201,7 +209,7 @@ class Exploration:
 
     def norm_text(self) -> str:
         """'|z| = 7.92', or with truncation what the generator gets: '|z| = 7.92 (ψ 0.70 → 5.54)'."""
-        norm = float(np.linalg.norm(self._z))
+        norm = float(np.linalg.norm(self.sample_z()))
         if self._truncation == 1.0:
             return f"|z| = {norm:.2f}"
         return f"|z| = {norm:.2f} (ψ {self._truncation:.2f} → {norm * self._truncation:.2f})"
@@ -212,9 +220,10 @@ class Exploration:
         return self._origin.copy()
 
     def latent_state(self) -> LatentState | None:
+        """The sample on screen (direction offsets included), e.g. for a keyframe or a latent file."""
         if self._info is None:
             return None
-        return LatentState(self._z.copy(), self._label if self._info.conditional else None, self._truncation)
+        return LatentState(self.sample_z(), self._label if self._info.conditional else None, self._truncation)
 
     def grid_state(self, index: int) -> LatentState | None:
         """The grid cell `index` on screen as a LatentState (for keyframes), or None."""
@@ -234,7 +243,7 @@ class Exploration:
         blend = None
         if self._info.conditional and self._blend > 0:
             blend = (self._blend_label, self._blend)
-        return Batch(truncate(self._z[None], self._truncation), self._labels(1), blend)
+        return Batch(truncate(self.sample_z()[None], self._truncation), self._labels(1), blend)
 
     def grid_latents(self) -> tuple[np.ndarray, np.ndarray | None] | None:
         """The raw latents and labels of the seed's grid (what `grid_batch` renders), or None."""
@@ -267,17 +276,30 @@ class Exploration:
             self._label = min(self._label, top)
             self._blend_label = min(1, top)
         self.dims.set_latent_dim(info.latent_dim if info is not None else 0)
+        self.directions.set_directions(None)  # another model's directions mean nothing here
         self.model_changed.emit()
 
-    def set_latent_state(self, state: LatentState) -> None:
+    def set_latent_state(self, state: LatentState, offsets: dict[str, float] | None = None) -> list[str]:
+        """Show a saved sample: z (before the direction offsets given, if any). Returns the offsets' names that
+        the current direction set does not have (those are not applied)."""
         self._z = np.asarray(state.z, np.float32).copy()
         self._origin, self._selected = self._z.copy(), None
+        unknown = self._set_offsets_quietly(offsets or {})
         if state.label is not None and self._info is not None and self._info.conditional:
             self._label = int(state.label)
         self._truncation = _clamp_truncation(state.truncation)
         self.selection_changed.emit()
         self.current_changed.emit()
         self.grid_changed.emit()
+        return unknown
+
+    def _set_offsets_quietly(self, offsets: dict[str, float]) -> list[str]:
+        """Direction offsets set without their own render request (the caller emits current_changed)."""
+        self.directions.changed.disconnect(self.current_changed.emit)
+        try:
+            return self.directions.set_offsets(offsets)
+        finally:
+            self.directions.changed.connect(self.current_changed.emit)
 
     def set_dim(self, dim: int, value: float) -> None:
         """One latent dimension edited (a slider)."""
@@ -306,11 +328,12 @@ class Exploration:
             self.current_changed.emit()
 
     def reset(self) -> None:
-        """Back to the latent Reset returns to, undoing slider edits and the class blend."""
+        """Back to the latent Reset returns to, undoing slider edits, direction offsets and the class blend."""
         if self._info is None:
             return
         self._z = self._origin.copy()
         self._blend = 0.0
+        self._set_offsets_quietly({})
         self.current_changed.emit()
 
     def set_seed(self, seed: int) -> None:
@@ -356,6 +379,7 @@ class Exploration:
         """A new current latent (Reset returns to it); `selected` is its grid cell, if it came from the grid."""
         self._z = np.asarray(z, np.float32).copy()
         self._origin, self._selected = self._z.copy(), selected
+        self._set_offsets_quietly({})  # the sample picked is shown as it is
         self.selection_changed.emit()
         self.current_changed.emit()
 

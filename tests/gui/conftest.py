@@ -92,6 +92,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
             QSettings.setPath(fmt, scope, str(folder))
     monkeypatch.setenv("GANSTUDIO_MODELS", str(tmp_path / "no-shipped-models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # direction sets are cached per model there
     return folder
 
 

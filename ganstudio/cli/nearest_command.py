@@ -36,7 +36,7 @@ def run_nearest(args: argparse.Namespace) -> int:
     from ganstudio.runtime.backends import open_generator
     from ganstudio.runtime.imaging import make_grid, save_png
     from ganstudio.runtime.latent import sample_latents
-    from ganstudio.runtime.nearest import held_out_images, nearest_index_for, training_split
+    from ganstudio.runtime.nearest import held_out_images, nearest_index_for, spaces_of, training_split
 
     if args.k < 1 or args.scale < 1 or args.ratio_samples < 0:
         raise ValueError("--k and --scale must be >= 1, --ratio-samples >= 0")
@@ -45,11 +45,11 @@ def run_nearest(args: argparse.Namespace) -> int:
     labels = np.array([args.label or 0], np.int64) if info.conditional else None
     sample = backend.generate(sample_latents(1, info.latent_dim, args.seed, 1.0), labels)  # (1, C, H, W)
     index = nearest_index_for(info, args.data_dir)
-    spaces = ["pixel", "feature"] if index.has_features else ["pixel"]
+    spaces = spaces_of(index)
     report: dict[str, object] = {"seed": args.seed, "training": f"{info.dataset} {training_split(info)} split"}
     rows = []
     for space in spaces:
-        found = index.nearest(sample, args.k, space)  # type: ignore[arg-type]
+        found = index.nearest(sample, args.k, space)
         idx, dist = found.indices[0], found.distances[0]
         print(f"{space} space: " + ", ".join(f"#{i} ({d:.3f})" for i, d in zip(idx, dist, strict=True)))
         report[space] = [
@@ -62,7 +62,7 @@ def run_nearest(args: argparse.Namespace) -> int:
         batch_labels = np.arange(n) % info.num_classes if info.conditional else None
         batch = backend.generate(sample_latents(n, info.latent_dim, args.seed + 1, 1.0), batch_labels)
         held = held_out_images(info, n, args.seed, args.data_dir)
-        ratios = [index.ratio(batch, held, space) for space in spaces]  # type: ignore[arg-type]
+        ratios = [index.ratio(batch, held, space) for space in spaces]
         for r in ratios:
             print(
                 f"copying ratio ({r.space}): {r.ratio:.3f} = {r.sample_mean:.3f} / {r.held_out_mean:.3f} "

@@ -20,6 +20,7 @@ import ganstudio
 from ganstudio.gui import dialogs
 from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
+from ganstudio.gui.map_tab import MapTab
 from ganstudio.gui.menus import MainMenus
 from ganstudio.gui.model_manager import (
     ModelInfoPanel,
@@ -29,6 +30,7 @@ from ganstudio.gui.model_manager import (
     is_model_path,
     source_label,
 )
+from ganstudio.gui.project_tab import ProjectTab
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -70,6 +72,8 @@ class MainWindow(QMainWindow):
 
         self.explore = ExploreTab(self.renderer, self.settings)
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
+        self.project = ProjectTab(self.settings)
+        self.map = MapTab(self.explore.state, self.interpolate.state)
         self.train_panel = TrainPanel(self) if TrainPanel is not None else None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -83,6 +87,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(label, "Train")
         for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
+        self.tabs.setTabToolTip(self.tabs.addTab(self.project, "Project"), "Draw or open your own digit and find it")
+        self.tabs.setTabToolTip(self.tabs.addTab(self.map, "Map"), "Where samples live; is the model copying?")
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()
@@ -131,6 +137,9 @@ class MainWindow(QMainWindow):
         self.explore.save_image_requested.connect(self.save_image_dialog)
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
         self.interpolate.status_message.connect(self.show_status)
+        self.project.status_message.connect(self.show_status)
+        self.project.projected.connect(self.explore.set_latent_state)
+        self.project.explore_requested.connect(lambda: self.tabs.setCurrentWidget(self.explore))
         self.interpolate.export_strip_requested.connect(self.export_strip_dialog)
         self.interpolate.export_gif_requested.connect(self.export_gif_dialog)
         if self.train_panel is not None:
@@ -251,6 +260,8 @@ class MainWindow(QMainWindow):
         self.info_panel.set_info(backend.info, label)
         self.explore.set_backend(backend)
         self.interpolate.set_backend(backend)
+        self.project.set_backend(backend, path)
+        self.map.set_backend(backend, path)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
         if path:
@@ -422,6 +433,8 @@ class MainWindow(QMainWindow):
         if self.train_panel is not None and not self.train_panel.shutdown_with_feedback():
             self.train_panel.shutdown()
         self.save_settings()
+        self.project.shutdown()
+        self.map.shutdown()
         self.renderer.shutdown()
         if self._backend is not None:
             self._backend.close()  # the render thread has stopped: safe to close here

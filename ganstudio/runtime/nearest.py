@@ -165,6 +165,10 @@ class NearestIndex:
         return CopyingRatio(space, ratio, sample_mean, held_mean, len(samples), len(held_out))
 
 
+def spaces_of(index: NearestIndex) -> tuple[Space, ...]:
+    return ("pixel", "feature") if index.has_features else ("pixel",)
+
+
 def nearest_index_for(info: ModelInfo, data_dir: Path | str | None = None, features: bool = True) -> NearestIndex:
     """The training images of this model's dataset split, with the dataset's classifier when it is shipped."""
     images, labels = load_split(info.dataset, training_split(info), data_dir)

@@ -1,9 +1,9 @@
 """The Map tab: the latent map (left) and the nearest training images of the current sample (right).
 
-Three TaskRunner threads, each latest-wins: the map (computed or read from the cache when a model opens), the
-markers (the current sample, keyframes and path placed on the map whenever they change) and the neighbours.
-The tab reads Explore's `Exploration` and Interpolate's `Interpolation` models and writes clicks back to the
-first; it keeps no exploring state of its own.
+Three TaskRunner threads, each latest-wins: the map (computed, or read from the cache by file hash), the markers
+(the current sample, keyframes and path placed on the map whenever they change) and the neighbours. The map is
+computed when the tab is first shown for a model. The tab reads Explore's `Exploration` and Interpolate's
+`Interpolation` models and writes clicks back to the first; it keeps no exploring state of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from ganstudio.gui.latent_map_view import LatentMapView
@@ -20,6 +21,8 @@ from ganstudio.runtime.backends import GeneratorBackend
 from ganstudio.runtime.exploration import Exploration, Interpolation
 from ganstudio.runtime.latent_files import LatentState
 from ganstudio.runtime.latent_map import Features, LatentMap, classifier_features, latent_map_for, pixel_features
+
+MAP_STOP_WAIT_MS = 30000  # t-SNE cannot be interrupted: closing waits for it (about 6 s on 2 cores)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class MapTab(QWidget):
         super().__init__(parent)
         self.exploration, self.interpolation = exploration, interpolation
         self._backend: GeneratorBackend | None = None
+        self._path = ""
+        self._map_requested = False
         self._features: Features | None = None
         self.map_view = LatentMapView()
         self.map_view.point_clicked.connect(self.make_current)
@@ -46,7 +51,7 @@ class MapTab(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
-        self.map_runner = TaskRunner("ganstudio-map", self)
+        self.map_runner = TaskRunner("ganstudio-map", self, stop_wait_ms=MAP_STOP_WAIT_MS)
         self.map_runner.finished.connect(self._on_map)
         self.map_runner.failed.connect(lambda m: self.map_view.legend.setText(f"No map: {m}"))
         self.marker_runner = TaskRunner("ganstudio-map-markers", self)
@@ -60,13 +65,24 @@ class MapTab(QWidget):
         return self.map_view.map
 
     def set_backend(self, backend: GeneratorBackend | None, path: str) -> None:
-        self._backend = backend
+        self._backend, self._path, self._map_requested = backend, path, False
+        self.map_runner.cancel()
         self.map_view.set_map(None)
         self.nearest.set_backend(backend)
-        if backend is None or not path:  # the live generator changes every snapshot: no map to keep
-            self.map_runner.cancel()
-            self.map_view.legend.setText("The map appears when a saved model is open.")
+        self.map_view.legend.setText("The map appears when a saved model is open.")
+        if self.isVisible():
+            self.compute_map()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.compute_map()  # first shown for this model: the map costs seconds of CPU, not spent unless looked at
+
+    def compute_map(self) -> None:
+        """Read the model's map from the cache or compute it (once per model)."""
+        backend, path = self._backend, self._path
+        if backend is None or not path or self._map_requested:  # the live generator changes with every snapshot
             return
+        self._map_requested = True
         self.map_view.legend.setText("Computing the latent map…")
         self._features = classifier_features(backend.info.dataset) or pixel_features
         features = self._features

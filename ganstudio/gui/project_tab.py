@@ -157,7 +157,7 @@ class ProjectTab(QWidget):
             self.summary.setText(str(exc))
             return
         self.input_view.set_image(digit[None])
-        self.progress.setRange(0, max(1, projector.refine_steps if projector.refiner else 1))
+        self.progress.setRange(0, max(1, projector.refine_steps if projector.refines else 1))
         self.progress.setValue(0)
 
         def task(report: Report, cancelled: Cancelled) -> Projection:

@@ -62,9 +62,10 @@ class TaskRunner(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None, stop_wait_ms: int = STOP_WAIT_MS) -> None:
         super().__init__(parent)
         self._name = name
+        self._stop_wait_ms = stop_wait_ms  # a job that cannot poll cancelled() (t-SNE) may need longer
         self._generation = 0
         self._worker: _TaskWorker | None = None
         self._thread: QThread | None = None
@@ -114,6 +115,6 @@ class TaskRunner(QObject):
             return
         worker.stop()
         thread.quit()  # thread-safe: the loop ends once the job in flight returns (it polls cancelled())
-        thread.wait(STOP_WAIT_MS)
+        thread.wait(self._stop_wait_ms)
         worker.deleteLater()
         thread.deleteLater()

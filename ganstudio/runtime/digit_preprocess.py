@@ -106,8 +106,9 @@ def mnist_style(picture: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
         raise DigitImageError("the picture has no ink on it: draw or open a digit first")
     ys, xs = np.indices(scaled.shape, dtype=np.float64)
     com_y, com_x = float((ys * scaled).sum() / mass), float((xs * scaled).sum() / mass)
-    centre = (size - 1) / 2.0
-    # Integer translation (as MNIST), kept so the whole digit stays inside the field.
+    # MNIST puts the centre of mass at pixel index 14 of 0..27 (size / 2; measured on its test digits, mean
+    # 14.1), an integer translation; it is clamped so the whole digit stays inside the field.
+    centre = size / 2.0
     top = int(np.clip(round(centre - com_y), 0, size - new_h))
     left = int(np.clip(round(centre - com_x), 0, size - new_w))
     out = np.zeros((size, size), np.float32)

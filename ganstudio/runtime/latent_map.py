@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MAP_SAMPLES = 1500
 MAP_SEED = 0
 PCA_DIMS = 50
+TSNE_ITERATIONS = 500  # 250 of early exaggeration + 250 to settle; sklearn's default 1000 changes little here
 PLACE_NEIGHBOURS = 8
 CACHE_VERSION = 1
 _BATCH = 500
@@ -100,10 +101,14 @@ def embed_2d(features: np.ndarray, seed: int = MAP_SEED) -> np.ndarray:
 def compute_latent_map(
     backend: GeneratorBackend,
     features: Features,
-    n: int = MAP_SAMPLES,
+    n: int | None = None,
     seed: int = MAP_SEED,
     cancel: Callable[[], bool] | None = None,
+    embed: Callable[[np.ndarray, int], np.ndarray] | None = None,
 ) -> LatentMap:
+    """Render n (default MAP_SAMPLES) latents of `seed`, describe them with `features`, embed them in 2-D
+    (`embed`, default embed_2d: PCA then t-SNE)."""
+    n = MAP_SAMPLES if n is None else n
     started = time.perf_counter()
     info = backend.info
     z = sample_latents(n, info.latent_dim, seed, 1.0)
@@ -123,7 +128,7 @@ def compute_latent_map(
     classes = np.concatenate(probs).argmax(axis=1) if probs else np.full(n, -1)
     if cancel is not None and cancel():
         raise LatentMapCancelled("latent map cancelled")
-    points = embed_2d(all_feats, seed)
+    points = (embed or embed_2d)(all_feats, seed)
     thumbs = (np.clip(all_images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     method = "t-SNE of PCA-50 of " + ("classifier features" if probs else "pixels")
     return LatentMap(
@@ -140,7 +145,8 @@ def file_sha256(path: Path | str) -> str:
 
 
 def cache_path(model_sha256: str, root: Path | None = None) -> Path:
-    return (root or user_cache_root()) / "latent-maps" / f"{model_sha256}-v{CACHE_VERSION}-{MAP_SAMPLES}.npz"
+    name = f"{model_sha256}-v{CACHE_VERSION}-{MAP_SAMPLES}-{TSNE_ITERATIONS}.npz"
+    return (root or user_cache_root()) / "latent-maps" / name
 
 
 def save_map(path: Path, latent_map: LatentMap) -> None:

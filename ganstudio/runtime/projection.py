@@ -174,10 +174,13 @@ class Projector:
         encoder: OnnxEncoder | None = None,
         refiner: Refiner | None = None,
         refine_steps: int = DEFAULT_REFINE_STEPS,
+        checkpoint: Path | None = None,
     ) -> None:
+        """`checkpoint` instead of `refiner` opens the refiner (and imports torch) on the first projection."""
         self.backend = backend
         self.encoder = encoder
-        self.refiner = refiner
+        self._refiner = refiner
+        self._checkpoint = checkpoint
         self.refine_steps = max(0, refine_steps)
 
     @classmethod
@@ -188,16 +191,24 @@ class Projector:
         refine: bool = True,
         refine_steps: int = DEFAULT_REFINE_STEPS,
     ) -> Projector:
-        """The encoder beside the model when there is one; a refiner when refine and its checkpoint is at hand."""
+        """The encoder beside the model when there is one; refinement when asked and its checkpoint is at hand."""
         encoder_file = encoder_path_for(model_path)
         encoder = OnnxEncoder(encoder_file, backend.info) if encoder_file is not None else None
         checkpoint = checkpoint_path_for(model_path) if refine else None
-        refiner = open_refiner(checkpoint) if checkpoint is not None else None
-        return cls(backend, encoder, refiner, refine_steps)
+        return cls(backend, encoder, None, refine_steps, checkpoint)
+
+    @property
+    def refines(self) -> bool:
+        return (self._refiner is not None or self._checkpoint is not None) and self.refine_steps > 0
+
+    def refiner(self) -> Refiner | None:
+        if self._refiner is None and self._checkpoint is not None:
+            self._refiner = open_refiner(self._checkpoint)
+        return self._refiner
 
     def describe(self) -> str:
         start = f"encoder {self.encoder.path.name}" if self.encoder else f"best of {RANDOM_START_SAMPLES} random"
-        refine = f" + {self.refine_steps} gradient steps" if self.refiner and self.refine_steps else ""
+        refine = f" + {self.refine_steps} gradient steps" if self.refines else ""
         return start + refine
 
     def target_for(self, picture: np.ndarray) -> np.ndarray:
@@ -228,14 +239,15 @@ class Projector:
         stages.append((stage, error))
         if progress is not None:
             progress(ProjectionProgress(stage, 1, 1, error))
-        if self.refiner is not None and self.refine_steps:
+        refiner = self.refiner() if self.refines else None
+        if refiner is not None:
             steps = self.refine_steps
 
             def report(step: int, err: float) -> None:
                 if progress is not None:
                     progress(ProjectionProgress("refine", step, steps, err))
 
-            z = self.refiner.refine(z, label, target, steps, report, cancel).astype(np.float32)
+            z = refiner.refine(z, label, target, steps, report, cancel).astype(np.float32)
             error = self._error(z, label, target)
             stages.append(("refine", error))
         image = self._render(z, label)

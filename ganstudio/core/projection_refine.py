@@ -19,6 +19,9 @@ from ganstudio.runtime.projection import ProjectionCancelled, ProjectionError
 LEARNING_RATE = 0.05
 PRIOR_WEIGHT = 1e-3
 REPORT_EVERY = 10
+# A batch-1 step through an MLP is too small to split: on 2 cores one thread took 1.5 s for 150 steps where two
+# took 11 s while other work ran (docs/decisions/projection.md).
+THREADS = 1
 
 
 class GradientRefiner:
@@ -46,6 +49,22 @@ class GradientRefiner:
     ) -> np.ndarray:
         if self.conditional and label is None:
             raise ProjectionError("this generator is class-conditional: refinement needs a class")
+        threads = torch.get_num_threads()
+        torch.set_num_threads(THREADS)
+        try:
+            return self._refine(z, label, target, steps, progress, cancel)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _refine(
+        self,
+        z: np.ndarray,
+        label: int | None,
+        target: np.ndarray,
+        steps: int,
+        progress: Callable[[int, float], None] | None,
+        cancel: Callable[[], bool] | None,
+    ) -> np.ndarray:
         with torch.enable_grad():
             z_t = torch.tensor(np.asarray(z, np.float32).reshape(1, self.latent_dim), requires_grad=True)
             goal = torch.from_numpy(np.asarray(target, np.float32)[None])  # (1, C, H, W)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, print_table, summary, write_results  # noqa: E402
+from common import ROOT, print_table, summary, write_results
 
 MODELS = ROOT / "models"
 

@@ -36,7 +36,7 @@ class LatentMapView(QWidget):
         self.plot.setMenuEnabled(False)
         self.scatter = pg.ScatterPlotItem(size=5, pen=None, hoverable=False)
         self.scatter.sigClicked.connect(self._on_clicked)
-        self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#222222", width=2))
+        self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#f0f0f0", width=2))  # light on the dark plot
         self.keys_item = pg.ScatterPlotItem(
             size=14, symbol="s", pen=pg.mkPen("k", width=2), brush=pg.mkBrush(255, 255, 255, 200)
         )

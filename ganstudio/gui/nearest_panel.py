@@ -47,6 +47,7 @@ class NearestPanel(QWidget):
         self.title = QLabel("<b>Nearest training images</b>")
         self.view = ImageView("the current sample's nearest training images", square=False)
         self.view.setMinimumHeight(90)
+        self.view.setMaximumHeight(200)  # two rows of nine: a wide strip, not a square
         self.distances = QLabel("")
         self.distances.setWordWrap(True)
         self.ratio_button = QPushButton("Measure the copying ratio")

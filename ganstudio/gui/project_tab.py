@@ -96,10 +96,12 @@ class ProjectTab(QWidget):
         views.addWidget(self.input_view, 1, 0)
         views.addWidget(self.result_view, 1, 1)
         right = QVBoxLayout()
-        right.addLayout(views, 1)
+        right.addStretch(1)  # the square views are capped at their width: spare height goes around the group
+        right.addLayout(views)
         right.addWidget(self.progress)
         right.addWidget(self.summary)
         right.addWidget(self.explore_button)
+        right.addStretch(1)
         layout = QGridLayout(self)
         layout.addLayout(left, 0, 0)
         layout.addLayout(right, 0, 1)

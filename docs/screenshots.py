@@ -1,5 +1,5 @@
-"""Screenshots of the real app for the docs: docs/explore.png, docs/directions.png, docs/plane.png,
-docs/interpolate.png and docs/train.png.
+"""Screenshots of the real app for the docs: docs/explore.png, directions.png, plane.png, interpolate.png,
+project.png, map.png and train.png.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [--data-dir DIR]
 
@@ -7,10 +7,12 @@ Without a display (DISPLAY unset) the script runs itself again under xvfb-run. I
 `ganstudio.gui.app.run_app` does (create_application, MainWindow, the shipped model), at 1440 x 900, with its
 settings in a temporary folder so neither the user's settings nor earlier runs change the pictures:
 
-1. Explore, its Directions panel (ink moved +2), the Plane tab (slant across, PC1 up) and Interpolate with the
-   shipped `models/mnist.onnx` (or `--model`);
-2. Train: a real run on MNIST with the default recipe, captured after about `--train-seconds` of training once
-   the loss plots, samples and the first live quality metrics are on screen; the run is then stopped.
+1. Explore, its Directions panel (ink moved +2), the Plane tab (slant across, PC1 up), Interpolate, Project (a
+   digit drawn on the canvas with mouse strokes) and Map (with the hover preview and the Interpolate keyframes
+   on it) with the shipped `models/mnist.onnx` (or `--model`);
+2. Train (unless --skip-train): a real run on MNIST with the default recipe, captured after about
+   `--train-seconds` of training once the loss plots, samples and the first live quality metrics are on screen;
+   the run is then stopped.
 
 When no shipped model exists, the generator exported by that short run is used for steps 1 (taken after 2).
 MNIST is looked up as the app does; `--data-dir` (or GANSTUDIO_DATA) names a folder holding it.
@@ -26,6 +28,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZE = "1440x900"
@@ -44,8 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--size", default="1440x900", help="window size WxH; other than 1440x900, file names get a -WxH suffix"
     )
+    parser.add_argument("--skip-train", action="store_true", help="only the exploring tabs (no training run)")
     parser.add_argument("--train-seconds", type=float, default=25.0, help="training time before train.png")
-    parser.add_argument("--skip-train", action="store_true", help="only the exploring screenshots (step 1)")
     parser.add_argument(
         "--metrics-every",
         type=int,
@@ -146,6 +150,43 @@ class Shooter:
         self.grab("plane")
         explore.state.directions.clear()
 
+    def project_and_map(self) -> None:
+        """Draw a 2 on the Project canvas, let it project into Explore, then show the Map tab with a hover."""
+        from PySide6.QtCore import QEvent, QPointF, Qt
+        from PySide6.QtGui import QMouseEvent
+        from PySide6.QtWidgets import QApplication
+
+        window = self.window
+        tab = window.project
+        window.tabs.setCurrentWidget(tab)
+        self.pump(0.3)
+        canvas = tab.canvas
+        side = min(canvas.width(), canvas.height())
+        ox, oy = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+        stroke = [(0.3, 0.3), (0.4, 0.2), (0.55, 0.18), (0.68, 0.25), (0.7, 0.38), (0.62, 0.5), (0.5, 0.62),
+                  (0.38, 0.74), (0.3, 0.82), (0.45, 0.8), (0.6, 0.79), (0.74, 0.8)]  # fmt: skip
+        points = [QPointF(ox + x * side, oy + y * side) for x, y in stroke]
+        left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+        for kind, point, button, buttons in (
+            [(QEvent.Type.MouseButtonPress, points[0], left, left)]
+            + [(QEvent.Type.MouseMove, p, none, left) for p in points[1:]]
+            + [(QEvent.Type.MouseButtonRelease, points[-1], left, none)]
+        ):
+            event = QMouseEvent(kind, point, point, button, buttons, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(canvas, event)
+        self.wait_until(lambda: tab.last is not None, 120, "the projection")
+        self.grab("project")
+        window.tabs.setCurrentWidget(window.map)
+        view = window.map.map_view
+        self.wait_until(lambda: view.map is not None, 300, "the latent map")
+        self.pump(1.5)  # the markers of the current sample and the keyframes
+        latent_map = view.map
+        if latent_map is not None:
+            point = latent_map.points[int(np.argmax(latent_map.points[:, 0]))]
+            view._on_mouse_moved(view.plot.getViewBox().mapViewToScene(QPointF(float(point[0]), float(point[1]))))
+        self.wait_until(lambda: window.map.nearest.view.picture() is not None, 60, "the nearest training images")
+        self.grab("map")
+
     def train(self) -> Path | None:
         """A real run with the default recipe, captured mid-run; returns the exported model's path."""
         panel = self.window.train_panel
@@ -202,11 +243,13 @@ def main(argv: list[str]) -> int:
     print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}", flush=True)
     if model is not None:
         shooter.explore_and_interpolate(model)
+        shooter.project_and_map()
     exported = None if args.skip_train else shooter.train()
     if model is None:
         if exported is None:
-            raise SystemExit("no model shipped and the training run exported none: no Explore screenshots")
+            raise SystemExit("no model shipped and no training run exported one: no Explore screenshots")
         shooter.explore_and_interpolate(exported)
+        shooter.project_and_map()
     shooter.window.close()
     app.processEvents()
     shutil.rmtree(scratch, ignore_errors=True)

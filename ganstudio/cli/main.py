@@ -14,7 +14,19 @@ from ganstudio.errors import GanStudioError
 from ganstudio.paths import MODEL_SUFFIXES
 
 SIGPIPE = 13  # signal.SIGPIPE on POSIX; Windows has no such signal, only the error
-COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "directions", "gui")
+COMMANDS = (
+    "train",
+    "resume",
+    "export",
+    "sample",
+    "interpolate",
+    "info",
+    "evaluate",
+    "directions",
+    "project",
+    "nearest",
+    "gui",
+)
 
 
 class CliError(GanStudioError):
@@ -22,7 +34,7 @@ class CliError(GanStudioError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganstudio.cli import directions_command, model_commands, train_commands
+    from ganstudio.cli import directions_command, model_commands, nearest_command, project_command, train_commands
 
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -37,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     train_commands.add_parsers(sub)
     model_commands.add_parsers(sub)
     directions_command.add_parser(sub)
+    project_command.add_parser(sub)
+    nearest_command.add_parser(sub)
     return parser
 
 

@@ -20,6 +20,7 @@ import ganstudio
 from ganstudio.gui import dialogs
 from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
+from ganstudio.gui.map_tab import MapTab
 from ganstudio.gui.menus import MainMenus
 from ganstudio.gui.model_manager import (
     ModelInfoPanel,
@@ -31,6 +32,7 @@ from ganstudio.gui.model_manager import (
 )
 from ganstudio.gui.plane_tab import PlaneTab
 from ganstudio.gui.png_restore import PngRestorer, is_png_path
+from ganstudio.gui.project_tab import ProjectTab
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -74,6 +76,8 @@ class MainWindow(QMainWindow):
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
         self.plane = PlaneTab(self.explore.state, self.explore.backend)
         self.png_restorer = PngRestorer(self)
+        self.project = ProjectTab(self.settings)
+        self.map = MapTab(self.explore.state, self.interpolate.state)
         self.train_panel = TrainPanel(self) if TrainPanel is not None else None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -89,6 +93,8 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(i, tip)
         self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
         self.tabs.setTabToolTip(3, "The plane two directions span through the current sample")
+        self.tabs.setTabToolTip(self.tabs.addTab(self.project, "Project"), "Draw or open your own digit and find it")
+        self.tabs.setTabToolTip(self.tabs.addTab(self.map, "Map"), "Where samples live; is the model copying?")
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()
@@ -138,6 +144,9 @@ class MainWindow(QMainWindow):
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
         self.interpolate.status_message.connect(self.show_status)
         self.plane.status_message.connect(self.show_status)
+        self.project.status_message.connect(self.show_status)
+        self.project.projected.connect(self.explore.set_latent_state)
+        self.project.explore_requested.connect(lambda: self.tabs.setCurrentWidget(self.explore))
         self.interpolate.export_strip_requested.connect(self.export_strip_dialog)
         self.interpolate.export_gif_requested.connect(self.export_gif_dialog)
         if self.train_panel is not None:
@@ -262,6 +271,8 @@ class MainWindow(QMainWindow):
         self.info_panel.set_info(backend.info, label)
         self.explore.set_backend(backend, path)
         self.interpolate.set_backend(backend)
+        self.project.set_backend(backend, path)
+        self.map.set_backend(backend, path)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
         if path:
@@ -435,6 +446,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.explore.directions_panel.shutdown()
         self.plane.shutdown()
+        self.project.shutdown()
+        self.map.shutdown()
         self.renderer.shutdown()
         if self._backend is not None:
             self._backend.close()  # the render thread has stopped: safe to close here

@@ -21,6 +21,7 @@ LR_DECAYS = ("none", "linear")
 IMAGE_SIZES = (28, 32, 64)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 BUDGET_FIELDS = ("epochs", "steps", "minutes")
+MAX_CLASSES = 1000  # ImageNet's count; a label embedding this large is already bigger than the rest of a small G
 
 
 class ConfigError(GanStudioError, ValueError):
@@ -123,9 +124,9 @@ class ModelConfig:
         )
         _check(self.channels in (1, 3), "channels", f"channels must be 1 or 3, got {self.channels}")
         _check(
-            self.num_classes >= 0 and self.num_classes != 1,
+            self.num_classes in (0, *range(2, MAX_CLASSES + 1)),
             "num_classes",
-            f"num_classes must be 0 (unconditional) or at least 2, got {self.num_classes}",
+            f"num_classes must be 0 (unconditional) or 2..{MAX_CLASSES}, got {self.num_classes}",
         )
         _check(
             not self.num_classes or len(self.class_names) in (0, self.num_classes),

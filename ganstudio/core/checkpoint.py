@@ -29,7 +29,7 @@ from ganstudio.core.checkpoint_header import (
     resolve_checkpoint_path,
 )
 from ganstudio.core.config import ModelConfig, TrainConfig, config_to_json
-from ganstudio.paths import CHECKPOINT_NAME, ONNX_NAME, RUN_SUMMARY_NAME
+from ganstudio.paths import CHECKPOINT_NAME, ONNX_NAME, RUN_SUMMARY_NAME, is_temp_file_of, temp_file_name
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 _PICKLE_SIGNATURES = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
-_TMP_PATTERN = ".{name}.*.tmp"  # the temp files save_checkpoint writes before its rename
 
 
 @dataclass
@@ -68,7 +67,7 @@ class CheckpointData:
 
 def temp_checkpoint_files(folder: Path) -> list[Path]:
     """Temp files a save interrupted by a kill left in `folder` (only names save_checkpoint itself uses)."""
-    return sorted(Path(folder).glob(_TMP_PATTERN.format(name=CHECKPOINT_NAME)))
+    return sorted(p for p in Path(folder).glob(".*.tmp") if is_temp_file_of(p.name, CHECKPOINT_NAME))
 
 
 def save_checkpoint(
@@ -104,7 +103,7 @@ def save_checkpoint(
     except SafetensorError as exc:
         raise CheckpointError(f"could not serialise checkpoint {path}: {exc}") from exc
     del plain
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(temp_file_name(path.name, os.getpid()))
     try:
         with open(tmp, "wb") as handle:
             handle.write(payload)
@@ -198,24 +197,3 @@ def summary_from_state(state: dict[str, Any]) -> dict[str, str]:
     if "elapsed_seconds" in state:
         summary["minutes"] = f"{float(state['elapsed_seconds']) / 60:.1f}"
     return summary
-
-
-def write_run_summary(
-    run_dir: Path,
-    model_config: ModelConfig,
-    train_config: TrainConfig,
-    state: dict[str, Any],
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """A human-readable run.json next to the checkpoint (the checkpoint itself stays the source of truth)."""
-    from ganstudio.runtime.imaging import atomic_write
-
-    document = {
-        "ganstudio_version": __version__,
-        "model_config": json.loads(config_to_json(model_config)),
-        "train_config": json.loads(config_to_json(train_config)),
-        "state": {k: v for k, v in state.items() if k not in ("numpy_rng", "data_cursor")},
-        **(extra or {}),
-    }
-    text = json.dumps(document, indent=2, sort_keys=True)
-    atomic_write(Path(run_dir) / RUN_SUMMARY_NAME, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -14,6 +14,7 @@ import torch
 from ganstudio.core import checkpoint as ckpt
 from ganstudio.core.checkpoint_checks import non_finite
 from ganstudio.core.history import History
+from ganstudio.core.run_folder import write_run_summary
 from ganstudio.errors import GanStudioError
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class CheckpointWriter:
         tensors["data.order"] = trainer.order
         tensors.update({f"history.{k}": torch.from_numpy(v) for k, v in trainer.history.arrays().items()})
         ckpt.save_checkpoint(path, trainer.model_config, trainer.train_config, state, tensors)
-        ckpt.write_run_summary(self.run_dir, trainer.model_config, trainer.train_config, state)
+        write_run_summary(self.run_dir, trainer.model_config, trainer.train_config, state)
         self.last, self.last_step = path, trainer.step
         return path
 

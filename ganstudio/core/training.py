@@ -165,6 +165,7 @@ class Trainer:
         cls,
         path: Path,
         dataset: ImageDataset,
+        /,  # positional: `dataset` may also be a TrainConfig override (a moved image folder)
         run_dir: Path | None = None,
         control: TrainingControl | None = None,
         **train_overrides,

@@ -201,3 +201,23 @@ def test_tensors_outside_the_file_are_refused(tmp_path):
     path.write_bytes(path.read_bytes()[:-4])
     with pytest.raises(CheckpointError, match="lies outside the file"):
         load_checkpoint(path)
+
+
+@pytest.mark.slow
+def test_sampling_an_onnx_model_that_outputs_nan_is_refused(tmp_path, monkeypatch, capsys):
+    """An export made before exports checked their outputs: the sample command refuses instead of a black PNG."""
+    from ganstudio.cli.main import main
+    from ganstudio.core import export
+    from ganstudio.core.networks import build_generator
+
+    config = tiny_model()
+    generator = build_generator(config).eval()
+    with torch.no_grad():
+        next(generator.parameters()).fill_(float("nan"))
+    monkeypatch.setattr(export, "_self_check", lambda *args, **kwargs: None)
+    model = export.export_onnx(generator, config, tiny_train(), tmp_path / "nan.onnx")
+    monkeypatch.undo()
+    out = tmp_path / "grid.png"
+    assert main(["sample", str(model), "--n", "4", "--out", str(out)]) == 1
+    assert "produced NaN or infinite pixels in 4 of 4 images" in capsys.readouterr().err
+    assert not out.exists()

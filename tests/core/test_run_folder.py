@@ -64,8 +64,8 @@ def test_a_held_lock_refuses_a_second_holder_and_names_it(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def _spawn(*argv: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+def _spawn(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "ganstudio", *argv], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
         text=True,
@@ -223,3 +223,37 @@ def test_a_folder_dataset_is_recorded_absolute_and_a_moved_one_is_found_with_dat
     assert f"dataset folder {tmp_path / 'here'} is missing" in err and "--data NEWPATH" in err
     assert main(["resume", str(out), "--steps", "1", "--no-export", "--data", str(moved)]) == 0
     assert json.loads((out / "run.json").read_text())["train_config"]["dataset"] == str(moved)
+
+
+@pytest.mark.slow
+def test_two_runs_started_together_without_out_get_two_folders(images, tmp_path):
+    env = {"XDG_DATA_HOME": str(tmp_path / "data-home")}  # where platformdirs puts the runs folder on Linux
+    argv = ["train", "--dataset", str(images), "--steps", "1", "--no-export", *TINY]
+    processes = [_spawn(*argv, env=env) for _ in range(2)]
+    for process in processes:
+        assert process.wait(timeout=300) == 0, process.stderr.read()
+        process.stderr.close()
+    runs = sorted((tmp_path / "data-home" / "ganstudio" / "runs").iterdir())
+    assert len(runs) == 2 and all((run / "checkpoint.safetensors").is_file() for run in runs)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="no SIGHUP on this platform")
+def test_sighup_saves_and_exits_129(images, tmp_path):
+    import signal
+
+    from ganstudio.core.checkpoint import load_checkpoint
+
+    out = tmp_path / "run"
+    process = _spawn("train", "--dataset", str(images), "--out", str(out), "--steps", "100000", "--sample-every", "1",
+                     *TINY)  # fmt: skip
+    try:
+        _wait_for(lambda: (out / "samples" / "step_0000001.png").exists())
+        process.send_signal(signal.SIGHUP)
+        assert process.wait(timeout=120) == 128 + signal.SIGHUP
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stderr.close()
+    assert load_checkpoint(out).state["step"] >= 1

@@ -107,3 +107,34 @@ def test_closing_the_window_during_a_checkpoint_save_keeps_a_loadable_checkpoint
     assert json.loads((run_dir / "run.json").read_text())["state"]["step"] == data.state["step"]
     assert not checkpoint.temp_checkpoint_files(run_dir)
     assert not (run_dir / ".ganstudio.lock").exists()
+
+
+@pytest.mark.slow
+def test_resuming_a_run_whose_image_folder_moved_asks_where_it_is(qtbot, squares, tmp_path, monkeypatch, errors):
+    import shutil
+
+    from ganstudio.cli.main import main
+    from ganstudio.gui import train_form
+
+    data = tmp_path / "data"
+    shutil.copytree(squares, data)
+    run_dir = tmp_path / "run"
+    tiny = ["--arch", "mlp", "--latent-dim", "8", "--g-width", "8", "--d-width", "8", "--batch-size", "8"]
+    assert main(["train", "--dataset", str(data), "--out", str(run_dir), "--steps", "1", "--no-export", *tiny]) == 0
+    moved = data.rename(tmp_path / "moved")
+    asked: list[str] = []
+    monkeypatch.setattr(
+        train_form, "choose_directory", lambda parent, caption, start="": asked.append(caption) or str(moved)
+    )
+    panel = TrainPanel(preview_seconds=0.3)
+    qtbot.addWidget(panel)
+    panel.form.budget_kind.setCurrentIndex(panel.form.budget_kind.findData("steps"))
+    panel.form.budget_value.setValue(1)
+    try:
+        panel.resume_run(str(run_dir))
+        qtbot.waitUntil(lambda: not panel.is_running(), timeout=RUN_TIMEOUT_MS)
+    finally:
+        panel.shutdown(20_000)
+    assert errors == [] and asked == ["The run's image folder moved: choose where it is now"]
+    summary = json.loads((run_dir / "run.json").read_text())
+    assert summary["state"]["step"] == 2 and summary["train_config"]["dataset"] == str(moved)

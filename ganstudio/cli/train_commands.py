@@ -172,13 +172,13 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from ganstudio.core.checkpoint_header import read_checkpoint_header, resolve_checkpoint_path
+    from ganstudio.core.checkpoint import inspect_checkpoint, resolve_checkpoint_path
     from ganstudio.core.run_folder import claim_run_folder
     from ganstudio.core.run_setup import resume_dataset, resume_overrides
 
     source = resolve_checkpoint_path(Path(args.run_dir))
     with claim_run_folder(source.parent, resume=True, log=_log):
-        header = read_checkpoint_header(source)  # the configs, without reading the weights twice
+        header = inspect_checkpoint(source)  # checked, but the weights are read once, by the trainer
         budget = _budget(args)
         changes = {
             opt.name: getattr(args, opt.name)

@@ -25,6 +25,7 @@ from ganstudio.core.checkpoint_header import (
     FORMAT_TAG,
     FORMAT_VERSION,
     CheckpointError,
+    CheckpointHeader,
     read_checkpoint_header,
     resolve_checkpoint_path,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "RUN_SUMMARY_NAME",
     "CheckpointData",
     "CheckpointError",
+    "inspect_checkpoint",
     "load_checkpoint",
     "load_generator",
     "resolve_checkpoint_path",
@@ -134,6 +136,16 @@ def _refuse_pickle(path: Path) -> None:
         )
 
 
+def inspect_checkpoint(path: Path) -> CheckpointHeader:
+    """Everything a checkpoint says but its weights: the validated header, its model config checked against the
+    tensor shapes it lists. Cheap, so a resume can look before it loads any data."""
+    path = resolve_checkpoint_path(path)
+    _refuse_pickle(path)
+    header = read_checkpoint_header(path)
+    check_tensors_fit(header)
+    return header
+
+
 def load_checkpoint(path: Path) -> CheckpointData:
     """Load a checkpoint file or a run folder's checkpoint. Raises CheckpointError with a readable reason.
 
@@ -143,10 +155,8 @@ def load_checkpoint(path: Path) -> CheckpointData:
     """
     from safetensors import safe_open
 
-    path = resolve_checkpoint_path(path)
-    _refuse_pickle(path)
-    header = read_checkpoint_header(path)
-    check_tensors_fit(header)
+    header = inspect_checkpoint(path)
+    path = header.path
     try:
         with safe_open(str(path), framework="pt") as handle:
             names = list(handle.keys())  # a safetensors handle, not a dict: it cannot be iterated

@@ -235,9 +235,9 @@ class TrainWorker(QObject):
         """The saved model options, dataset (where it is now) and the resume's TrainConfig changes, from the
         checkpoint's header: the trainer loads the weights."""
         self.stage.emit("Reading the checkpoint...")
-        from ganstudio.core.checkpoint_header import read_checkpoint_header
+        from ganstudio.core.checkpoint import inspect_checkpoint
 
-        header = read_checkpoint_header(Path(folder))
+        header = inspect_checkpoint(Path(folder))
         dataset = resume_dataset(header.train_config.dataset, self.request.dataset_moved_to)
         overrides = request_overrides(self.request, header.state, header.train_config, dataset)
         return header.model_config, dataset, overrides

@@ -158,11 +158,19 @@ def _crafted(path: Path, model_config: dict, tensors: dict[str, list[int]] | Non
 HUGE = {"arch": "mlp", "latent_dim": 1024, "g_width": 1024, "d_width": 1024, "g_layers": 4, "image_size": 64,
         "channels": 3}  # fmt: skip
 
+# Peak RSS of this process alone: Linux's VmHWM. getrusage's ru_maxrss is not that: a child started by vfork and
+# exec inherits its parent's high-water mark, so under a large pytest process it reports the parent's peak.
 PEAK_RSS = """
 import resource, sys
+from pathlib import Path
 from ganstudio.cli.main import main
 code = main(sys.argv[1:])
-print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = Path("/proc/self/status")
+if status.exists():
+    peak_kb = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+else:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+print(code, peak_kb // 1024)
 """
 
 

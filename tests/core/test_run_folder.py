@@ -208,12 +208,10 @@ def test_info_on_a_run_prefers_a_checkpoint_newer_than_its_export(saved_run, tmp
 def test_a_folder_dataset_is_recorded_absolute_and_a_moved_one_is_found_with_data(images, tmp_path, capsys):
     moved = tmp_path / "moved-data"
     shutil.copytree(images, tmp_path / "here")
-    os.chdir(tmp_path)  # pytest's monkeypatch.chdir would also do; the run must not depend on the cwd
-    try:
-        out = tmp_path / "run"
+    out = tmp_path / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)  # "here" is relative to the cwd of the train only: resume runs from elsewhere
         assert main(["train", "--dataset", "here", "--out", str(out), "--steps", "1", "--no-export", *TINY]) == 0
-    finally:
-        os.chdir(ROOT)
     saved = json.loads((out / "run.json").read_text())["train_config"]["dataset"]
     assert saved == str(tmp_path / "here")
     (tmp_path / "here").rename(moved)

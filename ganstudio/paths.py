@@ -18,6 +18,17 @@ RUN_SUMMARY_NAME = "run.json"  # a human-readable summary written beside the che
 ONNX_NAME = "generator.onnx"  # the exported generator
 SAMPLES_DIR_NAME = "samples"  # sample grids saved during training
 
+
+def temp_file_name(name: str, *ids: int) -> str:
+    """The hidden temp file an atomic write of `name` goes through: `.name.<pid>[.<thread>].tmp`."""
+    return ".".join(["", name, *map(str, ids), "tmp"])
+
+
+def is_temp_file_of(candidate: str, name: str) -> bool:
+    """Whether `candidate` is a temp file temp_file_name(name, ...) makes (what a kill during a save leaves)."""
+    return re.fullmatch(rf"\.{re.escape(name)}(\.\d+){{1,2}}\.tmp", candidate) is not None
+
+
 MODEL_SUFFIXES = (".onnx", ".safetensors")  # what File > Open accepts besides a run folder
 DEFAULT_MODEL_STEM = "mnist"  # the shipped generator opened on first launch
 

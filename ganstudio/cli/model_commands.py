@@ -215,11 +215,13 @@ def run_interpolate(args: argparse.Namespace) -> int:
 def _generate_batched(
     backend: GeneratorBackend, z: np.ndarray, labels: np.ndarray | None, batch: int = 256
 ) -> np.ndarray:
+    from ganstudio.runtime.finite import require_finite_images
+
     parts = [
         backend.generate(z[i : i + batch], None if labels is None else labels[i : i + batch])
         for i in range(0, len(z), batch)
     ]
-    return np.concatenate(parts)
+    return require_finite_images(np.concatenate(parts), backend.info.source or "the model")
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -1,4 +1,8 @@
-"""`ganstudio train` and `ganstudio resume`: headless training with a live progress line; Ctrl+C saves.
+"""`ganstudio train` and `ganstudio resume`: headless training with a live progress line; Ctrl+C, SIGTERM and
+SIGHUP save and exit 128 + the signal's number (cli/stop_signals.py).
+
+Before any data is loaded the run folder is claimed (core/run_folder.py): made, probed for writing, locked against
+a second run, and cleared of what an interrupted save left.
 
 The flags are generated from the config declarations (core/options.py), so every option of the Train form is a
 flag here too, with the same help.
@@ -7,7 +11,7 @@ flag here too, with the same help.
 from __future__ import annotations
 
 import argparse
-import signal
+import contextlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,6 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "extra training: --minutes 20 trains 20 more minutes, --steps 500 another 500 steps.",
     )
     resume.add_argument("run_dir", help="run folder (or checkpoint file) to continue")
+    resume.add_argument("--data", help="where the run's image folder is now, when it was moved since the run was saved")
     resume.add_argument("--data-dir", help="folder holding the MNIST / Fashion-MNIST IDX files")
     resume.add_argument("--no-download", action="store_true")
     group = resume.add_argument_group("budget and run")
@@ -136,116 +141,123 @@ def _load_data(spec: str, image_size: int, channels: int | None, args: argparse.
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ganstudio.cli.main import CliError
     from ganstudio.core.config import with_changes
     from ganstudio.core.device import check_device
-    from ganstudio.core.training import Trainer
-    from ganstudio.paths import CHECKPOINT_NAME, new_run_dir
+    from ganstudio.core.run_folder import claim_run_folder
+    from ganstudio.core.run_setup import run_dataset_spec
+    from ganstudio.paths import new_run_dir
 
-    if args.out and (Path(args.out) / CHECKPOINT_NAME).exists():
-        raise CliError(
-            f"{args.out} already holds a run; continue it with `ganstudio resume {args.out}` or choose another --out"
-        )
     budget = _budget(args)
     if not any(budget.values()):
         budget["minutes"] = DEFAULT_MINUTES
     # Validate the configs before any data is loaded, so a typo costs nothing.
     probe_model = ModelConfig(**_option_values(ModelConfig, args, skip=("channels",)), channels=args.channels or 1)
-    train_config = TrainConfig(**_option_values(TrainConfig, args), **budget)
+    values = {**_option_values(TrainConfig, args), "dataset": run_dataset_spec(args.dataset)}
+    train_config = TrainConfig(**values, **budget)
     check_device(train_config.device)
-    dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)
-    if args.num_classes and dataset.num_classes < 2:
-        raise CliError(
-            f"--conditional needs labelled data, but {args.dataset} has no classes "
-            "(put each class of images in its own subfolder)"
+    out = Path(args.out) if args.out else new_run_dir(train_config.dataset, probe_model.arch)
+    with claim_run_folder(out, resume=False, log=_log):
+        dataset = _load_data(train_config.dataset, probe_model.image_size, args.channels, args)
+        if args.num_classes and dataset.num_classes < 2:
+            raise _cli_error(
+                f"--conditional needs labelled data, but {args.dataset} has no classes "
+                "(put each class of images in its own subfolder)"
+            )
+        model_config = with_changes(
+            probe_model,
+            channels=dataset.channels,
+            num_classes=dataset.num_classes if args.num_classes else 0,
+            class_names=dataset.class_names,
         )
-    model_config = with_changes(
-        probe_model,
-        channels=dataset.channels,
-        num_classes=dataset.num_classes if args.num_classes else 0,
-        class_names=dataset.class_names,
-    )
-    out = Path(args.out) if args.out else new_run_dir(train_config.dataset, model_config.arch)
-    trainer = Trainer(model_config, train_config, dataset, out)
-    _log(f"run folder: {out}")
-    return _drive(trainer, export=not args.no_export)
+        from ganstudio.core.training import Trainer
+
+        trainer = Trainer(model_config, train_config, dataset, out)
+        _log(f"run folder: {out}")
+        return _drive(trainer, export=not args.no_export)
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from ganstudio.core.checkpoint import load_checkpoint
+    from ganstudio.core.checkpoint import inspect_checkpoint, resolve_checkpoint_path
     from ganstudio.core.device import check_device
-    from ganstudio.core.run_setup import resume_overrides
-    from ganstudio.core.training import Trainer
+    from ganstudio.core.run_folder import claim_run_folder
+    from ganstudio.core.run_setup import resume_dataset, resume_overrides
 
-    data = load_checkpoint(Path(args.run_dir))
-    budget = _budget(args)
-    changes = {
-        opt.name: getattr(args, opt.name)
-        for opt in options_of(TrainConfig)
-        if opt.spec.resumable and opt.widget != BUDGET and getattr(args, opt.name) is not None
-    }
-    overrides = resume_overrides(data.train_config, data.state, budget or None, **changes)
-    cfg = data.model_config
-    check_device(overrides.get("device", data.train_config.device))
-    dataset = _load_data(data.train_config.dataset, cfg.image_size, cfg.channels, args)
-    del data  # the trainer reloads it; do not keep two copies of the weights
-    trainer = Trainer.from_checkpoint(Path(args.run_dir), dataset, **overrides)
-    progress = trainer.progress()
-    if progress is not None and progress >= 1.0:
-        _log(
-            f"the run's budget is already spent at step {trainer.step}; pass --steps, --epochs or --minutes "
-            "to train that much more"
-        )
-        return 0
-    _log(f"resuming {trainer.run_dir} at step {trainer.step}")
-    return _drive(trainer, export=not args.no_export)
+    source = resolve_checkpoint_path(Path(args.run_dir))
+    with claim_run_folder(source.parent, resume=True, log=_log):
+        header = inspect_checkpoint(source)  # checked, but the weights are read once, by the trainer
+        budget = _budget(args)
+        changes = {
+            opt.name: getattr(args, opt.name)
+            for opt in options_of(TrainConfig)
+            if opt.spec.resumable and opt.widget != BUDGET and getattr(args, opt.name) is not None
+        }
+        changes["dataset"] = resume_dataset(header.train_config.dataset, args.data)
+        overrides = resume_overrides(header.train_config, header.state, budget or None, **changes)
+        cfg = header.model_config
+        check_device(overrides.get("device", header.train_config.device))
+        dataset = _load_data(changes["dataset"], cfg.image_size, cfg.channels, args)
+        from ganstudio.core.training import Trainer
+
+        trainer = Trainer.from_checkpoint(source, dataset, **overrides)
+        progress = trainer.progress()
+        if progress is not None and progress >= 1.0:
+            _log(
+                f"the run's budget is already spent at step {trainer.step}; pass --steps, --epochs or --minutes "
+                "to train that much more"
+            )
+            return 0
+        _log(f"resuming {trainer.run_dir} at step {trainer.step}")
+        return _drive(trainer, export=not args.no_export)
 
 
 def _drive(trainer, export: bool) -> int:
-    """Run the loop with a progress line; the first Ctrl+C stops cleanly and saves, a second one aborts."""
+    """Run the loop with a progress line; the first stop signal stops cleanly and saves, a second one aborts.
+    Returns 0 when the budget was reached, 128 + the signal's number when a signal stopped the run."""
     from ganstudio.cli.progress import ProgressLine
+    from ganstudio.cli.stop_signals import StopOnSignals, signal_name
     from ganstudio.core.events import CheckpointSaved, LogMessage, SampleGrid, StepMetrics, TrainingFinished
 
-    def on_interrupt(signum, frame):
-        if trainer.control.stopped:
-            raise KeyboardInterrupt
-        print("\nstopping after this step and saving (Ctrl+C again to abort without saving)", file=sys.stderr)
-        trainer.control.stop()
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
     line = ProgressLine()
     finished = None
-    try:
-        for event in trainer.run(export_on_finish=export):
-            if isinstance(event, StepMetrics):
-                line.update(event)
-            elif isinstance(event, LogMessage):
-                line.clear()
-                _log(event.text)
-            elif isinstance(event, SampleGrid) and event.saved_path:
-                line.note(f"samples: {event.saved_path}")
-            elif isinstance(event, CheckpointSaved):
-                line.note(f"checkpoint at step {event.step}")
-            elif isinstance(event, TrainingFinished):
-                finished = event
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        line.clear()
+    with StopOnSignals(trainer.control.stop) as signals:
+        try:
+            for event in trainer.run(export_on_finish=export):
+                if isinstance(event, StepMetrics):
+                    line.update(event)
+                elif isinstance(event, LogMessage):
+                    line.clear()
+                    _log(event.text)
+                elif isinstance(event, SampleGrid) and event.saved_path:
+                    line.note(f"samples: {event.saved_path}")
+                elif isinstance(event, CheckpointSaved):
+                    line.note(f"checkpoint at step {event.step}")
+                elif isinstance(event, TrainingFinished):
+                    finished = event
+        finally:
+            line.clear()
     assert finished is not None
-    _log(finished.message)
+    if signals.received is not None and finished.reason == "stopped":
+        _log(f"{signal_name(signals.received)}: {finished.message}; resume with `ganstudio resume {finished.run_dir}`")
+    else:
+        _log(finished.message)
     if finished.checkpoint_path:
         _log(f"checkpoint: {finished.checkpoint_path}")
     if finished.onnx_path:
         _log(f"generator: {finished.onnx_path}")
     if finished.reason in ("diverged", "error"):
-        from ganstudio.cli.main import CliError
+        raise _cli_error(finished.message)
+    return signals.exit_code
 
-        raise CliError(finished.message)
-    return 0
+
+def _cli_error(message: str) -> Exception:
+    from ganstudio.cli.main import CliError
+
+    return CliError(message)
 
 
 def _log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    with contextlib.suppress(OSError):  # a terminal closed under a run (SIGHUP) must not end it before it saves
+        print(text, file=sys.stderr, flush=True)
 
 
 def _download_progress(name: str, done: int, total: int | None) -> None:

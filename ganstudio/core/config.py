@@ -25,6 +25,7 @@ MIN_BATCH = 2  # batch norm (in G, and in D without spectral norm) needs two ima
 MAX_SEED = 2**63 - 1  # torch.manual_seed's range for a non-negative seed
 # The form's spin box holds a 32-bit int: every seed it offers is valid, the command line may go further.
 _FORM_MAX_SEED = 2**31 - 1
+MAX_CLASSES = 1000  # ImageNet's count; a label embedding this large is already bigger than the rest of a small G
 
 
 class ConfigError(GanStudioError, ValueError):
@@ -137,9 +138,9 @@ class ModelConfig:
         )
         _check(self.channels in (1, 3), "channels", f"channels must be 1 or 3, got {self.channels}")
         _check(
-            self.num_classes >= 0 and self.num_classes != 1,
+            self.num_classes in (0, *range(2, MAX_CLASSES + 1)),
             "num_classes",
-            f"num_classes must be 0 (unconditional) or at least 2, got {self.num_classes}",
+            f"num_classes must be 0 (unconditional) or 2..{MAX_CLASSES}, got {self.num_classes}",
         )
         _check(
             not self.num_classes or len(self.class_names) in (0, self.num_classes),

@@ -1,14 +1,17 @@
-"""Rules for setting up a run that the CLI and the app share: resume budgets, resume overrides, thread counts and
-the default colour channels of a dataset. Torch-free and Qt-free, so both front ends import it at no cost.
+"""Rules for setting up a run that the CLI and the app share: resume budgets, resume overrides, thread counts,
+the default colour channels of a dataset and where a run's folder dataset is (recorded absolute, movable on
+resume). Torch-free and Qt-free, so both front ends import it at no cost.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ganstudio.core.config import BUDGET_FIELDS, TrainConfig
+from ganstudio.errors import GanStudioError
 
 MAX_THREADS = 256  # TrainConfig's limit
 
@@ -66,3 +69,35 @@ def default_channels(dataset: str) -> int:
     from ganstudio.core.data.download import builtin_dataset
 
     return 1 if builtin_dataset(dataset) else 3
+
+
+class DatasetMissingError(GanStudioError):
+    """A run's folder dataset is not where the run recorded it; the message says how to point at it."""
+
+
+def run_dataset_spec(spec: str) -> str:
+    """The dataset as a run records it: a built-in name as given, a folder as an absolute path, so the run can be
+    resumed from any working directory."""
+    from ganstudio.core.data.download import builtin_dataset
+
+    if builtin_dataset(spec):
+        return spec
+    return str(Path(spec).expanduser().resolve())
+
+
+def resume_dataset(saved: str, moved_to: str | None = None) -> str:
+    """The dataset a resumed run trains on: `moved_to` (the folder's new place) when given, else the saved one,
+    which must still exist when it is a folder."""
+    from ganstudio.core.data.download import builtin_dataset
+
+    if moved_to:
+        spec = run_dataset_spec(moved_to)
+        if not builtin_dataset(spec) and not Path(spec).is_dir():
+            raise DatasetMissingError(f"--data {moved_to}: no such folder")
+        return spec
+    if builtin_dataset(saved) or Path(saved).is_dir():
+        return saved
+    raise DatasetMissingError(
+        f"the run's dataset folder {saved} is missing (moved or deleted); resume with --data NEWPATH naming where "
+        "it is now (in the app, Resume a run... asks for it)"
+    )

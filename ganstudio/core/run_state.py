@@ -12,10 +12,21 @@ from typing import TYPE_CHECKING
 import torch
 
 from ganstudio.core import checkpoint as ckpt
+from ganstudio.core.checkpoint_checks import non_finite
 from ganstudio.core.history import History
+from ganstudio.core.run_folder import write_run_summary
+from ganstudio.errors import GanStudioError
 
 if TYPE_CHECKING:
     from ganstudio.core.training import Trainer
+
+
+class WeightsDivergedError(GanStudioError):
+    """The weights became NaN or infinite: they were not saved; the message says which checkpoint is kept."""
+
+    def __init__(self, message: str, modules: list[str]) -> None:
+        super().__init__(message)
+        self.modules = modules
 
 
 class CheckpointWriter:
@@ -24,6 +35,12 @@ class CheckpointWriter:
     def __init__(self, run_dir: Path | None) -> None:
         self.run_dir = run_dir
         self.last: Path | None = None
+        self.last_step: int | None = None  # the step the newest good checkpoint holds
+
+    def kept_description(self) -> str:
+        if self.last is None:
+            return "no checkpoint had been saved yet"
+        return f"the last good checkpoint ({self.last}, step {self.last_step:,}) is kept"
 
     @staticmethod
     def restore(trainer: Trainer, data: ckpt.CheckpointData, source: Path) -> None:
@@ -52,20 +69,26 @@ class CheckpointWriter:
             trainer.order, trainer.cursor = order.clone(), int(state["data_cursor"])
             trainer.order_on_device = None
         trainer.history = History.from_arrays(data.history())
-        trainer.checkpoints.last = source
+        trainer.checkpoints.last, trainer.checkpoints.last_step = source, trainer.step
 
     def save(self, trainer: Trainer) -> Path:
-        """Write the trainer's checkpoint and run.json atomically into the run folder."""
+        """Write the trainer's checkpoint and run.json atomically into the run folder; run.json right after the
+        checkpoint, from the same state. Weights that became NaN or infinite are never written: they raise
+        WeightsDivergedError and the last good checkpoint stays."""
         if self.run_dir is None:
             raise ckpt.CheckpointError("this training run has no run folder to save into")
+        modules = (("G", trainer.generator), ("D", trainer.discriminator), ("G_ema", trainer.ema_generator))
+        bad = non_finite(modules)
+        if bad:
+            raise WeightsDivergedError(
+                f"training diverged by step {trainer.step:,}: the {', '.join(bad)} weights became NaN or infinite, "
+                f"so they were not saved; {self.kept_description()}. Try lower learning rates or the hinge loss.",
+                bad,
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / ckpt.CHECKPOINT_NAME
         tensors: dict[str, torch.Tensor] = {}
-        for prefix, module in (
-            ("G", trainer.generator),
-            ("D", trainer.discriminator),
-            ("G_ema", trainer.ema_generator),
-        ):
+        for prefix, module in modules:
             if module is not None:
                 tensors.update({f"{prefix}.{k}": v for k, v in module.state_dict().items()})
         state = self.counters(trainer)
@@ -78,8 +101,8 @@ class CheckpointWriter:
         tensors["data.order"] = trainer.order
         tensors.update({f"history.{k}": torch.from_numpy(v) for k, v in trainer.history.arrays().items()})
         ckpt.save_checkpoint(path, trainer.model_config, trainer.train_config, state, tensors)
-        ckpt.write_run_summary(self.run_dir, trainer.model_config, trainer.train_config, state)
-        self.last = path
+        write_run_summary(self.run_dir, trainer.model_config, trainer.train_config, state)
+        self.last, self.last_step = path, trainer.step
         return path
 
     @staticmethod

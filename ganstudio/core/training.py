@@ -41,7 +41,7 @@ from ganstudio.core.networks import (
     recalibrate_batch_norm,
     update_ema,
 )
-from ganstudio.core.run_state import CheckpointWriter
+from ganstudio.core.run_state import CheckpointWriter, WeightsDivergedError
 
 PREVIEW_SAMPLES = 64
 # Samples used to re-estimate the EMA generator's batch-norm statistics before a save or export: with fewer than
@@ -165,6 +165,7 @@ class Trainer:
         cls,
         path: Path,
         dataset: ImageDataset,
+        /,  # positional: `dataset` may also be a TrainConfig override (a moved image folder)
         run_dir: Path | None = None,
         control: TrainingControl | None = None,
         **train_overrides,
@@ -226,15 +227,23 @@ class Trainer:
                 reason, message = "diverged", self._divergence_message(bad_losses)
                 break
             now = time.perf_counter()
-            if samples_due:
-                yield from self._preview_events(save=True)
+            if samples_due or (preview_seconds is not None and now - last_preview >= preview_seconds):
+                yield from self._preview_events(save=samples_due)
                 last_preview = now
-            elif preview_seconds is not None and now - last_preview >= preview_seconds:
-                yield from self._preview_events(save=False)
-                last_preview = now
-            if checkpoint_due:
-                yield CheckpointSaved(self.step, str(self.save()))
+            diverged = (yield from self._checkpoint_events()) if checkpoint_due else None
+            if diverged is not None:
+                reason, message = "diverged", diverged
+                break
         yield from self._finish(reason, message, export_on_finish)
+
+    def _checkpoint_events(self) -> Generator[TrainEvent, None, str | None]:
+        """Save a checkpoint and announce it; the divergence message instead when the weights are not finite."""
+        try:
+            path = self.save()
+        except WeightsDivergedError as exc:
+            return str(exc)
+        yield CheckpointSaved(self.step, str(path))
+        return None
 
     def _report(
         self, pending: list[torch.Tensor], seconds: float, start_progress: float, start_elapsed: float
@@ -390,11 +399,7 @@ class Trainer:
     def _divergence_message(self, losses: tuple[float, ...]) -> str:
         column = first_bad_loss(losses)
         bad = column.name if column is not None else "loss"
-        kept = (
-            f"the last good checkpoint ({self.last_checkpoint}) is kept"
-            if self.last_checkpoint
-            else "no checkpoint had been saved yet"
-        )
+        kept = self.checkpoints.kept_description()
         return (
             f"training diverged at step {self.step + 1}: the {bad} became NaN or infinite, so the run was "
             f"stopped and nothing was saved over it; {kept}. Try lower learning rates or the hinge loss."
@@ -496,6 +501,9 @@ class Trainer:
                     yield from self._preview_events(save=True)
                 if export_on_finish and self.step > 0:
                     onnx_path = str(self.export_onnx(self.run_dir / ckpt.ONNX_NAME))
+            except WeightsDivergedError as exc:
+                reason, message = "diverged", str(exc)
+                checkpoint_path = str(self.last_checkpoint) if self.last_checkpoint else None
             except Exception as exc:  # a full disk must not lose the training that happened; report it
                 reason, message = "error", f"{message}, but saving failed: {exc}"
         elif self.last_checkpoint is not None:

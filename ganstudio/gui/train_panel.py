@@ -266,6 +266,9 @@ class TrainPanel(QWidget):
             show_error(self, "Cannot resume", f"Fix the options first (their budget and device are used):\n{exc}")
             return
         saved = saved_train_options(folder)
+        moved_to = self._moved_dataset(folder)
+        if moved_to == "":
+            return
         self.plots.set_objective(str(saved.get("loss") or train_config.loss))
         request = TrainRequest(
             model_config,
@@ -274,8 +277,24 @@ class TrainPanel(QWidget):
             resume_from=folder,
             data_dir=self.form.data_dir(),
             preview_seconds=self.preview_seconds,
+            dataset_moved_to=moved_to,
         )
         self._launch(request, f"resuming {folder}", str(saved.get("dataset", "")))
+
+    def _moved_dataset(self, folder: str) -> str | None:
+        """Where a resumed run's image folder is now: None when it is where the run recorded it (or the
+        checkpoint cannot tell; the run reports that), the folder the user picks when it moved, "" if cancelled."""
+        from ganstudio.core.checkpoint_header import CheckpointError, read_checkpoint_header
+        from ganstudio.core.run_setup import DatasetMissingError, resume_dataset
+
+        try:
+            resume_dataset(read_checkpoint_header(Path(folder)).train_config.dataset)
+        except CheckpointError:
+            return None
+        except DatasetMissingError as exc:
+            self.status_message.emit(str(exc))
+            return train_form.choose_directory(self, "The run's image folder moved: choose where it is now")
+        return None
 
     def pause(self) -> None:
         if self.run.pause():

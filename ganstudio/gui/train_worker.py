@@ -19,7 +19,9 @@ number. That rule and the resume budget rule live in core/run_setup.py, shared w
 Export: the worker, not the core, exports the generator when a run ends, so that quitting the app can skip
 it (`stop(export=False)`): the checkpoint alone holds the run and can be resumed, and the export takes seconds.
 
-Run folders: a folder made for this run (`TrainRequest.fresh_run_dir`) that is still empty when the run ends,
+Run folders: before any data is loaded the folder is claimed (core/run_folder.py: made, probed for writing, locked
+against a second run, crash leftovers removed) and the lock is held until the run ends. A folder made for this run
+(`TrainRequest.fresh_run_dir`) that is still empty when the run ends,
 because loading the data failed or the run stopped before its first step, is removed again, so failed starts
 leave nothing behind. A folder that holds anything is never removed.
 """
@@ -42,7 +44,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.events import LogMessage, StepMetrics, TrainingFinished
 from ganstudio.core.history import LOSS_KEYS
-from ganstudio.core.run_setup import app_threads, auto_threads, resume_overrides
+from ganstudio.core.run_setup import app_threads, auto_threads, resume_dataset, resume_overrides, run_dataset_spec
 from ganstudio.errors import GanStudioError
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class TrainRequest:
     download: bool = True  # fetch MNIST / Fashion-MNIST when missing
     preview_seconds: float = 3.0
     fresh_run_dir: bool = False  # run_dir was made for this run: removed again if the run leaves it empty
+    dataset_moved_to: str | None = None  # resume: where the run's image folder is now, when it was moved
 
 
 def gui_threads(threads: int) -> int:
@@ -109,11 +112,15 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def request_overrides(request: TrainRequest, state: dict[str, Any], saved: TrainConfig) -> dict[str, Any]:
-    """TrainConfig changes for a resumed app run: the form's budget as extra training, its device and threads."""
+def request_overrides(
+    request: TrainRequest, state: dict[str, Any], saved: TrainConfig, dataset: str | None = None
+) -> dict[str, Any]:
+    """TrainConfig changes for a resumed app run: the form's budget as extra training, its device and threads,
+    and the dataset's new place when it moved."""
     new = request.train_config
     extra = {name: getattr(new, name) for name in BUDGET_FIELDS if getattr(new, name)}
-    return resume_overrides(saved, state, extra, device=new.device, threads=app_threads(new.threads))
+    moved = {"dataset": dataset} if dataset else {}
+    return resume_overrides(saved, state, extra, device=new.device, threads=app_threads(new.threads), **moved)
 
 
 class TrainWorker(QObject):
@@ -140,6 +147,7 @@ class TrainWorker(QObject):
         self._latest: StepMetrics | None = None
         self._last_emit = 0.0
         self._last_progress = 0.0
+        self._folder_lock: Any = None  # the run folder's RunFolderLock while this run holds it
 
     # --------------------------------------------------------------- called from the UI thread
     def pause(self) -> None:
@@ -188,13 +196,16 @@ class TrainWorker(QObject):
                 self.failed.emit(describe_error(exc))
         finally:
             self._flush()
+            if self._folder_lock is not None:
+                self._folder_lock.release()
             self._discard_unused_run_dir()
             self.done.emit()
 
     def _run(self) -> None:
         req = self.request
-        model_config, dataset_spec = req.model_config, req.train_config.dataset
+        model_config, dataset_spec = req.model_config, run_dataset_spec(req.train_config.dataset)
         overrides: dict[str, Any] = {}
+        self._claim_run_folder()
         if req.resume_from:
             model_config, dataset_spec, overrides = self._read_checkpoint(req.resume_from)
         from ganstudio.core.device import check_device  # imports torch, which the training below needs anyway
@@ -215,15 +226,24 @@ class TrainWorker(QObject):
         self.stage.emit("Training")
         self._train(trainer)
 
-    def _read_checkpoint(self, folder: str) -> tuple[ModelConfig, str, dict[str, Any]]:
-        """The saved model options, dataset and the resume's TrainConfig changes. The weights are not kept:
-        the trainer reloads them, and two copies would double the memory."""
-        self.stage.emit("Reading the checkpoint...")
-        from ganstudio.core import checkpoint as ckpt
+    def _claim_run_folder(self) -> None:
+        from ganstudio.core.run_folder import claim_run_folder
 
-        data = ckpt.load_checkpoint(Path(folder))
-        overrides = request_overrides(self.request, data.state, data.train_config)
-        return data.model_config, data.train_config.dataset, overrides
+        req = self.request
+        folder = req.resume_from or req.run_dir
+        log = lambda text: self.event.emit(LogMessage(text))  # noqa: E731
+        self._folder_lock = claim_run_folder(Path(folder), resume=bool(req.resume_from), log=log)
+
+    def _read_checkpoint(self, folder: str) -> tuple[ModelConfig, str, dict[str, Any]]:
+        """The saved model options, dataset (where it is now) and the resume's TrainConfig changes, from the
+        checkpoint's header: the trainer loads the weights."""
+        self.stage.emit("Reading the checkpoint...")
+        from ganstudio.core.checkpoint import inspect_checkpoint
+
+        header = inspect_checkpoint(Path(folder))
+        dataset = resume_dataset(header.train_config.dataset, self.request.dataset_moved_to)
+        overrides = request_overrides(self.request, header.state, header.train_config, dataset)
+        return header.model_config, dataset, overrides
 
     def _resumed_trainer(
         self, training: ModuleType, folder: str, dataset: Any, control: Any, overrides: dict[str, Any]
@@ -239,10 +259,10 @@ class TrainWorker(QObject):
     def _new_trainer(self, training: ModuleType, model_config: ModelConfig, dataset: Any, control: Any) -> Any:
         req = self.request
         model_config = self._fit_classes(model_config, dataset)
-        train_config = req.train_config
-        if train_config.threads == 0:
-            from ganstudio.core.config import with_changes
+        from ganstudio.core.config import with_changes
 
+        train_config = with_changes(req.train_config, dataset=run_dataset_spec(req.train_config.dataset))
+        if train_config.threads == 0:
             train_config = with_changes(train_config, threads=auto_threads())
             self.event.emit(
                 LogMessage(

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from ganstudio.paths import ONNX_NAME
+from ganstudio.paths import CHECKPOINT_NAME, ONNX_NAME
 from ganstudio.runtime.model_info import ModelInfo, ModelLoadError
 from ganstudio.runtime.onnx_contract import read_contract, read_metadata
 
@@ -219,12 +219,33 @@ def _open_checkpoint(path: Path) -> GeneratorBackend:
 
 
 def _open_run_folder(path: Path, backend: str, intra_op_threads: int) -> GeneratorBackend:
+    """A run folder's generator.onnx, unless the checkpoint has trained further since it was exported (a run
+    stopped or killed before its export): then the checkpoint, so what is shown is the run as it is now."""
     exported = path / ONNX_NAME
     if backend != "torch" and exported.is_file():
-        return OnnxGenerator(exported, intra_op_threads=intra_op_threads)
+        onnx = OnnxGenerator(exported, intra_op_threads=intra_op_threads)
+        if backend == "onnxruntime" or not _checkpoint_trained_further(path, onnx.info):
+            return onnx
+        onnx.close()
     if backend == "onnxruntime":
         raise ModelLoadError(f"{path} has no {ONNX_NAME}; export the run first or use the torch backend")
     return _open_checkpoint(path)
+
+
+def _checkpoint_trained_further(folder: Path, exported: ModelInfo) -> bool:
+    from ganstudio.core.checkpoint_header import CheckpointError, read_checkpoint_header  # torch-free
+
+    checkpoint = folder / CHECKPOINT_NAME
+    if not checkpoint.is_file():
+        return False
+    try:
+        saved_step = read_checkpoint_header(checkpoint).step
+    except CheckpointError:
+        return False  # a damaged checkpoint: the export is the best there is
+    try:
+        return saved_step > int(exported.summary["step"])
+    except (KeyError, ValueError):  # an export without a step: go by the files' ages
+        return checkpoint.stat().st_mtime > (folder / ONNX_NAME).stat().st_mtime
 
 
 def open_generator(path: Path | str, backend: str = "auto", intra_op_threads: int = 1) -> GeneratorBackend:

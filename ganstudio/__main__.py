@@ -1,0 +1,7 @@
+"""`python -m ganstudio ...`: the same as the `ganstudio` command."""
+
+import sys
+
+from ganstudio.cli.main import main
+
+sys.exit(main())

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QTool
 from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.options import BUDGET, CHECK, COMBO, CONDITIONAL, DATASET, NUMBER, SPIN, Option, options_of
 from ganstudio.gui.option_widgets import (
-    capitalised,
     changed_signal,
+    option_tooltip,
     option_widget,
     parse_float,
     set_widget_value,
@@ -318,8 +318,8 @@ class TrainForm(QWidget):
             widget = self._widgets[name]
             if widget.toolTip().startswith("Invalid: "):
                 continue
-            help_text = self._options[name].spec.help
-            widget.setToolTip(f"{capitalised(help_text)}\n{hint}" if help_text else hint)
+            base = option_tooltip(self._options[name])
+            widget.setToolTip(f"{base}\n{hint}" if base else hint)
 
     def _update_enabled(self) -> None:
         self.budget_controls.update_enabled()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import pytest
-from PySide6.QtCore import QThread, QTimer
-from PySide6.QtWidgets import QMessageBox, QProgressDialog
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.train_helpers import RUN_TIMEOUT_MS, configure
+from tests.gui.train_helpers import RUN_TIMEOUT_MS, configure, watch_quit
 
 
 @pytest.mark.slow
@@ -32,23 +29,11 @@ def test_the_title_bar_close_saves_the_run_within_two_seconds_and_keeps_painting
     panel.start()
     qtbot.waitUntil(lambda: panel.current_step() >= 5, timeout=RUN_TIMEOUT_MS)
 
-    ticks: list[float] = []
-    texts: list[str] = []
-    beat = QTimer(interval=20)  # fires only while the UI thread processes events
-
-    def look() -> None:
-        ticks.append(time.monotonic())
-        texts.extend(d.labelText() for d in window.findChildren(QProgressDialog) if d.isVisible())
-
-    beat.timeout.connect(look)
-    beat.start()
-    started = time.monotonic()
-    assert window.close()  # what the title-bar button does: a close event
-    seconds = time.monotonic() - started
-    beat.stop()
+    with watch_quit(window) as watch:
+        assert window.close()  # what the title-bar button does: a close event
     assert asked == ["Training is running"]
-    assert seconds < 2.0, f"closing took {seconds:.2f} s"
-    assert any(text.startswith("Saving the run...") for text in texts)
-    assert len(ticks) >= 3 and np.diff([started, *ticks]).max() < 0.5
+    assert watch.seconds < 2.0, f"closing took {watch.seconds:.2f} s"
+    assert any(text.startswith("Saving the run...") for text in watch.texts)
+    assert len(watch.ticks) >= 3 and watch.largest_gap() < 0.5
     assert (run_dir / "checkpoint.safetensors").is_file()
     assert not any(t.isRunning() for t in panel.findChildren(QThread))

@@ -4,9 +4,14 @@ finishes by itself and a folder of training images."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ganstudio.gui.train_form import TrainForm
 from ganstudio.gui.train_panel import TrainPanel
@@ -61,3 +66,37 @@ def endless_download(name, dest_dir, progress=None, cancel=None, **kwargs) -> No
         progress("train-images-idx3-ubyte.gz", i * 5000, 9_912_422)
         time.sleep(0.005)
     raise AssertionError("the download was not cancelled")
+
+
+@dataclass
+class QuitWatch:
+    """What the user saw while a window quit: the visible progress dialogs' texts, and when the UI thread
+    processed events (a timer that fires only then), from `started`."""
+
+    started: float = 0.0
+    seconds: float = 0.0
+    ticks: list[float] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def largest_gap(self) -> float:
+        return float(np.diff([self.started, *self.ticks]).max())
+
+
+@contextmanager
+def watch_quit(widget: QWidget) -> Iterator[QuitWatch]:
+    """Time the quit done inside the block, looking at `widget`'s progress dialogs every 20 ms meanwhile."""
+    watch = QuitWatch()
+    beat = QTimer(interval=20)
+
+    def look() -> None:
+        watch.ticks.append(time.monotonic())
+        watch.texts.extend(d.labelText() for d in widget.findChildren(QProgressDialog) if d.isVisible())
+
+    beat.timeout.connect(look)
+    beat.start()
+    watch.started = time.monotonic()
+    try:
+        yield watch
+    finally:
+        watch.seconds = time.monotonic() - watch.started
+        beat.stop()

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from ganstudio.core.options import BUDGET, CONDITIONAL, DATASET, HIDDEN, option
+from ganstudio.core.options import BUDGET, CONDITIONAL, DATASET, HIDDEN, Bounds, option, options_of
 from ganstudio.errors import GanStudioError
 
 ARCHS = ("mlp", "dcgan")
@@ -26,6 +26,10 @@ MAX_SEED = 2**63 - 1  # torch.manual_seed's range for a non-negative seed
 # The form's spin box holds a 32-bit int: every seed it offers is valid, the command line may go further.
 _FORM_MAX_SEED = 2**31 - 1
 MAX_CLASSES = 1000  # ImageNet's count; a label embedding this large is already bigger than the rest of a small G
+WIDTHS = Bounds(4, 1024)
+LEARNING_RATE = Bounds(0.0, 1.0, low_open=True)
+BETA = Bounds(0.0, 1.0, high_open=True)
+NOT_NEGATIVE = Bounds(0.0)
 
 
 class ConfigError(GanStudioError, ValueError):
@@ -40,6 +44,14 @@ class ConfigError(GanStudioError, ValueError):
 def _check(condition: bool, field: str, message: str) -> None:
     if not condition:
         raise ConfigError(message, field=field)
+
+
+def _check_declared_bounds(config: ModelConfig | TrainConfig) -> None:
+    """Every field's declared `valid=` bounds, in declaration order; the __post_init__s check the rest."""
+    for opt in options_of(type(config)):
+        message = opt.bounds_error(getattr(config, opt.name))
+        if message is not None:
+            raise ConfigError(message, field=opt.name)
 
 
 def budget_amount_error(name: str, amount: float) -> str | None:
@@ -66,7 +78,7 @@ class ModelConfig:
         group="basic",
         row=2,
     )
-    latent_dim: int = option(64, label="Latent size", help="size of z", group="basic", row=4, maximum=4096)
+    latent_dim: int = option(64, label="Latent size", help="size of z", group="basic", row=4, valid=Bounds(1, 1024))
     image_size: int = option(
         28,
         label="Image size",
@@ -101,7 +113,7 @@ class ModelConfig:
         help="dcgan: channels of G's last hidden layer; mlp: hidden widths are 4x, 8x (, 16x) this",
         group="networks",
         row=0,
-        maximum=4096,
+        valid=WIDTHS,
     )
     d_width: int = option(
         64,
@@ -109,7 +121,7 @@ class ModelConfig:
         help="dcgan: channels of D's first conv; mlp: hidden widths are 8x and 4x this",
         group="networks",
         row=0,
-        maximum=4096,
+        valid=WIDTHS,
     )
     spectral_norm: bool = option(
         True,
@@ -124,13 +136,13 @@ class ModelConfig:
         help="MLP only: hidden layers in G, widths 4x, 8x, 16x the G width (3 = the classic 256-512-1024)",
         group="networks",
         row=1,
-        maximum=8,
+        valid=Bounds(1, 4),
         only_when=("arch", "mlp"),
     )
 
     def __post_init__(self) -> None:
+        _check_declared_bounds(self)
         _check(self.arch in ARCHS, "arch", f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
-        _check(1 <= self.latent_dim <= 1024, "latent_dim", f"latent_dim must be in 1..1024, got {self.latent_dim}")
         _check(
             self.image_size in IMAGE_SIZES,
             "image_size",
@@ -147,9 +159,6 @@ class ModelConfig:
             "class_names",
             f"{len(self.class_names)} class names given for {self.num_classes} classes",
         )
-        _check(4 <= self.g_width <= 1024, "g_width", f"g_width must be in 4..1024, got {self.g_width}")
-        _check(4 <= self.d_width <= 1024, "d_width", f"d_width must be in 4..1024, got {self.d_width}")
-        _check(1 <= self.g_layers <= 4, "g_layers", f"g_layers must be in 1..4, got {self.g_layers}")
         object.__setattr__(self, "class_names", tuple(str(c) for c in self.class_names))
 
     @property
@@ -180,18 +189,28 @@ class TrainConfig:
         group="basic",
         row=3,
     )
-    batch_size: int = option(128, label="Batch size", group="basic", row=4, maximum=8192)
+    batch_size: int = option(
+        128,
+        label="Batch size",
+        group="basic",
+        row=4,
+        valid=Bounds(MIN_BATCH, 4096, why=f"batch normalisation needs at least {MIN_BATCH} images"),
+    )
     # G learns 1.5x faster than D: 6e-4 reached ten confident digits in 28-31 s instead of 34-37 s at 4e-4 (two
     # seeds); 8e-4 lost a digit within a minute (benchmarks/results/tuning).
-    g_lr: float = option(6e-4, label="G learning rate", group="optimiser", cell=("G", "learning rate"))
-    d_lr: float = option(4e-4, label="D learning rate", group="optimiser", cell=("D", "learning rate"))
+    g_lr: float = option(
+        6e-4, label="G learning rate", group="optimiser", cell=("G", "learning rate"), valid=LEARNING_RATE
+    )
+    d_lr: float = option(
+        4e-4, label="D learning rate", group="optimiser", cell=("D", "learning rate"), valid=LEARNING_RATE
+    )
     # beta1 = 0 and beta2 = 0.9: the SNGAN / BigGAN setting for hinge + spectral norm
-    g_beta1: float = option(0.0, label="G beta1", group="optimiser", cell=("G", "beta1"), pair="g_betas")
-    g_beta2: float = option(0.9, label="G beta2", group="optimiser", cell=("G", "beta2"), pair="g_betas")
-    d_beta1: float = option(0.0, label="D beta1", group="optimiser", cell=("D", "beta1"), pair="d_betas")
-    d_beta2: float = option(0.9, label="D beta2", group="optimiser", cell=("D", "beta2"), pair="d_betas")
+    g_beta1: float = option(0.0, label="G beta1", group="optimiser", cell=("G", "beta1"), pair="g_betas", valid=BETA)
+    g_beta2: float = option(0.9, label="G beta2", group="optimiser", cell=("G", "beta2"), pair="g_betas", valid=BETA)
+    d_beta1: float = option(0.0, label="D beta1", group="optimiser", cell=("D", "beta1"), pair="d_betas", valid=BETA)
+    d_beta2: float = option(0.9, label="D beta2", group="optimiser", cell=("D", "beta2"), pair="d_betas", valid=BETA)
     d_steps: int = option(
-        1, label="D steps per G step", help="D updates per G update", group="optimiser", row=0, maximum=100
+        1, label="D steps per G step", help="D updates per G update", group="optimiser", row=0, valid=Bounds(1, 20)
     )
     gp_weight: float = option(
         10.0,
@@ -199,6 +218,7 @@ class TrainConfig:
         help="WGAN-GP penalty weight (wgan-gp only)",
         group="optimiser",
         row=1,
+        valid=NOT_NEGATIVE,
         only_when=("loss", "wgan-gp"),
     )
     label_smoothing: float = option(
@@ -208,6 +228,7 @@ class TrainConfig:
         "(Salimans et al. 2016); it keeps D from growing over-confident",
         group="optimiser",
         row=1,
+        valid=Bounds(0.0, 0.5, high_open=True),
         only_when=("loss", "bce"),
     )
     augment: str = option(
@@ -231,6 +252,7 @@ class TrainConfig:
         flag="--ema",
         group="optimiser",
         row=2,
+        valid=BETA,
     )
     lr_decay: str = option(
         "none",
@@ -248,6 +270,7 @@ class TrainConfig:
         widget=BUDGET,
         group="basic",
         row=5,
+        valid=NOT_NEGATIVE,
         resumable=True,
     )
     steps: int = option(
@@ -257,6 +280,7 @@ class TrainConfig:
         widget=BUDGET,
         group="basic",
         row=5,
+        valid=NOT_NEGATIVE,
         resumable=True,
     )
     minutes: float = option(
@@ -266,9 +290,12 @@ class TrainConfig:
         widget=BUDGET,
         group="basic",
         row=5,
+        valid=NOT_NEGATIVE,
         resumable=True,
     )
-    seed: int = option(0, label="Seed", group="run", row=0, maximum=_FORM_MAX_SEED, resumable=True)
+    seed: int = option(
+        0, label="Seed", group="run", row=0, valid=Bounds(0, MAX_SEED), maximum=_FORM_MAX_SEED, resumable=True
+    )
     sample_every: int = option(
         1000,
         label="Save samples every",
@@ -276,6 +303,7 @@ class TrainConfig:
         suffix="steps",
         group="run",
         row=2,
+        valid=Bounds(1),
         resumable=True,
     )
     checkpoint_every: int = option(
@@ -285,6 +313,7 @@ class TrainConfig:
         suffix="steps",
         group="run",
         row=3,
+        valid=Bounds(1),
         resumable=True,
     )
     device: str = option(
@@ -302,7 +331,7 @@ class TrainConfig:
         help="torch threads for training on the CPU; 0 = auto: all cores but one in the app (so the window stays "
         "responsive), torch's default on the command line",
         special="auto",
-        maximum=512,
+        valid=Bounds(0, 256),
         group="run",
         row=1,
         resumable=True,
@@ -313,20 +342,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 object.__setattr__(self, name, float(value))
+        _check_declared_bounds(self)
         _check(bool(self.dataset), "dataset", "dataset must name mnist, fashion-mnist or a folder")
         _check(self.loss in LOSSES, "loss", f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        _check(
-            MIN_BATCH <= self.batch_size <= 4096,
-            "batch_size",
-            f"batch_size must be in {MIN_BATCH}..4096 (batch normalisation needs at least {MIN_BATCH} images), "
-            f"got {self.batch_size}",
-        )
-        for name in ("g_lr", "d_lr"):
-            value = getattr(self, name)
-            _check(math.isfinite(value) and 0 < value <= 1, name, f"{name} must be in (0, 1], got {value}")
-        for name in ("g_beta1", "g_beta2", "d_beta1", "d_beta2"):
-            value = getattr(self, name)
-            _check(math.isfinite(value) and 0 <= value < 1, name, f"{name} must be in [0, 1), got {value}")
         _check(
             self.augment in AUGMENTS,
             "augment",
@@ -342,29 +360,7 @@ class TrainConfig:
             "lr_decay",
             "lr_decay 'linear' needs a budget (steps, epochs or minutes) to decay over",
         )
-        _check(1 <= self.d_steps <= 20, "d_steps", f"d_steps must be in 1..20, got {self.d_steps}")
-        _check(
-            math.isfinite(self.gp_weight) and self.gp_weight >= 0,
-            "gp_weight",
-            f"gp_weight must be >= 0, got {self.gp_weight}",
-        )
-        _check(
-            0 <= self.label_smoothing < 0.5,
-            "label_smoothing",
-            f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}",
-        )
-        _check(0 <= self.ema_decay < 1, "ema_decay", f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        for name in BUDGET_FIELDS:
-            _check(getattr(self, name) >= 0, name, "epochs, steps and minutes must be >= 0")
-        _check(self.sample_every >= 1, "sample_every", f"sample_every must be >= 1, got {self.sample_every}")
-        _check(
-            self.checkpoint_every >= 1,
-            "checkpoint_every",
-            f"checkpoint_every must be >= 1, got {self.checkpoint_every}",
-        )
-        _check(0 <= self.seed <= MAX_SEED, "seed", f"seed must be in 0..{MAX_SEED}, got {self.seed}")
         _check(self.device in DEVICES, "device", f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        _check(0 <= self.threads <= 256, "threads", f"threads must be in 0..256, got {self.threads}")
 
     @property
     def has_budget(self) -> bool:

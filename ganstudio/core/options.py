@@ -8,6 +8,7 @@ adding an option is one declaration plus the code that uses it. Qt-free and torc
 
 from __future__ import annotations
 
+import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -25,6 +26,45 @@ DATASET = "dataset"  # a built-in dataset or a folder
 HIDDEN = "hidden"  # not user-facing: filled in by the program (class names from the data)
 
 WIDGETS = (COMBO, SPIN, NUMBER, CHECK, CONDITIONAL, BUDGET, DATASET, HIDDEN)
+SPIN_ROOM = 4  # a spin box goes this many times past a field's upper bound: typing too much gets a message, not
+SPIN_LIMIT = 2**31 - 1  # a silent clamp (up to what QSpinBox holds) ...
+SPIN_UNBOUNDED = 10**7  # ... and this far for a field without one (a spin box is as wide as its largest number)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The numbers a field allows: `low` to `high` (None: unbounded), each end included unless marked open.
+    The config checks them (`bounds_error`); the form's tooltips and the error messages name them."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    why: str = ""  # the reason for a limit that is not obvious, said in the message
+
+    def allows(self, value: float) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self) -> str:
+        """ "in 1..1024" (whole numbers, both ends included), "in (0, 1]", ">= 0" or "<= 5"."""
+        low, high = _number(self.low), _number(self.high)
+        if self.low is not None and self.high is not None:
+            if isinstance(self.low, int) and isinstance(self.high, int) and not self.low_open and not self.high_open:
+                return f"in {low}..{high}"
+            return f"in {'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {low}"
+        return f"{'<' if self.high_open else '<='} {high}"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -39,8 +79,8 @@ class OptionSpec:
     cell: tuple[str, str] | None = None  # a (row, column) heading of its group's grid instead of a form row
     choices: tuple[Any, ...] = ()
     choice_labels: tuple[str, ...] = ()  # what the form shows for each choice (default: the choice itself)
-    minimum: int = 0  # spin range: wider than valid on purpose, the config (not the widget) says what is allowed
-    maximum: int = 10**7
+    valid: Bounds | None = None  # the numbers the config accepts (checked once, for the CLI and the form alike)
+    maximum: int | None = None  # a spin box's top when not derived from `valid` (see Option.spin_range)
     special: str = ""  # text a spin box shows for its minimum ("auto", "off")
     suffix: str = ""  # a unit shown after the widget ("steps")
     flag: str = ""  # the CLI flag; "" = --name-with-dashes
@@ -89,6 +129,26 @@ class Option:
     @property
     def user_facing(self) -> bool:
         return self.widget != HIDDEN
+
+    def spin_range(self) -> tuple[int, int]:
+        """A spin box's range: from 0 to past the upper bound on purpose, so the config, not the widget, says
+        what is allowed (a typed 2000 gets "must be in 1..1024" rather than silently becoming 1024)."""
+        if self.spec.maximum is not None:
+            return 0, self.spec.maximum
+        high = self.spec.valid.high if self.spec.valid is not None else None
+        return 0, SPIN_UNBOUNDED if high is None else int(min(SPIN_LIMIT, high * SPIN_ROOM))
+
+    def bounds_error(self, value: Any) -> str | None:
+        """Why `value` is outside the declared bounds (a message naming the field and its range), or None."""
+        valid = self.spec.valid
+        if valid is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{self.name} must be a number, got {value!r}"
+        if valid.allows(value):
+            return None
+        why = f" ({valid.why})" if valid.why else ""
+        return f"{self.name} must be {valid.describe()}{why}, got {value}"
 
     def choice_items(self) -> list[tuple[Any, str]]:
         """(value, text) for each choice, as a combo box lists them."""

@@ -30,6 +30,7 @@ from ganstudio.gui.dialogs import make_header, make_panel, make_row
 from ganstudio.gui.directions_panel import DirectionsPanel
 from ganstudio.gui.image_view import ImageView, to_qimage
 from ganstudio.gui.latent_sliders import LatentSliders
+from ganstudio.gui.picture_splitter import PictureSplitter
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.reset_slider import ResetSlider
 from ganstudio.gui.sample_grid import SampleGridView
@@ -49,6 +50,7 @@ CROSSFADE_TIP = (
     "checkpoint (.safetensors) or the live training generator blends the label embeddings."
 )
 MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
+SPLITTER_KEY = "explore/splitter_v2"  # pictures | latent controls (v1 held three panes side by side)
 TICKS = 100  # slider ticks per unit of truncation and blend
 TRUNCATION_SNAP = 4  # a drag within this many ticks of ψ 1.00 lands on 1.00 (a pixel spans ~1-2 ticks)
 TRUNCATION_TIP = (
@@ -120,8 +122,9 @@ class ExploreTab(QWidget):
         left = self._build_current_panel()
         middle = self._build_grid_panel()
         self.controls = self._build_controls()
+        self.pictures = PictureSplitter(left, middle)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget, stretch in ((left, 3), (middle, 3), (self.controls, 2)):
+        for widget, stretch in ((self.pictures, 6), (self.controls, 2)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         self.splitter.setChildrenCollapsible(False)
@@ -229,10 +232,10 @@ class ExploreTab(QWidget):
         _set_quietly(self.trunc_slider, round(self.state.truncation * TICKS))
         self.trunc_label.setText(f"{self.truncation():.2f}")
         self.sliders.set_show_all(s.get_bool("explore/show_all_dims", False))
-        state = s.get_bytes("explore/splitter")
+        state = s.get_bytes(SPLITTER_KEY)
         if state is None or not self.splitter.restoreState(state):
             # First launch: most of the width to the two pictures (sizes are scaled to the space there is).
-            self.splitter.setSizes([3000, 3000, 2000])
+            self.splitter.setSizes([6000, 2000])
 
     def save_settings(self) -> None:
         s = self._settings
@@ -240,7 +243,7 @@ class ExploreTab(QWidget):
         s.set("explore/save_scale", self.scale_spin.value())
         s.set("explore/truncation", self.truncation())
         s.set("explore/show_all_dims", self.sliders.show_all())
-        s.set("explore/splitter", self.splitter.saveState())
+        s.set(SPLITTER_KEY, self.splitter.saveState())
 
     # -- model --------------------------------------------------------------------------------------------
 

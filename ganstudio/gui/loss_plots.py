@@ -31,6 +31,7 @@ REFRESH_MS = 250  # 4 Hz while cheap: smooth enough to read, and leaves the GIL 
 MAX_REFRESH_MS = 1000  # ... and at least 1 Hz when drawing is dear (a long history, a slow CPU)
 ANTIALIAS_BELOW = 3000  # smooth curves are antialiased while short (antialiasing long zigzags is slow)
 DOWNSAMPLE_FACTOR = 1.5  # peak-downsampled samples per pixel (pyqtgraph's default of 5 draws 3x more)
+LEGEND_MARGIN = 16  # px beside the widest legend line (the plot layout's own margins)
 SMOOTHING = 0.05  # EMA weight of each new step in the bold curves
 
 _COLORS = {
@@ -263,6 +264,9 @@ class LossPlots(QWidget):
                 item.setPen(pg.mkPen(grid))
                 item.setTextPen(pg.mkPen(foreground))
             plot.setTitle(legend_html(plot.legend_names), size="8pt", color=foreground.name())
+        # A title line is cut at both ends when the plot is narrower than it: the plots never get that narrow.
+        widest = max(plot.titleLabel.item.boundingRect().width() for plot in self._plots.values())
+        self.setMinimumWidth(int(widest) + LEGEND_MARGIN)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):

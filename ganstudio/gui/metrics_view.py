@@ -100,7 +100,7 @@ def _value_label() -> QLabel:
     return label
 
 
-NUMBERS_MIN_WIDTH = 230  # the numbers column may shrink to this (long labels wrap) ...
+NUMBERS_MIN_WIDTH = 200  # the numbers column may shrink to this (long labels wrap) ...
 PLOT_MIN_WIDTH = 90  # ... and each plot to this, so the Train tab fits a 1024 px screen
 
 

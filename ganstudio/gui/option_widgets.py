@@ -77,7 +77,7 @@ def option_widget(opt: Option) -> QWidget:
     if opt.widget == COMBO:
         widget = combo_box(opt.choice_items(), opt.default)
     elif opt.widget == SPIN:
-        widget = spin_box(spec.minimum, spec.maximum, opt.default, spec.special)
+        widget = spin_box(*opt.spin_range(), opt.default, spec.special)
     elif opt.widget == NUMBER:
         widget = number_edit(opt.default)
     elif opt.widget in (CHECK, CONDITIONAL):
@@ -85,9 +85,17 @@ def option_widget(opt: Option) -> QWidget:
         widget.setChecked(bool(opt.default))
     else:
         raise ValueError(f"{opt.name}: the form builds {opt.widget} controls by hand")
-    if spec.help:
-        widget.setToolTip(capitalised(spec.help))
+    if option_tooltip(opt):
+        widget.setToolTip(option_tooltip(opt))
     return widget
+
+
+def option_tooltip(opt: Option) -> str:
+    """The declared help, then the allowed range (the numbers the config checks)."""
+    lines = [capitalised(opt.spec.help)] if opt.spec.help else []
+    if opt.spec.valid is not None:
+        lines.append(f"Allowed: {opt.spec.valid.describe()}")
+    return "\n".join(lines)
 
 
 def widget_value(widget: QWidget) -> Any:

@@ -94,6 +94,9 @@ def saved_train_options(folder: str) -> dict[str, Any]:
 
 
 LEFT_COLUMN_MIN_WIDTH = 350
+# Percent of the tab's width the options column takes, within its minimum and maximum: on a 1024 px screen the
+# plots, samples and quality metrics need the width more than the form (which scrolls), on a wide one it has room.
+FORM_SHARE = 38
 
 
 def claim_run_dir(form: TrainForm) -> tuple[str, bool]:
@@ -352,7 +355,7 @@ class TrainPanel(QWidget):
     # ------------------------------------------------------------------ building
     def _lay_out(self) -> None:
         layout = QHBoxLayout(self)
-        layout.addWidget(self._left_column())
+        layout.addWidget(self._left_column(), FORM_SHARE)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         middle = _splitter(Qt.Orientation.Horizontal, (self.plots, 1), (self.samples, 1))
@@ -362,7 +365,7 @@ class TrainPanel(QWidget):
         right.addWidget(self.header)
         right.addWidget(views, 1)
         right.addWidget(self.result)
-        layout.addLayout(right, 1)
+        layout.addLayout(right, 100 - FORM_SHARE)
 
     def _left_column(self) -> QWidget:
         """The options form (scrolling) above the run buttons, just wide enough for the form."""

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.core.events import TrainingFinished
 
@@ -53,20 +53,24 @@ class TrainResult(QWidget):
         self.load_button = QPushButton("Load trained model into Explore")
         self.load_button.setToolTip("Open the exported generator in the Explore tab")
         self.load_button.clicked.connect(self._load_clicked)
-        layout = QHBoxLayout(self)
+        # The links (long paths) take the full width above the button rather than a strip beside it, so they
+        # wrap as little as a narrow window allows.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label)
+        layout.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignRight)
         self.clear()
 
     def clear(self) -> None:
         self._onnx_path = None
         self.label.setText("")
+        self.label.setVisible(False)
         self.load_button.setEnabled(False)
 
     def show_finished(self, event: TrainingFinished) -> None:
         self._onnx_path = exported_generator(event)
         self.label.setText(summary_html(event))
+        self.label.setVisible(True)
         self.load_button.setEnabled(self._onnx_path is not None)
 
     def _load_clicked(self) -> None:

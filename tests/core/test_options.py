@@ -9,7 +9,7 @@ import pytest
 
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig
 from ganstudio.core.history import COLUMNS, LOSS_COLUMNS, History, first_bad_loss
-from ganstudio.core.options import HIDDEN, OptionSpec, options_of
+from ganstudio.core.options import HIDDEN, Bounds, OptionSpec, options_of
 from ganstudio.core.run_setup import app_threads, auto_threads, default_channels, resume_budget, resume_overrides
 
 
@@ -91,3 +91,51 @@ def test_loss_columns_are_the_history_columns_and_name_the_bad_value():
     nan = float("nan")
     assert first_bad_loss([0.1, 0.2, 0.5, 0.5, nan]) is None  # the penalty is optional
     assert first_bad_loss([0.1, nan, 0.5, 0.5, nan]).name == "generator loss"
+
+
+def _just_outside(opt) -> list[float]:
+    """Values on the wrong side of each declared end: the end itself when it is open, one step past it otherwise."""
+    valid, step = opt.spec.valid, (1 if opt.kind is int else 1e-3)
+    out = []
+    if valid.low is not None:
+        out.append(valid.low if valid.low_open else valid.low - step)
+    if valid.high is not None:
+        out.append(valid.high if valid.high_open else valid.high + step)
+    return [opt.kind(v) for v in out]
+
+
+@pytest.mark.parametrize("cls", [ModelConfig, TrainConfig])
+def test_declared_bounds_are_what_the_config_checks(cls):
+    bounded = [opt for opt in options_of(cls) if opt.spec.valid is not None]
+    assert len(bounded) >= 4
+    for opt in bounded:
+        cls(**{opt.name: opt.default})  # the default is allowed
+        for value in _just_outside(opt):
+            with pytest.raises(ConfigError) as caught:
+                cls(**{opt.name: value})
+            assert caught.value.field == opt.name
+            assert str(caught.value) == f"{opt.name} must be {opt.spec.valid.describe()}{_why(opt)}, got {value}"
+
+
+def _why(opt) -> str:
+    return f" ({opt.spec.valid.why})" if opt.spec.valid.why else ""
+
+
+def test_bounds_describe_their_ends_and_refuse_non_numbers():
+    assert Bounds(1, 1024).describe() == "in 1..1024"
+    assert Bounds(0.0, 1.0, low_open=True).describe() == "in (0, 1]"
+    assert Bounds(0.0, 0.5, high_open=True).describe() == "in [0, 0.5)"
+    assert Bounds(0.0).describe() == ">= 0" and Bounds(high=5).describe() == "<= 5"
+    assert not Bounds(0.0).allows(float("nan")) and not Bounds(high=1.0).allows(float("inf"))
+    with pytest.raises(ConfigError, match="latent_dim must be a number, got '64'"):
+        ModelConfig(latent_dim="64")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"ema_decay must be in \[0, 1\), got nan"):
+        TrainConfig(ema_decay=float("nan"))
+
+
+def test_spin_boxes_reach_past_the_bounds_so_the_config_explains():
+    latent = next(opt for opt in options_of(ModelConfig) if opt.name == "latent_dim")
+    low, high = latent.spin_range()
+    assert low < latent.spec.valid.low and high > latent.spec.valid.high
+    seed = next(opt for opt in options_of(TrainConfig) if opt.name == "seed")
+    assert seed.spin_range() == (0, 2**31 - 1)  # what a QSpinBox holds, though the config allows more

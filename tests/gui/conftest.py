@@ -174,3 +174,11 @@ def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(QMessageBox, "critical", staticmethod(fake_critical))
     return shown
+
+
+@pytest.fixture(scope="session")
+def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """64 small grayscale PNGs of bright squares on black: a folder dataset a tiny run trains on in seconds."""
+    from tests.gui.train_helpers import write_square_images
+
+    return write_square_images(tmp_path_factory.mktemp("images"))

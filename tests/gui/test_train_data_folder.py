@@ -3,7 +3,6 @@ folder of MNIST / Fashion-MNIST IDX files; a download names where its files go."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from ganstudio.core.data import named, write_idx
 from ganstudio.gui import train_form
 from ganstudio.gui.train_form import CHOOSE_FOLDER, TrainForm
 from ganstudio.gui.train_panel import TrainPanel
+from tests.gui.train_helpers import configure, endless_download, wait_done
 
 
 def idx_folder(folder: Path, split: str = "test", gz: bool = False) -> Path:
@@ -75,7 +75,6 @@ def test_the_data_folder_is_remembered_and_checked(qtbot, form, tmp_path, monkey
 @pytest.mark.slow
 def mnist_panel_on(folder: Path, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TrainPanel:
     """A Train panel set to a 3-step MNIST run whose only MNIST files are the ones in `folder`."""
-    from tests.gui.test_train_panel import configure
 
     monkeypatch.setattr(named, "user_cache_root", lambda: tmp_path / "empty-cache")
     monkeypatch.setattr(named, "SYSTEM_DIRS", {})
@@ -89,7 +88,6 @@ def mnist_panel_on(folder: Path, qtbot, tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_a_run_loads_mnist_from_the_data_folder(qtbot, tmp_path, monkeypatch):
-    from tests.gui.test_train_panel import wait_done
 
     folder = idx_folder(tmp_path / "offline-files")
     panel = mnist_panel_on(folder, qtbot, tmp_path, monkeypatch)
@@ -100,21 +98,9 @@ def test_a_run_loads_mnist_from_the_data_folder(qtbot, tmp_path, monkeypatch):
 
 
 def test_a_download_names_its_folder(qtbot, tmp_path, monkeypatch, errors):
-    from ganstudio.core.data import DownloadCancelled
-    from tests.gui.test_train_panel import configure, wait_done
-
     monkeypatch.setattr(named, "user_cache_root", lambda: tmp_path / "cache")
     monkeypatch.setattr(named, "locate_dataset", lambda *args, **kwargs: None)
-
-    def fake_download(name, dest_dir, progress=None, cancel=None, **kwargs):
-        for i in range(2000):
-            if cancel is not None and cancel():
-                raise DownloadCancelled("download cancelled")
-            progress("train-images-idx3-ubyte.gz", i * 5000, 9_912_422)
-            time.sleep(0.005)
-        raise AssertionError("the download was not cancelled")
-
-    monkeypatch.setattr(named, "download_dataset", fake_download)
+    monkeypatch.setattr(named, "download_dataset", endless_download)
     panel = TrainPanel(preview_seconds=0.3)
     qtbot.addWidget(panel)
     panel.show()

@@ -22,42 +22,7 @@ from PySide6.QtWidgets import QProgressDialog, QPushButton
 from ganstudio.gui.loss_plots import LossPlots, MetricHistory
 from ganstudio.gui.train_form import TrainForm
 from ganstudio.gui.train_panel import TrainPanel
-
-RUN_TIMEOUT_MS = 90_000  # generous: the machine is shared; the runs themselves take a few seconds
-
-
-@pytest.fixture(scope="module")
-def image_folder(tmp_path_factory) -> Path:
-    """64 small grayscale PNGs of bright squares on black."""
-    from PIL import Image
-
-    folder = tmp_path_factory.mktemp("images")
-    rng = np.random.default_rng(0)
-    for i in range(64):
-        picture = np.zeros((28, 28), np.uint8)
-        y, x = rng.integers(2, 16, 2)
-        picture[y : y + 10, x : x + 10] = 255
-        Image.fromarray(picture).save(folder / f"img_{i:02d}.png")
-    return folder
-
-
-def configure(form: TrainForm, dataset: str, run_dir: Path, steps: int | None = 40, minutes: float | None = None):
-    form.set_dataset(str(dataset))
-    form.arch_combo.setCurrentIndex(form.arch_combo.findData("mlp"))
-    form.latent_spin.setValue(8)
-    form.g_width_spin.setValue(8)
-    form.d_width_spin.setValue(8)
-    form.batch_spin.setValue(32)
-    form.threads_spin.setValue(1)
-    form.sample_every_spin.setValue(15)
-    if minutes is not None:
-        form.budget_kind.setCurrentIndex(form.budget_kind.findData("minutes"))
-        form.budget_value.setValue(minutes)
-    else:
-        form.budget_kind.setCurrentIndex(form.budget_kind.findData("steps"))
-        form.budget_value.setValue(steps)
-    form.run_dir_edit.setText(str(run_dir))
-    assert form.is_valid(), form.error()
+from tests.gui.train_helpers import RUN_TIMEOUT_MS, configure, endless_download, wait_done, watch_quit
 
 
 @pytest.fixture
@@ -68,10 +33,6 @@ def panel(qtbot):
     widget.show()
     yield widget
     widget.shutdown(20_000)
-
-
-def wait_done(qtbot, panel: TrainPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.is_running(), timeout=RUN_TIMEOUT_MS)
 
 
 def no_running_threads(panel: TrainPanel) -> bool:
@@ -296,18 +257,10 @@ def test_divergence_shows_a_readable_message(panel, qtbot, tmp_path, image_folde
 
 
 def test_download_shows_progress_and_can_be_cancelled(panel, qtbot, tmp_path, monkeypatch, errors):
-    from ganstudio.core.data import DownloadCancelled, named
-
-    def fake_download(name, dest_dir, progress=None, cancel=None, **kwargs):
-        for i in range(2000):
-            if cancel is not None and cancel():
-                raise DownloadCancelled("download cancelled")
-            progress("train-images-idx3-ubyte.gz", i * 5000, 9_912_422)
-            time.sleep(0.005)
-        raise AssertionError("the download was not cancelled")
+    from ganstudio.core.data import named
 
     monkeypatch.setattr(named, "locate_dataset", lambda *args, **kwargs: None)
-    monkeypatch.setattr(named, "download_dataset", fake_download)
+    monkeypatch.setattr(named, "download_dataset", endless_download)
     configure(panel.form, "mnist", tmp_path / "run")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(d.isVisible() for d in panel.findChildren(QProgressDialog)), timeout=20_000)
@@ -495,8 +448,6 @@ def test_resume_a_run_asks_in_the_runs_folder(panel, monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_quitting_mid_run_saves_within_two_seconds_while_the_window_keeps_painting(qtbot, tmp_path, image_folder):
-    from PySide6.QtCore import QTimer
-
     panel = TrainPanel(preview_seconds=0.3)
     qtbot.addWidget(panel)
     panel.show()
@@ -505,24 +456,12 @@ def test_quitting_mid_run_saves_within_two_seconds_while_the_window_keeps_painti
     panel.start()
     qtbot.waitUntil(lambda: panel.current_step() >= 5, timeout=RUN_TIMEOUT_MS)
 
-    ticks, texts = [], []
-    beat = QTimer(interval=20)  # runs only while the UI thread processes events
-
-    def look() -> None:
-        ticks.append(time.monotonic())
-        texts.extend(d.labelText() for d in panel.findChildren(QProgressDialog) if d.isVisible())
-
-    beat.timeout.connect(look)
-    beat.start()
-    started = time.monotonic()
-    assert panel.shutdown_with_feedback()
-    seconds = time.monotonic() - started
-    beat.stop()
-    assert seconds < 2.0, f"quitting took {seconds:.2f} s"
+    with watch_quit(panel) as watch:
+        assert panel.shutdown_with_feedback()
+    assert watch.seconds < 2.0, f"quitting took {watch.seconds:.2f} s"
     assert not panel.is_running() and no_running_threads(panel)
-    assert any(text.startswith("Saving the run...") for text in texts)  # the user is told what happens
-    gaps = np.diff([started, *ticks])
-    assert len(ticks) >= 3 and gaps.max() < 0.5  # the event loop kept running: the window kept painting
+    assert any(text.startswith("Saving the run...") for text in watch.texts)  # the user is told what happens
+    assert len(watch.ticks) >= 3 and watch.largest_gap() < 0.5  # the event loop kept running: the window painted
     assert (run_dir / "checkpoint.safetensors").is_file()  # saved, so it can be resumed ...
     assert not (run_dir / "generator.onnx").exists()  # ... and the slow export was skipped
     assert "not exported" in panel.last_result().message

@@ -13,7 +13,7 @@ from ganstudio.core.data import write_idx
 from ganstudio.gui.train_panel import TrainPanel
 from tests.core.bombs import RSS_LIMIT_MB, gzip_bomb, idx_header
 from tests.gui.test_train_data_folder import mnist_panel_on
-from tests.gui.test_train_panel import configure, wait_done
+from tests.gui.train_helpers import configure, wait_done
 
 
 def _peak_rss_mb() -> float:

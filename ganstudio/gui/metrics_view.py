@@ -11,7 +11,9 @@ only what it draws (the FID-ratio history of the current run). Layout, left to r
 * the class histogram of the generated samples (blue; classes under the coverage threshold amber) next to the
   real one (grey), class names on the x axis.
 
-Datasets without a shipped classifier show the "unavailable" reason in grey instead.
+An image folder's report (SwdReport) has no classifier numbers: the view shows its SWD next to the floor from two
+halves of the folder, and the history plots SWD / floor; MNIST and Fashion-MNIST reports show SWD as one more row.
+Datasets that cannot be measured show the "unavailable" reason in grey instead.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
-from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
+from ganstudio.core.quality_report import QualityReport, QualityResult, SwdReport, UnavailableReport, class_names_of
+from ganstudio.core.swd_report import SwdScores
 from ganstudio.gui.dialogs import WidthHint
 from ganstudio.gui.plot_style import StepAxis, style_legend
 
@@ -58,6 +61,14 @@ def fid_text(report: QualityReport) -> str:
         return f"FID {_number(fid)}"
     times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
     return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
+
+
+def swd_text(scores: SwdScores, name: str = "SWD") -> str:
+    """ "SWD 12.3 (1.2x real-vs-real floor 10.4)": the multi-scale sliced Wasserstein distance (x 10^3)."""
+    if scores.ratio is None or not math.isfinite(scores.ratio):
+        return f"{name} {_number(scores.mean)}"
+    times = f"{scores.ratio:,.0f}" if scores.ratio >= 100 else f"{scores.ratio:.1f}"
+    return f"{name} {_number(scores.mean)} ({times}x real-vs-real floor {_number(scores.floor_mean)})"
 
 
 UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
@@ -100,6 +111,16 @@ def _value_label() -> QLabel:
     return label
 
 
+FID_TIP = (
+    "Frechet distance of the samples' classifier features to the real reference images (the held-out test split "
+    "when the data folder has one), next to the same distance for as many real training images (the floor a "
+    "perfect generator would reach). Ratio 1 = as good as real."
+)
+SWD_TIP = (
+    "Multi-scale sliced Wasserstein distance (x 1000) between 7x7 patches of the samples' and the real images' "
+    "Laplacian pyramids (Karras et al. 2018), next to the same distance between two sets of real images. "
+    "It needs no classifier, so it measures any image folder. Ratio 1 = as close as real images are to each other."
+)
 NUMBERS_MIN_WIDTH = 230  # the numbers column may shrink to this (long labels wrap) ...
 PLOT_MIN_WIDTH = 90  # ... and each plot to this, so the Train tab fits a 1024 px screen
 
@@ -111,20 +132,17 @@ class MetricsView(QWidget):
         super().__init__(parent)
         self._steps: list[float] = []
         self._ratios: list[float] = []
-        self._report: QualityReport | None = None
+        self._report: QualityReport | SwdReport | None = None
 
         self.heading_label = QLabel("Quality")
         self.heading_label.setWordWrap(True)
         self.fid_label = QLabel("FID -")
         self.fid_label.setFont(_bold(self.fid_label.font()))
         self.fid_label.setWordWrap(True)
-        self.fid_label.setToolTip(
-            "Frechet distance of the samples' classifier features to real images, next to "
-            "the same distance between two halves of the real data at the same sample "
-            "size (the floor a perfect generator would reach). Ratio 1 = as good as real."
-        )
+        self.fid_label.setToolTip(FID_TIP)
         self.coverage_value, self.confidence_value = _value_label(), _value_label()
         self.kl_value, self.is_value, self.accuracy_value = _value_label(), _value_label(), _value_label()
+        self.swd_value = _value_label()
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
@@ -153,8 +171,10 @@ class MetricsView(QWidget):
                 self.accuracy_value,
                 "Samples the classifier reads as the class they were generated for",
             ),
+            ("SWD", self.swd_value, SWD_TIP),
         )
         self._accuracy_row: list[QWidget] = []
+        self._classifier_rows: list[QWidget] = []  # hidden for an image folder, which has no classifier
         for row, (name, value, tip) in enumerate(rows):
             label = QLabel(name)
             label.setToolTip(tip)
@@ -163,6 +183,8 @@ class MetricsView(QWidget):
             grid.addWidget(value, row, 1)
             if value is self.accuracy_value:
                 self._accuracy_row = [label, value]
+            if value is not self.swd_value:
+                self._classifier_rows += [label, value]
         grid.setColumnStretch(1, 1)
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
@@ -298,7 +320,11 @@ class MetricsView(QWidget):
         if isinstance(report, UnavailableReport):
             self.show_unavailable(report.reason)
             return
+        if isinstance(report, SwdReport):
+            self._show_swd_report(report)
+            return
         self._report = report
+        self._show_classifier_numbers(True)
         self.message_label.setVisible(False)
         self.content.setVisible(True)
         self.status_label.setText("")
@@ -318,24 +344,50 @@ class MetricsView(QWidget):
         for w in self._accuracy_row:
             w.setVisible(accuracy is not None)
         self.accuracy_value.setText(f"{accuracy:.0%}" if accuracy is not None else "-")
+        self.swd_value.setText(swd_text(report.swd, "").strip() if report.swd is not None else "-")
         warning = collapse_warning(report)
         self.warning_label.setText("\u26a0 " + warning if warning else "")
         self.warning_label.setVisible(bool(warning))
         self.coverage_value.setFont(_bold(self.font()) if warning else self.font())
 
-        ratio = report.fid_ratio
-        if step is not None and ratio is not None and math.isfinite(ratio):
-            if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
-                while self._steps and self._steps[-1] >= step:
-                    self._steps.pop()
-                    self._ratios.pop()
-            self._steps.append(float(step))
-            self._ratios.append(max(float(ratio), 1e-3))
-            self._draw_history()
+        self._add_to_history(step, report.fid_ratio)
         self._set_bars(hist, real, list(class_names_of(report)))
 
+    def _show_swd_report(self, report: SwdReport) -> None:
+        """An image folder: SWD next to its floor, and the SWD / floor history; no classifier rows or histogram."""
+        self._report = report
+        self._show_classifier_numbers(False)
+        self.message_label.setVisible(False)
+        self.content.setVisible(True)
+        self.status_label.setText("")
+        where = f"Step {report.step:,}: " if report.step is not None else ""
+        self.heading_label.setText(f"{where}{report.n:,} samples vs {report.reference.n:,} images of the folder")
+        self.fid_label.setText(swd_text(report.swd))
+        levels = zip(report.swd.resolutions, report.swd.swd, strict=True)
+        self.swd_value.setText(", ".join(f"{r}px {_number(v)}" for r, v in levels))
+        self.warning_label.setVisible(False)
+        self._add_to_history(report.step, report.swd.ratio)
+
+    def _show_classifier_numbers(self, shown: bool) -> None:
+        for widget in self._classifier_rows:
+            widget.setVisible(shown)
+        self.histogram_plot.setVisible(shown)
+        self.history_plot.getPlotItem().setLabel("left", "FID / floor" if shown else "SWD / floor")
+        self.fid_label.setToolTip(FID_TIP if shown else SWD_TIP)
+
+    def _add_to_history(self, step: int | None, ratio: float | None) -> None:
+        if step is None or ratio is None or not math.isfinite(ratio):
+            return
+        if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
+            while self._steps and self._steps[-1] >= step:
+                self._steps.pop()
+                self._ratios.pop()
+        self._steps.append(float(step))
+        self._ratios.append(max(float(ratio), 1e-3))
+        self._draw_history()
+
     # accessors (tests, screenshots)
-    def report(self) -> QualityReport | None:
+    def report(self) -> QualityReport | SwdReport | None:
         return self._report
 
     def warning_text(self) -> str:

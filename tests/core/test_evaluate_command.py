@@ -37,5 +37,7 @@ def test_evaluate_writes_the_report_as_json(tmp_path: Path, capsys) -> None:
     assert main(argv) == 0
     assert "real-vs-real FID" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
+    assert set(data) - {"reference_note"} == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
     assert data["model"] and data["seed"] == 0 and data["reference"]["split"] == "test"
+    assert data["reference"]["held_out"] is True  # the shared folder holds both splits: test is the reference
+    assert data["swd"]["resolutions"] == [28, 14] and data["swd"]["floor_mean"] > 0

@@ -1,7 +1,7 @@
 """The Train tab's live quality metrics: FID next to its floor, coverage, a history and the class histogram.
 
-A pure view: `show_report(report)` displays one QualityReport (or the reason of an UnavailableReport); it keeps
-only what it draws (the FID-ratio history of the current run). Layout, left to right:
+A pure view: `show_report(report)` displays one QualityReport or SwdReport (or the reason of an
+UnavailableReport); it keeps only what it draws (the ratio history of the current run). Layout, left to right:
 
 * the numbers: "FID 3.1 (8.8x real-vs-real floor 0.35)", classes covered "10/10", mean confidence, class KL,
   inception score (and conditional accuracy for class-conditional models); below them a warning box when
@@ -63,12 +63,12 @@ def fid_text(report: QualityReport) -> str:
     return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
 
 
-def swd_text(scores: SwdScores, name: str = "SWD") -> str:
+def swd_text(scores: SwdScores, name: str = "SWD ", floor: str = "real-vs-real floor") -> str:
     """ "SWD 12.3 (1.2x real-vs-real floor 10.4)": the multi-scale sliced Wasserstein distance (x 10^3)."""
     if scores.ratio is None or not math.isfinite(scores.ratio):
-        return f"{name} {_number(scores.mean)}"
+        return f"{name}{_number(scores.mean)}"
     times = f"{scores.ratio:,.0f}" if scores.ratio >= 100 else f"{scores.ratio:.1f}"
-    return f"{name} {_number(scores.mean)} ({times}x real-vs-real floor {_number(scores.floor_mean)})"
+    return f"{name}{_number(scores.mean)} ({times}x {floor} {_number(scores.floor_mean)})"
 
 
 UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
@@ -334,7 +334,10 @@ class MetricsView(QWidget):
         real = [float(v) for v in report.real_class_histogram]
         dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(report.dataset, report.dataset)
         where = f"Step {step:,}: " if step is not None else ""
-        self.heading_label.setText(f"{where}{report.n:,} samples vs real {dataset}")
+        ref = report.reference
+        against = f"the held-out {dataset} {ref.split} split" if ref.held_out else f"the {dataset} training data"
+        self.heading_label.setText(f"{where}{report.n:,} samples vs {against}")
+        self.heading_label.setToolTip(f"Reference: {ref.describe()}")
         self.fid_label.setText(fid_text(report))
         self.coverage_value.setText(f"{report.classes_covered}/{k}")
         self.confidence_value.setText(f"{report.mean_confidence:.2f}")
@@ -344,7 +347,7 @@ class MetricsView(QWidget):
         for w in self._accuracy_row:
             w.setVisible(accuracy is not None)
         self.accuracy_value.setText(f"{accuracy:.0%}" if accuracy is not None else "-")
-        self.swd_value.setText(swd_text(report.swd, "").strip() if report.swd is not None else "-")
+        self.swd_value.setText(swd_text(report.swd, "", "floor") if report.swd is not None else "-")
         warning = collapse_warning(report)
         self.warning_label.setText("\u26a0 " + warning if warning else "")
         self.warning_label.setVisible(bool(warning))

@@ -51,7 +51,7 @@ Evaluate = Callable[..., QualityResult | None]  # evaluate_snapshot's signature:
 class MetricsWorker(LatestWinsWorker):
     """Evaluates snapshots one at a time on its thread; submit() keeps only the newest pending job."""
 
-    report_ready = Signal(object)  # a QualityReport or UnavailableReport (frozen, plain data)
+    report_ready = Signal(object)  # a QualityReport, SwdReport or UnavailableReport (frozen, plain data)
     failed = Signal(str)  # a readable error for one measurement; later ones are still tried
     evaluating = Signal(int, int)  # the step now being measured, and the run it belongs to
     log_message = Signal(str)

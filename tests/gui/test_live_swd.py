@@ -3,6 +3,7 @@ metrics thread, and the view shows SWD next to its floor instead of the classifi
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,8 +42,13 @@ def test_view_shows_swd_for_a_folder_and_the_classifier_numbers_again_for_mnist(
 
     view.reset()
     view.show_report(fake_report(step=300))
+    assert view.heading_label.text() == "Step 300: 2,000 samples vs the MNIST training data"  # one split only
     assert view.fid_label.text().startswith("FID 3.08") and view.histogram_plot.isVisible()
     assert view.coverage_value.isVisible() and view.swd_value.text() == "-"  # this fake report has no SWD
+    held_out = ReferenceInfo("test", 10_000, "", 28, 0, held_out=True)
+    view.show_report(dataclasses.replace(fake_report(step=400), reference=held_out, swd=swd_report(1, 1.1).swd))
+    assert view.heading_label.text() == "Step 400: 2,000 samples vs the held-out MNIST test split"
+    assert view.swd_value.text() == "11 (1.1x floor 10)"
 
 
 def _folder(root: Path, n: int = 40) -> Path:

@@ -41,7 +41,8 @@ def test_evaluate_writes_the_report_as_json(tmp_path: Path, capsys) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data) - {"reference_note"} == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
     assert data["model"] and data["seed"] == 0 and data["reference"]["split"] == "test"
-    assert data["reference"]["held_out"] is True  # the shared folder holds both splits: test is the reference
+    both_splits = (MNIST / "train-images-idx3-ubyte.gz").is_file()
+    assert data["reference"]["held_out"] is both_splits  # with both splits, the test split is the reference
     assert data["swd"]["resolutions"] == [28, 14] and data["swd"]["floor_mean"] > 0
 
 

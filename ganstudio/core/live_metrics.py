@@ -62,7 +62,7 @@ def prepare_reference(job: ReferenceJob) -> None:
         reference.prepare()
         return
     ref = metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
-    ref.swd_reference(ref.floor_size(job.samples)).prepare()
+    ref.swd_reference(ref.floor_size(job.samples), job.channels).prepare()
 
 
 def unavailable_report(dataset: str) -> metrics.UnavailableReport | None:

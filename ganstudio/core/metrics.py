@@ -261,7 +261,7 @@ def evaluate_generator_images(
         classifier=extractor.path.name,
         classifier_accuracy=extractor.held_out_accuracy,
         reference=ReferenceInfo(ref.split, ref.n, ref.source, ref.image_size, ref.seed, ref.held_out),
-        swd=ref.swd_reference(m).score(arr),
+        swd=ref.swd_reference(m, int(arr.shape[1])).score(arr),
         **per_class,
         seconds=round(time.perf_counter() - start, 3),
     )

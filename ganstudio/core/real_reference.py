@@ -170,16 +170,20 @@ class RealReference:
 
         return self._cached(("is", m), compute)
 
-    def swd_reference(self, m: int) -> SwdReference:
+    def swd_reference(self, m: int, channels: int = 1) -> SwdReference:
         """SWD's real images, m each way (draw 0): held out, m test images to compare with and m training images
-        for the floor; else the two halves."""
+        for the floor; else the two halves. Grey images are repeated into RGB for a 3-channel generator, as
+        training repeats them."""
 
         def compute() -> SwdReference:
             real, index = self.floor_sample(m)
             compared = self.compared(m)[:m] if self.pool is None else self._order(0)[:m]
-            return SwdReference(self.reference.images[compared], real.images[index], self.seed)
+            images = [self.reference.images[compared], real.images[index]]
+            if channels != images[0].shape[1]:
+                images = [np.repeat(x, channels, axis=1) for x in images]
+            return SwdReference(images[0], images[1], self.seed)
 
-        return self._cached(("swd", m), compute)
+        return self._cached(("swd", m, channels), compute)
 
     # per class ---------------------------------------------------------------------------------------------------
 

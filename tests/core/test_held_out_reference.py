@@ -44,6 +44,14 @@ def test_held_out_floor_draws_training_images_against_all_test_images() -> None:
     assert shifted.floor(100) > ref.floor(100) + 0.5
 
 
+def test_swd_compares_held_out_images_and_repeats_grey_for_an_rgb_generator() -> None:
+    test, train = _set(400, 0.0, 0), _set(600, 0.0, 1)
+    ref = RealReference("mnist", "test", "d", 28, test, ("a", "b"), pool=train)
+    grey, rgb = ref.swd_reference(50), ref.swd_reference(50, channels=3)
+    assert grey.compared.shape == (50, 1, 28, 28) and rgb.compared.shape == (50, 3, 28, 28)
+    assert ref.swd_reference(50) is grey  # cached per size and channels
+
+
 def test_without_a_pool_the_floor_is_two_halves_of_the_reference() -> None:
     test = _set(400, 0.0, 0)
     ref = RealReference("mnist", "test", "d", 28, test, ("a", "b"))

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSize
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
 from ganstudio.core.quality_report import QualityReport, QualityResult, SwdReport, UnavailableReport, class_names_of
-from ganstudio.core.swd_report import SwdScores
 from ganstudio.gui.dialogs import WidthHint
+from ganstudio.gui.metrics_text import FID_TIP, SWD_TIP, collapse_warning, fid_text, number, swd_text
 from ganstudio.gui.plot_style import StepAxis, style_legend
 
 GENERATED_COLOR = "#3b82f6"
@@ -45,54 +45,6 @@ ERROR_COLOR = "#d9534f"
 RATIO_TICKS = [(math.log10(v), f"{v:g}x") for m in (1, 10, 100, 1000, 10_000) for v in (m, 2 * m, 5 * m)]
 DECADE_TICKS = [(float(e), f"{10**e:,}x") for e in range(6)]  # for histories spanning several decades
 MAX_TICK_CHARS = 7  # longer class names are shortened on the axis (the tooltip has them in full)
-
-
-def _number(value: float, digits: int = 3) -> str:
-    """3 significant digits, without scientific notation for big values: 0.354, 3.08, 41.2, 2,012."""
-    return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
-
-
-def fid_text(report: QualityReport) -> str:
-    """ "FID 3.1 (8.8x real-vs-real floor 0.35)"."""
-    fid, floor, ratio = report.fid, report.fid_floor, report.fid_ratio
-    if not math.isfinite(fid):
-        return "FID -"
-    if ratio is None:
-        return f"FID {_number(fid)}"
-    times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
-    return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
-
-
-def swd_text(scores: SwdScores, name: str = "SWD ", floor: str = "real-vs-real floor") -> str:
-    """ "SWD 12.3 (1.2x real-vs-real floor 10.4)": the multi-scale sliced Wasserstein distance (x 10^3)."""
-    if scores.ratio is None or not math.isfinite(scores.ratio):
-        return f"{name}{_number(scores.mean)}"
-    times = f"{scores.ratio:,.0f}" if scores.ratio >= 100 else f"{scores.ratio:.1f}"
-    return f"{name}{_number(scores.mean)} ({times}x {floor} {_number(scores.floor_mean)})"
-
-
-UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
-
-
-def collapse_warning(report: QualityReport) -> str:
-    """ "Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
-    hist = report.class_histogram
-    k = len(hist)
-    covered = report.classes_covered
-    if covered >= k:
-        return ""
-    ratio = report.fid_ratio
-    if ratio is not None and ratio > UNREADABLE_RATIO:
-        # Early noisy samples are out of the classifier's distribution: it reads most of them as one class with
-        # high confidence, so a "collapse" verdict would be a false alarm. Say what is actually known.
-        return (
-            f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
-            "yet, so class coverage says nothing about mode collapse at this point"
-        )
-    names = class_names_of(report)
-    missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
-    text = f"Possible mode collapse: only {covered} of {k} classes appear"
-    return text + (f" (rare or missing: {', '.join(missing)})" if missing else "")
 
 
 def _short(name: str) -> str:
@@ -111,16 +63,6 @@ def _value_label() -> QLabel:
     return label
 
 
-FID_TIP = (
-    "Frechet distance of the samples' classifier features to the real reference images (the held-out test split "
-    "when the data folder has one), next to the same distance for as many real training images (the floor a "
-    "perfect generator would reach). Ratio 1 = as good as real."
-)
-SWD_TIP = (
-    "Multi-scale sliced Wasserstein distance (x 1000) between 7x7 patches of the samples' and the real images' "
-    "Laplacian pyramids (Karras et al. 2018), next to the same distance between two sets of real images. "
-    "It needs no classifier, so it measures any image folder. Ratio 1 = as close as real images are to each other."
-)
 NUMBERS_MIN_WIDTH = 230  # the numbers column may shrink to this (long labels wrap) ...
 PLOT_MIN_WIDTH = 90  # ... and each plot to this, so the Train tab fits a 1024 px screen
 
@@ -367,7 +309,7 @@ class MetricsView(QWidget):
         self.heading_label.setText(f"{where}{report.n:,} samples vs {report.reference.n:,} images of the folder")
         self.fid_label.setText(swd_text(report.swd))
         levels = zip(report.swd.resolutions, report.swd.swd, strict=True)
-        self.swd_value.setText(", ".join(f"{r}px {_number(v)}" for r, v in levels))
+        self.swd_value.setText(", ".join(f"{r}px {number(v)}" for r, v in levels))
         self.warning_label.setVisible(False)
         self._add_to_history(report.step, report.swd.ratio)
 

@@ -55,11 +55,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     info.add_argument("model", help=f"{model_help}, or a PNG saved by GAN Studio")
     info.set_defaults(handler=run_info)
 
-    evaluate = sub.add_parser("evaluate", help="quality metrics: FID, class coverage, confidence")
+    evaluate = sub.add_parser(
+        "evaluate", help="quality metrics on held-out data: FID, SWD, class coverage, confidence (SWD for a folder)"
+    )
     evaluate.add_argument("model", help=model_help)
     evaluate.add_argument("--n", type=int, default=5000, help="samples to generate")
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--dataset", help="reference dataset (default: the one the model was trained on)")
+    evaluate.add_argument(
+        "--dataset", help="reference: mnist, fashion-mnist or an image folder (default: the model's training data)"
+    )
     evaluate.add_argument("--data-dir", help="folder holding the MNIST / Fashion-MNIST IDX files")
     evaluate.add_argument("--json", dest="json_out", help="also write the metrics to this JSON file")
     evaluate.set_defaults(handler=run_evaluate)

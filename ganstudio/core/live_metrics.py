@@ -21,6 +21,7 @@ import numpy as np
 from ganstudio.core import metrics
 from ganstudio.core.events import GeneratorSnapshot
 from ganstudio.core.quality_report import QualityResult
+from ganstudio.core.swd_metrics import folder_reference
 
 SAMPLES = 2000  # generated images per measurement (the floor is computed at the same size)
 BATCH_SIZE = 500  # images per generator call
@@ -32,7 +33,7 @@ class MetricsJob:
     """One generator snapshot to measure, and what to measure it against."""
 
     snapshot: GeneratorSnapshot
-    dataset: str  # the training set spec: "mnist", "fashion-mnist" or a folder (no metrics for folders)
+    dataset: str  # the training set spec: "mnist", "fashion-mnist" or a folder (SWD only)
     data_dir: str | None = None  # where the real images are; None = the data layer's usual search
     run: int = 0  # which training run asked (reports of an earlier run are ignored)
     samples: int = SAMPLES
@@ -47,14 +48,21 @@ class ReferenceJob:
     dataset: str
     data_dir: str | None = None
     image_size: int = 28
+    channels: int = 1
+    samples: int = SAMPLES
 
 
 def prepare_reference(job: ReferenceJob) -> None:
-    """Load the classifier and the real reference into the metrics caches (the first measurement's cost: about
-    ten times a later one's, 10,000 real images through the classifier), so it is paid while the run starts up
-    rather than at some later moment the user may be dragging a slider. Only worth it for datasets that have a
-    classifier (see unavailable_report)."""
-    metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
+    """Load the real reference into the metrics caches (the first measurement's cost: about ten times a later
+    one's: 20,000 real images through the classifier for MNIST, the floor's SWD, or reading an image folder), so it
+    is paid while the run starts up rather than at some later moment the user may be dragging a slider. Only
+    worth it for datasets that can be measured (see unavailable_report)."""
+    if metrics.builtin_dataset(job.dataset) is None:
+        reference, _folder = folder_reference(job.dataset, job.samples, job.image_size, job.channels)
+        reference.prepare()
+        return
+    ref = metrics.get_reference(job.dataset, job.image_size, Path(job.data_dir) if job.data_dir else None)
+    ref.swd_reference(ref.floor_size(job.samples), job.channels).prepare()
 
 
 def unavailable_report(dataset: str) -> metrics.UnavailableReport | None:

@@ -14,19 +14,23 @@ Reading the numbers
   and the floor is FID(B, A) with m images each. Both are averaged over FLOOR_SPLITS seeded splits (a single
   split's floor moves by ~30% with the seed). `fid_ratio = fid / fid_floor` is then ~1 for a generator whose
   samples are as good as real ones, whatever n is (n > N/2 makes the ratio slightly favourable; `floor_n` says).
-* Reference data: the 10,000-image TEST split of MNIST / Fashion-MNIST (the shared MNIST folder holds only that
-  split; using the same split for both keeps the numbers comparable). When a folder has only the train split,
-  that is used instead and the report says so. The MNIST classifier was trained on 8,000 of these 10,000 digits;
-  FID only compares feature distributions, so that does not bias it.
+* Reference data: train on the train split, measure on data the model never saw. When the data folder holds both
+  splits, FID is measured against the held-out 10,000-image TEST split and the floor is a same-sized subset of
+  the TRAIN split against that test split (averaged over FLOOR_SPLITS seeded subsets). When only one split is
+  found, training used it too, so the reference is the training data and the floor two seeded halves of it; the
+  report says which (`reference.held_out`). The MNIST classifier was trained on 8,000 of the test digits; FID only
+  compares feature distributions, so that does not bias it.
+* SWD (core/swd.py) is reported beside FID: the multi-scale sliced Wasserstein distance of Laplacian-pyramid
+  patches, with its floor drawn the same way. It needs no classifier, so it is THE metric for an image folder
+  (`SwdReport`, floor = two seeded halves of the folder).
 * kl_class = KL(generated class histogram || real class histogram), both as read by the classifier. This
   direction stays finite and insensitive to the epsilon (the real histogram has every class at ~10%): total
   collapse onto one class gives ~log(10) = 2.30, a perfect class balance ~0. The reverse direction would blow up
   to a size set by the epsilon as soon as one class is missing, which makes values hard to compare.
 * classes_covered counts classes receiving >= 5% of the samples' argmax predictions (half the uniform share).
 * inception_score = exp(E_x[KL(p(y|x) || p(y))]) with the same classifier: at most 10; real data scores near it.
-* Datasets without a shipped classifier (a user's image folder) get an `UnavailableReport(reason)` instead of
-  numbers: the features of a digit classifier say nothing about arbitrary photographs, and a number computed
-  with them would look authoritative while meaning nothing.
+* Image folders get SWD only: the features of a digit classifier say nothing about arbitrary photographs, and an
+  FID computed with them would look authoritative while meaning nothing.
 
 Where things are
 ----------------
@@ -71,11 +75,13 @@ from ganstudio.core.quality_report import (
     QualityResult,
     ReferenceInfo,
     SampleScores,
+    SwdReport,
     UnavailableReport,
     format_report,
     summary_line,
 )
 from ganstudio.core.real_reference import FLOOR_SPLITS, REFERENCE_SEED, RealReference, clear_references, get_reference
+from ganstudio.core.swd_metrics import clear_folder_references, evaluate_folder_images
 from ganstudio.paths import MODELS_ENV_VAR
 
 __all__ = [
@@ -92,7 +98,9 @@ __all__ = [
     "RealReference",
     "ReferenceInfo",
     "SampleScores",
+    "SwdReport",
     "UnavailableReport",
+    "builtin_dataset",
     "check_available",
     "classifier_path",
     "clear_caches",
@@ -118,6 +126,7 @@ def clear_caches() -> None:
     """Forget cached extractors and references (e.g. after retraining a classifier)."""
     clear_extractors()
     clear_references()
+    clear_folder_references()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,20 +137,22 @@ def _folder_reason(dataset: str) -> str:
     if not dataset:
         return (
             "the model does not record which dataset it was trained on; pass the dataset to compare with "
-            "(mnist or fashion-mnist)"
+            "(mnist, fashion-mnist or the image folder it was trained on)"
         )
-    return (
-        f"{dataset!r} is not MNIST or Fashion-MNIST, and these metrics need a classifier trained on the real "
-        "images (GAN Studio ships one for those two datasets only). A digit classifier's features say "
-        "nothing about arbitrary images, so an FID computed with them would be meaningless"
-    )
+    return f"{dataset!r} is not MNIST or Fashion-MNIST, nor a folder of images that exists here"
+
+
+def _is_folder(dataset: str) -> bool:
+    return bool(dataset) and builtin_dataset(dataset) is None and Path(dataset).is_dir()
 
 
 def check_available(dataset: str, models_path: Path | None = None) -> UnavailableReport | None:
-    """Why `dataset` cannot be measured (not a built-in dataset, or its classifier file is missing), or None.
-
-    Cheap: nothing is loaded or evaluated, so a caller can say so before generating anything.
+    """Why `dataset` cannot be measured (neither a built-in dataset nor an existing folder, or the dataset's
+    classifier file is missing), or None. Cheap: nothing is loaded or evaluated, so a caller can say so before
+    generating anything. An image folder is measured with SWD alone.
     """
+    if _is_folder(dataset):
+        return None
     name = builtin_dataset(dataset)
     if name is None:
         return UnavailableReport(_folder_reason(dataset), dataset)
@@ -208,14 +219,16 @@ def evaluate_generator_images(
     models_path: Path | None = None,
     log: Callable[[str], None] = _ignore,
 ) -> QualityResult:
-    """Full metrics of generated images against the real dataset, floor and ratio included.
+    """Full metrics of generated images against the real dataset, floors and ratios included.
 
     For the GUI's live metrics (called from a worker thread with a few thousand samples of a generator
     snapshot) and the core of evaluate_model. images: (N, C, H, W) in [0, 1] (or uint8), N >= 2; labels: the
-    requested class of each image for a conditional generator, else None. Returns an UnavailableReport for
-    datasets without a shipped classifier; raises MetricsError for unusable images.
+    requested class of each image for a conditional generator, else None. An image folder gets an SwdReport;
+    anything else without a shipped classifier an UnavailableReport; raises MetricsError for unusable images.
     """
     start = time.perf_counter()
+    if _is_folder(dataset_name):
+        return evaluate_folder_images(images, dataset_name, log)
     name = builtin_dataset(dataset_name)
     if name is None:
         return UnavailableReport(_folder_reason(dataset_name), dataset_name)
@@ -228,7 +241,7 @@ def evaluate_generator_images(
     ref = get_reference(name, int(arr.shape[2]), data_dir, extractor, log)
     probs, feats = extractor.run(arr)
 
-    m = ref.half_size(len(arr))
+    m = ref.floor_size(len(arr))
     scores = _scores(probs, ref.fid(*feature_stats(feats), m), ref.class_histogram)
     floors = ref.floor_values(m)
     floor = float(np.mean(floors))
@@ -247,7 +260,8 @@ def evaluate_generator_images(
         inception_score_real=ref.inception_score(m),
         classifier=extractor.path.name,
         classifier_accuracy=extractor.held_out_accuracy,
-        reference=ReferenceInfo(ref.split, ref.n, ref.source, ref.image_size, ref.seed),
+        reference=ReferenceInfo(ref.split, ref.n, ref.source, ref.image_size, ref.seed, ref.held_out),
+        swd=ref.swd_reference(m, int(arr.shape[1])).score(arr),
         **per_class,
         seconds=round(time.perf_counter() - start, 3),
     )
@@ -272,7 +286,7 @@ def _per_class(
         mine = labels == c
         count = int(mine.sum())
         accuracy.append(float((pred[mine] == c).mean()) if count else None)
-        m = min(count, ref.class_count(c) // 2)
+        m = ref.class_floor_size(c, count)
         if m < 2:
             fids.append(None)
             floors.append(None)
@@ -342,9 +356,27 @@ def evaluate_model(
     report = evaluate_generator_images(images, name, labels=labels, data_dir=data_dir, models_path=models_path, log=log)
     if isinstance(report, UnavailableReport):
         return report
+    if isinstance(report, SwdReport):
+        return replace(report, seed=seed, model=info.source, seconds=round(time.perf_counter() - start, 3))
     note = report.conditional_note
     if labels is not None and info.num_classes != report.num_classes:
         note = f"the model has {info.num_classes} classes, the {name} classifier {report.num_classes}"
     return replace(
-        report, conditional_note=note, seed=seed, model=info.source, seconds=round(time.perf_counter() - start, 3)
+        report,
+        conditional_note=note,
+        reference_note=_reference_note(info, report.reference),
+        seed=seed,
+        model=info.source,
+        seconds=round(time.perf_counter() - start, 3),
     )
+
+
+def _reference_note(info: Any, reference: ReferenceInfo) -> str | None:
+    """Says so when the model records that it was trained on the very split the report calls held out."""
+    trained_on = info.summary.get("dataset_split") if isinstance(getattr(info, "summary", None), dict) else None
+    if reference.held_out and trained_on == reference.split:
+        return (
+            f"this model was trained on the {trained_on} split, so that split is not held out for it: "
+            "its FID rewards memorising those images"
+        )
+    return None

@@ -1,4 +1,5 @@
-"""What a quality measurement returns: a frozen `QualityReport`, or an `UnavailableReport` saying why not.
+"""What a quality measurement returns: a frozen `QualityReport` (MNIST, Fashion-MNIST), an `SwdReport` (an image
+folder), or an `UnavailableReport` saying why not.
 
 Plain immutable data (safe to send between threads), JSON through `to_json_dict()` with the keys
 `ganstudio evaluate --json` and the shipped model cards have always used, and text through `format_report`
@@ -13,20 +14,21 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
+from ganstudio.core.reference_info import ReferenceInfo
+from ganstudio.core.swd_report import SwdReport, SwdScores, format_swd_report, swd_lines, swd_summary
+
+__all__ = [
+    "QualityReport",
+    "QualityResult",
+    "ReferenceInfo",
+    "SampleScores",
+    "SwdReport",
+    "SwdScores",
+    "UnavailableReport",
+]
 
 # Keys written only when set: an evaluate_model report has seed and model, a live one step, run and samples.
-_OPTIONAL_KEYS = ("conditional_note", "seed", "model", "step", "run", "samples")
-
-
-@dataclass(frozen=True)
-class ReferenceInfo:
-    """Which real images a report was measured against."""
-
-    split: str  # "test" normally, "train" when only that split was found
-    n: int  # real images in the reference
-    source: str  # the folder they came from
-    image_size: int  # the size they were resized to before the classifier (the generator's size)
-    seed: int  # seeds the real-data halves (fixed, so floors are comparable between runs)
+_OPTIONAL_KEYS = ("conditional_note", "reference_note", "swd", "seed", "model", "step", "run", "samples")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class QualityReport(SampleScores):
     per_class_fid: tuple[float | None, ...] | None = None
     per_class_fid_floor: tuple[float | None, ...] | None = None
     conditional_note: str | None = None  # why conditional numbers are missing or may mislead
+    reference_note: str | None = None  # e.g. the model was trained on the reference split, so it is not held out
+    swd: SwdScores | None = None  # the multi-scale sliced Wasserstein distance, beside FID
     seconds: float | None = None
     # set by evaluate_model
     seed: int | None = None
@@ -83,6 +87,8 @@ class QualityReport(SampleScores):
         for key, value in data.items():
             if isinstance(value, tuple):
                 data[key] = list(value)
+        if self.swd is not None:
+            data["swd"] = self.swd.to_json_dict()
         return {"available": True, **data}
 
     @classmethod
@@ -91,6 +97,8 @@ class QualityReport(SampleScores):
         names = {f.name for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
         values["reference"] = ReferenceInfo(**data["reference"])
+        if data.get("swd") is not None:
+            values["swd"] = SwdScores.from_json_dict(data["swd"])
         return cls(**values)
 
 
@@ -108,7 +116,7 @@ class UnavailableReport:
 
 
 # What every evaluation returns.
-QualityResult: TypeAlias = QualityReport | UnavailableReport
+QualityResult: TypeAlias = QualityReport | SwdReport | UnavailableReport
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -130,12 +138,12 @@ def _numbers(report: QualityReport) -> list[str]:
     acc = report.classifier_accuracy
     ref = report.reference
     lines = [
-        f"Quality metrics: {report.n:,} samples vs real {report.dataset} ({ref.split} split, {ref.n:,} images)",
+        f"Quality metrics: {report.n:,} samples vs real {report.dataset}: reference = {ref.describe()}",
         f"  classifier        {report.classifier}" + (f" (held-out accuracy {acc:.2%})" if acc is not None else ""),
         "",
         f"  FID               {_fmt(report.fid)}",
         f"  real-vs-real FID  {_fmt(report.fid_floor)} +- {_fmt(report.fid_floor_std)}  (the floor: "
-        f"disjoint real halves of {report.floor_n:,} images, mean of {report.floor_splits} splits)",
+        f"{ref.floor_words(report.floor_n)}, mean of {report.floor_splits} draws)",
         f"  FID / floor       {_fmt(report.fid_ratio)}x  (1 = as good as real data)",
         f"  classes covered   {report.classes_covered} / {k}  (>= {COVERAGE_THRESHOLD:.0%} of samples each)",
         f"  class KL          {_fmt(report.kl_class, 4)}  (KL(generated || real) of predicted classes; "
@@ -149,8 +157,11 @@ def _numbers(report: QualityReport) -> list[str]:
             f"  conditional acc.  {report.conditional_accuracy:.2%}  "
             "(samples the classifier reads as the requested class)"
         )
-    if report.conditional_note:
-        lines.append(f"  note: {report.conditional_note}")
+    if report.swd is not None:
+        lines += swd_lines(report.swd, ref)
+    for note in (report.conditional_note, report.reference_note):
+        if note:
+            lines.append(f"  note: {note}")
     return lines
 
 
@@ -206,6 +217,8 @@ def format_report(report: QualityResult) -> str:
     if isinstance(report, UnavailableReport):
         what = f" for {report.dataset}" if report.dataset else ""
         return f"Quality metrics unavailable{what}: {report.reason or 'no reason given'}"
+    if isinstance(report, SwdReport):
+        return format_swd_report(report)
     names = class_names_of(report)
     return "\n".join([*_numbers(report), *_class_table(report, names), *_warnings(report, names)])
 
@@ -214,13 +227,16 @@ def summary_line(report: QualityResult) -> str:
     """One line for a training log."""
     if isinstance(report, UnavailableReport):
         return f"quality metrics unavailable: {report.reason}"
+    if isinstance(report, SwdReport):
+        text = f"quality at step {report.step or 0:,}: {swd_summary(report.swd)}"
+        return text + (f" [{report.seconds:.1f} s]" if report.seconds is not None else "")
     k = len(report.class_histogram)
     ratio = report.fid_ratio
     text = (
         f"quality at step {report.step or 0:,}: FID {report.fid:.3g}"
         + (f" ({ratio:.1f}x the real-vs-real floor {report.fid_floor:.3g})" if ratio is not None else "")
         + f", {report.classes_covered}/{k} classes, mean confidence {report.mean_confidence:.2f}, "
-        f"class KL {report.kl_class:.3f}"
+        f"class KL {report.kl_class:.3f}" + (f", {swd_summary(report.swd)}" if report.swd is not None else "")
     )
     if report.seconds is not None:
         text += f" [{report.seconds:.1f} s]"

@@ -1,7 +1,7 @@
 """The Train tab's live quality metrics: FID next to its floor, coverage, a history and the class histogram.
 
-A pure view: `show_report(report)` displays one QualityReport (or the reason of an UnavailableReport); it keeps
-only what it draws (the FID-ratio history of the current run). Layout, left to right:
+A pure view: `show_report(report)` displays one QualityReport or SwdReport (or the reason of an
+UnavailableReport); it keeps only what it draws (the ratio history of the current run). Layout, left to right:
 
 * the numbers: "FID 3.1 (8.8x real-vs-real floor 0.35)", classes covered "10/10", mean confidence, class KL,
   inception score (and conditional accuracy for class-conditional models); below them a warning box when
@@ -11,7 +11,9 @@ only what it draws (the FID-ratio history of the current run). Layout, left to r
 * the class histogram of the generated samples (blue; classes under the coverage threshold amber) next to the
   real one (grey), class names on the x axis.
 
-Datasets without a shipped classifier show the "unavailable" reason in grey instead.
+An image folder's report (SwdReport) has no classifier numbers: the view shows its SWD next to the floor from two
+halves of the folder, and the history plots SWD / floor; MNIST and Fashion-MNIST reports show SWD as one more row.
+Datasets that cannot be measured show the "unavailable" reason in grey instead.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ganstudio.core.quality_math import COVERAGE_THRESHOLD
-from ganstudio.core.quality_report import QualityReport, QualityResult, UnavailableReport, class_names_of
+from ganstudio.core.quality_report import QualityReport, QualityResult, SwdReport, UnavailableReport, class_names_of
 from ganstudio.gui.dialogs import WidthHint
+from ganstudio.gui.metrics_text import FID_TIP, SWD_TIP, collapse_warning, fid_text, number, swd_text
 from ganstudio.gui.plot_style import StepAxis, style_legend
 
 GENERATED_COLOR = "#3b82f6"
@@ -42,46 +45,6 @@ ERROR_COLOR = "#d9534f"
 RATIO_TICKS = [(math.log10(v), f"{v:g}x") for m in (1, 10, 100, 1000, 10_000) for v in (m, 2 * m, 5 * m)]
 DECADE_TICKS = [(float(e), f"{10**e:,}x") for e in range(6)]  # for histories spanning several decades
 MAX_TICK_CHARS = 7  # longer class names are shortened on the axis (the tooltip has them in full)
-
-
-def _number(value: float, digits: int = 3) -> str:
-    """3 significant digits, without scientific notation for big values: 0.354, 3.08, 41.2, 2,012."""
-    return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
-
-
-def fid_text(report: QualityReport) -> str:
-    """ "FID 3.1 (8.8x real-vs-real floor 0.35)"."""
-    fid, floor, ratio = report.fid, report.fid_floor, report.fid_ratio
-    if not math.isfinite(fid):
-        return "FID -"
-    if ratio is None:
-        return f"FID {_number(fid)}"
-    times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
-    return f"FID {_number(fid)} ({times}x real-vs-real floor {_number(floor, 2)})"
-
-
-UNREADABLE_RATIO = 100.0  # FID / floor above which the classifier's class statistics are not meaningful
-
-
-def collapse_warning(report: QualityReport) -> str:
-    """ "Possible mode collapse: only 6 of 10 classes appear (rare or missing: 3, 5, ...)", or "" when all do."""
-    hist = report.class_histogram
-    k = len(hist)
-    covered = report.classes_covered
-    if covered >= k:
-        return ""
-    ratio = report.fid_ratio
-    if ratio is not None and ratio > UNREADABLE_RATIO:
-        # Early noisy samples are out of the classifier's distribution: it reads most of them as one class with
-        # high confidence, so a "collapse" verdict would be a false alarm. Say what is actually known.
-        return (
-            f"Samples are still far from real data ({ratio:,.0f}x the floor): the classifier cannot read them "
-            "yet, so class coverage says nothing about mode collapse at this point"
-        )
-    names = class_names_of(report)
-    missing = [names[c] for c in range(k) if hist[c] < COVERAGE_THRESHOLD]
-    text = f"Possible mode collapse: only {covered} of {k} classes appear"
-    return text + (f" (rare or missing: {', '.join(missing)})" if missing else "")
 
 
 def _short(name: str) -> str:
@@ -111,20 +74,17 @@ class MetricsView(QWidget):
         super().__init__(parent)
         self._steps: list[float] = []
         self._ratios: list[float] = []
-        self._report: QualityReport | None = None
+        self._report: QualityReport | SwdReport | None = None
 
         self.heading_label = QLabel("Quality")
         self.heading_label.setWordWrap(True)
         self.fid_label = QLabel("FID -")
         self.fid_label.setFont(_bold(self.fid_label.font()))
         self.fid_label.setWordWrap(True)
-        self.fid_label.setToolTip(
-            "Frechet distance of the samples' classifier features to real images, next to "
-            "the same distance between two halves of the real data at the same sample "
-            "size (the floor a perfect generator would reach). Ratio 1 = as good as real."
-        )
+        self.fid_label.setToolTip(FID_TIP)
         self.coverage_value, self.confidence_value = _value_label(), _value_label()
         self.kl_value, self.is_value, self.accuracy_value = _value_label(), _value_label(), _value_label()
+        self.swd_value = _value_label()
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
@@ -153,8 +113,10 @@ class MetricsView(QWidget):
                 self.accuracy_value,
                 "Samples the classifier reads as the class they were generated for",
             ),
+            ("SWD", self.swd_value, SWD_TIP),
         )
         self._accuracy_row: list[QWidget] = []
+        self._classifier_rows: list[QWidget] = []  # hidden for an image folder, which has no classifier
         for row, (name, value, tip) in enumerate(rows):
             label = QLabel(name)
             label.setToolTip(tip)
@@ -163,6 +125,8 @@ class MetricsView(QWidget):
             grid.addWidget(value, row, 1)
             if value is self.accuracy_value:
                 self._accuracy_row = [label, value]
+            if value is not self.swd_value:
+                self._classifier_rows += [label, value]
         grid.setColumnStretch(1, 1)
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
@@ -298,7 +262,11 @@ class MetricsView(QWidget):
         if isinstance(report, UnavailableReport):
             self.show_unavailable(report.reason)
             return
+        if isinstance(report, SwdReport):
+            self._show_swd_report(report)
+            return
         self._report = report
+        self._show_classifier_numbers(True)
         self.message_label.setVisible(False)
         self.content.setVisible(True)
         self.status_label.setText("")
@@ -308,7 +276,10 @@ class MetricsView(QWidget):
         real = [float(v) for v in report.real_class_histogram]
         dataset = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(report.dataset, report.dataset)
         where = f"Step {step:,}: " if step is not None else ""
-        self.heading_label.setText(f"{where}{report.n:,} samples vs real {dataset}")
+        ref = report.reference
+        against = f"the held-out {dataset} {ref.split} split" if ref.held_out else f"the {dataset} training data"
+        self.heading_label.setText(f"{where}{report.n:,} samples vs {against}")
+        self.heading_label.setToolTip(f"Reference: {ref.describe()}")
         self.fid_label.setText(fid_text(report))
         self.coverage_value.setText(f"{report.classes_covered}/{k}")
         self.confidence_value.setText(f"{report.mean_confidence:.2f}")
@@ -318,24 +289,50 @@ class MetricsView(QWidget):
         for w in self._accuracy_row:
             w.setVisible(accuracy is not None)
         self.accuracy_value.setText(f"{accuracy:.0%}" if accuracy is not None else "-")
+        self.swd_value.setText(swd_text(report.swd, "", "floor") if report.swd is not None else "-")
         warning = collapse_warning(report)
         self.warning_label.setText("\u26a0 " + warning if warning else "")
         self.warning_label.setVisible(bool(warning))
         self.coverage_value.setFont(_bold(self.font()) if warning else self.font())
 
-        ratio = report.fid_ratio
-        if step is not None and ratio is not None and math.isfinite(ratio):
-            if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
-                while self._steps and self._steps[-1] >= step:
-                    self._steps.pop()
-                    self._ratios.pop()
-            self._steps.append(float(step))
-            self._ratios.append(max(float(ratio), 1e-3))
-            self._draw_history()
+        self._add_to_history(step, report.fid_ratio)
         self._set_bars(hist, real, list(class_names_of(report)))
 
+    def _show_swd_report(self, report: SwdReport) -> None:
+        """An image folder: SWD next to its floor, and the SWD / floor history; no classifier rows or histogram."""
+        self._report = report
+        self._show_classifier_numbers(False)
+        self.message_label.setVisible(False)
+        self.content.setVisible(True)
+        self.status_label.setText("")
+        where = f"Step {report.step:,}: " if report.step is not None else ""
+        self.heading_label.setText(f"{where}{report.n:,} samples vs {report.reference.n:,} images of the folder")
+        self.fid_label.setText(swd_text(report.swd))
+        levels = zip(report.swd.resolutions, report.swd.swd, strict=True)
+        self.swd_value.setText(", ".join(f"{r}px {number(v)}" for r, v in levels))
+        self.warning_label.setVisible(False)
+        self._add_to_history(report.step, report.swd.ratio)
+
+    def _show_classifier_numbers(self, shown: bool) -> None:
+        for widget in self._classifier_rows:
+            widget.setVisible(shown)
+        self.histogram_plot.setVisible(shown)
+        self.history_plot.getPlotItem().setLabel("left", "FID / floor" if shown else "SWD / floor")
+        self.fid_label.setToolTip(FID_TIP if shown else SWD_TIP)
+
+    def _add_to_history(self, step: int | None, ratio: float | None) -> None:
+        if step is None or ratio is None or not math.isfinite(ratio):
+            return
+        if self._steps and step <= self._steps[-1]:  # the same step again (the final measurement)
+            while self._steps and self._steps[-1] >= step:
+                self._steps.pop()
+                self._ratios.pop()
+        self._steps.append(float(step))
+        self._ratios.append(max(float(ratio), 1e-3))
+        self._draw_history()
+
     # accessors (tests, screenshots)
-    def report(self) -> QualityReport | None:
+    def report(self) -> QualityReport | SwdReport | None:
         return self._report
 
     def warning_text(self) -> str:

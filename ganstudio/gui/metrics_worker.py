@@ -51,7 +51,7 @@ Evaluate = Callable[..., QualityResult | None]  # evaluate_snapshot's signature:
 class MetricsWorker(LatestWinsWorker):
     """Evaluates snapshots one at a time on its thread; submit() keeps only the newest pending job."""
 
-    report_ready = Signal(object)  # a QualityReport or UnavailableReport (frozen, plain data)
+    report_ready = Signal(object)  # a QualityReport, SwdReport or UnavailableReport (frozen, plain data)
     failed = Signal(str)  # a readable error for one measurement; later ones are still tried
     evaluating = Signal(int, int)  # the step now being measured, and the run it belongs to
     log_message = Signal(str)
@@ -145,7 +145,12 @@ class LiveMetrics(QObject):
 
     # ------------------------------------------------------------------ the run
     def start_run(
-        self, dataset: str, every_steps: int = DEFAULT_EVERY_STEPS, data_dir: str | None = None, image_size: int = 28
+        self,
+        dataset: str,
+        every_steps: int = DEFAULT_EVERY_STEPS,
+        data_dir: str | None = None,
+        image_size: int = 28,
+        channels: int = 1,
     ) -> None:
         self._run += 1
         self._dataset, self._data_dir = dataset, data_dir
@@ -166,7 +171,7 @@ class LiveMetrics(QObject):
                 f"Quality metrics appear after {self.schedule.min_seconds:.0f} s and {every_steps:,} steps of training"
             )
             if self._worker is None or not self._worker.finishing():  # else the previous run's thread is ending
-                self._ensure_thread().submit(ReferenceJob(dataset, data_dir, image_size))
+                self._ensure_thread().submit(ReferenceJob(dataset, data_dir, image_size, channels, self.samples))
 
     def snapshot(self, snapshot: GeneratorSnapshot) -> None:
         if not self._active:

@@ -408,8 +408,9 @@ class TrainPanel(QWidget):
     # ------------------------------------------------------------------ running
     def _launch(self, request: TrainRequest, what: str, dataset: str) -> None:
         self.plots.clear()
+        model = request.model_config
         self.live_metrics.start_run(
-            dataset, self.form.metrics_every(), request.data_dir, request.model_config.image_size
+            dataset, self.form.metrics_every(), request.data_dir, model.image_size, model.channels
         )
         self.samples.clear()
         self.log_view.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ganstudio.cli.main import main
@@ -26,6 +27,7 @@ def test_evaluate_against_a_folder_says_why_in_text_and_json(tmp_path: Path, cap
     assert data["available"] is False and "faces" in data["reason"] and set(data) == {"available", "reason", "dataset"}
 
 
+@pytest.mark.slow  # the held-out reference: 20,000 real digits through the classifier
 @needs_model
 @pytest.mark.skipif(
     not (MNIST / "t10k-images-idx3-ubyte.gz").is_file() or not metrics.classifier_path("mnist").is_file(),
@@ -37,5 +39,25 @@ def test_evaluate_writes_the_report_as_json(tmp_path: Path, capsys) -> None:
     assert main(argv) == 0
     assert "real-vs-real FID" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
+    assert set(data) - {"reference_note"} == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
     assert data["model"] and data["seed"] == 0 and data["reference"]["split"] == "test"
+    both_splits = (MNIST / "train-images-idx3-ubyte.gz").is_file()
+    assert data["reference"]["held_out"] is both_splits  # with both splits, the test split is the reference
+    assert data["swd"]["resolutions"] == [28, 14] and data["swd"]["floor_mean"] > 0
+
+
+@needs_model
+def test_evaluate_against_an_image_folder_reports_swd(tmp_path: Path, capsys) -> None:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    out = tmp_path / "report.json"
+    argv = ["evaluate", str(MODEL), "--dataset", str(tmp_path), "--n", "40", "--json", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "40 samples vs 12 real images" in text and "SWD / floor" in text and "FID" not in text
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["available"] is True and data["metric"] == "swd" and data["swd"]["real_images"] == 6
+    assert data["swd"]["ratio"] > 1  # digits against a folder of noise

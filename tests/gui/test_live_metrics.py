@@ -169,14 +169,15 @@ def test_view_and_live_metrics_show_why_metrics_are_unavailable(qtbot, tmp_path)
     view = MetricsView()
     qtbot.addWidget(view)
     view.show()
-    report = unavailable_report(str(tmp_path))  # an image folder: no classifier for it
+    assert unavailable_report(str(tmp_path)) is None  # an existing image folder is measured (SWD)
+    report = unavailable_report(str(tmp_path / "gone"))  # a folder that is not there cannot be
     assert isinstance(report, UnavailableReport)
     view.show_report(report)
     assert "unavailable" in view.message_text() and report.reason[:40] in view.message_text()
     assert not view.content.isVisible()
 
     live = LiveMetrics(MetricsView())
-    live.start_run(str(tmp_path), every_steps=10)
+    live.start_run(str(tmp_path / "gone"), every_steps=10)
     assert "not MNIST or Fashion-MNIST" in live.view.message_text()
     assert not live.busy()  # no thread for runs that cannot be measured
     live.view.deleteLater()

@@ -66,6 +66,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--data-dir", help="folder holding the MNIST / Fashion-MNIST IDX files")
     evaluate.add_argument("--json", dest="json_out", help="also write the metrics to this JSON file")
+    evaluate.add_argument(
+        "--copying-samples",
+        type=int,
+        default=500,
+        help="samples for the copying ratio: nearest-training distance of samples over that of held-out images "
+        "(about 1 generalises, well below 1 copies; 0 skips it)",
+    )
     evaluate.set_defaults(handler=run_evaluate)
 
 
@@ -238,6 +245,25 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_COPYING_SAMPLES = 10_000
+
+
+def _copying(backend: GeneratorBackend, args: argparse.Namespace) -> dict[str, object]:
+    """The copying ratio in each space, printed; when the training images are not at hand, why not."""
+    from ganstudio.errors import GanStudioError
+    from ganstudio.runtime.nearest import copying_ratios, describe_ratio, nearest_index_for
+
+    try:
+        index = nearest_index_for(backend.info, args.data_dir)
+        ratios = copying_ratios(backend, index, args.copying_samples, args.seed, args.data_dir)
+    except GanStudioError as exc:  # no training images or classifier here: the other metrics still stand
+        print(f"copying ratio: unavailable ({exc})")
+        return {"available": False, "reason": str(exc)}
+    for ratio in ratios:
+        print(describe_ratio(ratio))
+    return {"available": True, **{r.space: r.to_dict() for r in ratios}}
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     import json
 
@@ -246,6 +272,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ganstudio.runtime.output_limits import check_generated
 
     _check_sampling([args.seed])
+    if not 0 <= args.copying_samples <= MAX_COPYING_SAMPLES:  # each is compared with every training image
+        raise ValueError(f"--copying-samples must be in 0..{MAX_COPYING_SAMPLES:,}, got {args.copying_samples}")
     if args.json_out:
         _check_out(args.json_out, args.model)
     backend = _open(args.model)
@@ -259,8 +287,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         log=lambda s: print(s, file=sys.stderr),
     )
     print(format_report(report))
+    document = report.to_json_dict()
+    own_data = args.dataset in (None, backend.info.dataset)  # the ratio compares with the model's training images
+    if args.copying_samples > 0 and own_data and document.get("available"):
+        document["copying_ratio"] = _copying(backend, args)
     if args.json_out:
-        text = json.dumps(report.to_json_dict(), indent=2, sort_keys=True)
+        text = json.dumps(document, indent=2, sort_keys=True)
         # Temp file + rename: a full disk leaves the previous report (or none), never a 0-byte file.
         atomic_write(Path(args.json_out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return 0

@@ -36,7 +36,13 @@ def run_nearest(args: argparse.Namespace) -> int:
     from ganstudio.runtime.backends import open_generator
     from ganstudio.runtime.imaging import make_grid, save_png
     from ganstudio.runtime.latent import sample_latents
-    from ganstudio.runtime.nearest import held_out_images, nearest_index_for, spaces_of, training_split
+    from ganstudio.runtime.nearest import (
+        copying_ratios,
+        describe_ratio,
+        nearest_index_for,
+        spaces_of,
+        training_split,
+    )
 
     if args.k < 1 or args.scale < 1 or args.ratio_samples < 0:
         raise ValueError("--k and --scale must be >= 1, --ratio-samples >= 0")
@@ -58,16 +64,9 @@ def run_nearest(args: argparse.Namespace) -> int:
         ]
         rows.append(np.concatenate([sample.astype(np.float32), index.images[idx].astype(np.float32) / 255.0]))
     if args.ratio_samples:
-        n = args.ratio_samples
-        batch_labels = np.arange(n) % info.num_classes if info.conditional else None
-        batch = backend.generate(sample_latents(n, info.latent_dim, args.seed + 1, 1.0), batch_labels)
-        held = held_out_images(info, n, args.seed, args.data_dir)
-        ratios = [index.ratio(batch, held, space) for space in spaces]
+        ratios = copying_ratios(backend, index, args.ratio_samples, args.seed + 1, args.data_dir)
         for r in ratios:
-            print(
-                f"copying ratio ({r.space}): {r.ratio:.3f} = {r.sample_mean:.3f} / {r.held_out_mean:.3f} "
-                f"(about 1 generalises, well below 1 copies)"
-            )
+            print(describe_ratio(r))
         report["ratio"] = {r.space: r.to_dict() for r in ratios}
     save_png(make_grid(np.concatenate(rows), columns=args.k + 1), Path(args.out), scale=args.scale)
     print(f"wrote {args.out}", file=sys.stderr)

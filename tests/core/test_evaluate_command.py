@@ -36,9 +36,15 @@ def test_evaluate_against_a_folder_says_why_in_text_and_json(tmp_path: Path, cap
 def test_evaluate_writes_the_report_as_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "report.json"
     argv = ["evaluate", str(MODEL), "--n", "200", "--data-dir", str(MNIST), "--json", str(out)]
+    argv += ["--copying-samples", "200"]
     assert main(argv) == 0
-    assert "real-vs-real FID" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "real-vs-real FID" in text and "copying ratio (pixel)" in text
     data = json.loads(out.read_text(encoding="utf-8"))
+    copying = data.pop("copying_ratio")
+    # the shipped generator does not copy: its samples sit about as far from the training digits as unseen digits
+    assert copying["available"] is True and 0.7 < copying["pixel"]["ratio"] < 1.3
+    assert copying["pixel"]["samples"] == copying["pixel"]["held_out"] == 200
     assert set(data) - {"reference_note"} == EVALUATE_KEYS and data["available"] is True and data["n"] == 200
     assert data["model"] and data["seed"] == 0 and data["reference"]["split"] == "test"
     both_splits = (MNIST / "train-images-idx3-ubyte.gz").is_file()
@@ -57,7 +63,13 @@ def test_evaluate_against_an_image_folder_reports_swd(tmp_path: Path, capsys) ->
     argv = ["evaluate", str(MODEL), "--dataset", str(tmp_path), "--n", "40", "--json", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
+    assert "copying ratio" not in text  # measured against the model's own training data only
     assert "40 samples vs 12 real images" in text and "SWD / floor" in text and "FID" not in text
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["available"] is True and data["metric"] == "swd" and data["swd"]["real_images"] == 6
     assert data["swd"]["ratio"] > 1  # digits against a folder of noise
+
+
+def test_evaluate_bounds_the_copying_batch_before_opening_the_model(tmp_path: Path, capsys) -> None:
+    assert main(["evaluate", str(tmp_path / "absent.onnx"), "--copying-samples", "20000"]) == 1
+    assert "--copying-samples must be in 0..10,000" in capsys.readouterr().err

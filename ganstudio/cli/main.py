@@ -12,7 +12,7 @@ from ganstudio import __version__
 from ganstudio.errors import GanStudioError
 from ganstudio.paths import MODEL_SUFFIXES
 
-COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "gui")
+COMMANDS = ("train", "resume", "export", "sample", "interpolate", "info", "evaluate", "playground", "gui")
 
 
 class CliError(GanStudioError):
@@ -20,7 +20,7 @@ class CliError(GanStudioError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganstudio.cli import model_commands, train_commands
+    from ganstudio.cli import model_commands, playground_command, train_commands
 
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("model", nargs="?", help="an .onnx model, checkpoint or run folder to open")
     train_commands.add_parsers(sub)
     model_commands.add_parsers(sub)
+    playground_command.add_parsers(sub)
     return parser
 
 

@@ -29,6 +29,7 @@ from ganstudio.gui.model_manager import (
     is_model_path,
     source_label,
 )
+from ganstudio.gui.playground_tab import add_playground_tab
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
             label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.tabs.addTab(label, "Train")
+        self.playground = add_playground_tab(self.tabs)
         for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
         self.setCentralWidget(self.tabs)

@@ -177,7 +177,7 @@ class Shooter:
         started = time.monotonic()
         self.wait_until(lambda: tab.newest_step >= preset.steps, 3600, f"{preset.steps} G steps")
         tab.play_button.click()
-        self.wait_until(lambda: tab.latest_coverage_step == tab.newest_step, 60, "the coverage")
+        self.wait_until(tab.settled, 60, "the coverage")
         print(f"  {preset.name}: {tab.newest_step:,} G steps in {time.monotonic() - started:.0f} s", flush=True)
         self.grab("playground-compare")
         tab.shutdown()

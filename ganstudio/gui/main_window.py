@@ -29,7 +29,7 @@ from ganstudio.gui.model_manager import (
     is_model_path,
     source_label,
 )
-from ganstudio.gui.playground_tab import add_playground_tab
+from ganstudio.gui.playground_page import add_playground_tab
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
 from ganstudio.paths import models_dir

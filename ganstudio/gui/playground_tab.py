@@ -5,8 +5,8 @@ the coverage and explanation panels (playground_panels) and the two threads (pla
 change or Reset restarts training from step 0 with the form's configs; Play / Pause, Step D and Step G and the
 speed go to the training thread as commands.
 
-The tab starts its threads (and so imports torch) when it is first shown, and is itself built only then
-(`LazyPlaygroundTab`), so opening the app costs nothing for it. Closing the window stops both threads.
+The tab starts its threads (and so imports torch) when it is first shown, and is itself imported and built only
+then (playground_page.py), so opening the app costs nothing for it. Closing the window stops both threads.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -67,6 +66,7 @@ class PlaygroundTab(QWidget):
         self.latest_coverage: tuple[Any, ...] | None = None
         self.latest_coverage_step = -1  # the G step of the first configuration when latest_coverage was measured
         self.newest_step = 0  # the G step of the first configuration in the newest frame from training
+        self._training_plays = False  # what the newest frame from training says
         self.frames_drawn = 0  # frames painted into the planes since the tab was built
         self._apply_timer = QTimer(self)
         self._apply_timer.setSingleShot(True)
@@ -271,6 +271,16 @@ class PlaygroundTab(QWidget):
         view = self.latest_view
         return view is not None and view.generation == self._configured and not self._apply_timer.isActive()
 
+    def settled(self) -> bool:
+        """Training is paused and the planes and coverage show the step it paused at."""
+        view = self.latest_view
+        return (
+            self.ready()
+            and not self._training_plays
+            and view is not None
+            and view.snapshots[0].g_steps == self.newest_step == self.latest_coverage_step
+        )
+
     def load_preset(self, name: str) -> None:
         preset = find_preset(name)
         self.form_a.set_config(preset.config)
@@ -350,6 +360,7 @@ class PlaygroundTab(QWidget):
             plots.append(rows)
         first = frame.weights[0]
         self.newest_step = first.g_steps
+        self._training_plays = frame.playing
         moved = {"D": "D moved", "G": "G moved", "": "not trained yet"}[first.last_moved]
         rate = f", {frame.steps_per_second:.0f} G steps/s" if frame.playing and frame.steps_per_second else ""
         self.status_label.setText(f"step {first.g_steps:,} ({first.d_updates:,} D updates); {moved}{rate}")
@@ -390,27 +401,3 @@ class PlaygroundTab(QWidget):
     def _on_failed(self, message: str) -> None:
         self.play_button.setChecked(False)
         dialogs.show_error(self, "Playground", message)
-
-
-class LazyPlaygroundTab(QWidget):
-    """A placeholder that builds the PlaygroundTab the first time it is shown, so app start-up pays nothing."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.tab: PlaygroundTab | None = None
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self.tab is None:
-            self.tab = PlaygroundTab()
-            self._layout.addWidget(self.tab)
-        super().showEvent(event)
-
-
-def add_playground_tab(tabs: QTabWidget) -> LazyPlaygroundTab:
-    """Add the Playground to the main window's tabs (built when first shown)."""
-    page = LazyPlaygroundTab()
-    index = tabs.addTab(page, "Playground")
-    tabs.setTabToolTip(index, "Watch a GAN learn on 2-D points: mode collapse, its cures, each player's moves")
-    return page

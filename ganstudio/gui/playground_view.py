@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.core.playground.distributions import VIEW_HALF_WIDTH
@@ -69,6 +70,7 @@ class PlaneView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setRange(QRectF(-VIEW_HALF_WIDTH, -VIEW_HALF_WIDTH, 2 * VIEW_HALF_WIDTH, 2 * VIEW_HALF_WIDTH))
         self.plot.setMinimumSize(260, 260)
+        self.plot.setBackground(self.palette().color(QPalette.ColorRole.Base))  # the plane outside the view box
         self.heatmap = pg.ImageItem(axisOrder="row-major")
         self.heatmap.setColorMap(HEAT_COLORS)
         self._heat_rect = QRectF(-VIEW_HALF_WIDTH, -VIEW_HALF_WIDTH, 2 * VIEW_HALF_WIDTH, 2 * VIEW_HALF_WIDTH)

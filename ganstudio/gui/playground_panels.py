@@ -93,8 +93,13 @@ class CoveragePanel(QGroupBox):
             "Jensen-Shannon divergence (bits, 0..1) of 48x48 histograms of generated and real "
             "points; in brackets, the same estimate between two real samples",
         ),
-        ("gradient", "Mean |∇x loss_G|", "how hard G's loss pushes its points (the arrows' true length)"),
-        ("steps", "Steps", "G steps and D updates done"),
+        (
+            "gradient",
+            "Push on points",
+            "mean |d loss_G / d x| over G's points: how hard G's loss pushes them (the "
+            "arrows' true length; near 0 = vanishing gradients)",
+        ),
+        ("steps", "G / D updates", "G steps and D updates done"),
     )
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -139,7 +144,7 @@ class CoveragePanel(QGroupBox):
     def show_snapshot(self, column: int, snapshot: Any) -> None:
         cells = self._values[column]
         cells["gradient"].setText(f"{snapshot.gradient_norm:.3g}")
-        cells["steps"].setText(f"{snapshot.g_steps:,} G / {snapshot.d_updates:,} D")
+        cells["steps"].setText(f"{snapshot.g_steps:,} / {snapshot.d_updates:,}")
 
     def clear(self) -> None:
         for cells in self._values:

@@ -160,7 +160,7 @@ class PlaygroundTab(QWidget):
         right.addWidget(self.explanation_panel, 1)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        right_widget.setMaximumWidth(330)
+        right_widget.setMaximumWidth(360)
 
         body = QHBoxLayout()
         body.addWidget(scroll)

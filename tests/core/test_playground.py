@@ -27,6 +27,16 @@ from ganstudio.core.playground.trainer import PlaygroundTrainer
 TINY = dict(g_width=16, d_width=16, g_layers=2, d_layers=2, batch_size=32)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one torch thread is fastest (as the CLI's default), and threads wait on each other when the
+    CPU is shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def params(module: torch.nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for p in module.parameters()]
 

@@ -5,8 +5,8 @@
     python benchmarks/run_all.py --only startup slider_latency
 
 Order: render, startup, directions, slider_latency, training_speed, gui_training_overhead, swd_speed,
-recipe_quality. Each runs in its own process; a failure is reported and the rest still run (the exit code is 1
-if any failed). Results:
+playground, recipe_quality. Each runs in its own process; a failure is reported and the rest still run (the exit
+code is 1 if any failed). Results:
 benchmarks/results/latest/<name>.json from each script and benchmarks/results/latest/all.json with all of them.
 A --quick run leaves the full-length results alone: its files go to benchmarks/results/quick/ instead.
 Run on an otherwise idle machine: every number here is a timing.
@@ -52,6 +52,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], bool, bool, tuple[str, ..
         ("gui_training_overhead",),
     ),
     "swd_speed": ("swd_speed.py", [], ["--rounds", "1"], False, False, ("swd_speed",)),
+    "playground": ("playground.py", [], ["--quick"], False, False, ("playground",)),
     "recipe_quality": (
         "recipe_quality.py",
         ["--peer-minutes", "20", "--eval-every", "10"],

@@ -1,5 +1,6 @@
 """Screenshots of the real app for the docs: docs/explore.png, directions.png, plane.png, interpolate.png,
-project.png, map.png and train.png.
+project.png, map.png, train.png and
+playground-compare.png.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py [--data-dir DIR]
 
@@ -13,6 +14,9 @@ settings in a temporary folder so neither the user's settings nor earlier runs c
 2. Train (unless --skip-train): a real run on MNIST with the default recipe, captured after about
    `--train-seconds` of training once the loss plots, samples and the first live quality metrics are on screen;
    the run is then stopped.
+
+3. Playground: the preset that compares a collapsing GAN with its cure, side by side, after the preset's number
+   of G steps (`--only playground` takes this one alone).
 
 When no shipped model exists, the generator exported by that short run is used for steps 1 (taken after 2).
 MNIST is looked up as the app does; `--data-dir` (or GANSTUDIO_DATA) names a folder holding it.
@@ -55,6 +59,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=50,
         help="steps between live quality measurements (the app's default is 200; each is also at least 15 s apart)",
+    )
+    parser.add_argument(
+        "--only", choices=("all", "playground"), default="all", help="take every screenshot, or the Playground's"
     )
     return parser.parse_args(argv)
 
@@ -219,6 +226,27 @@ class Shooter:
         panel.live_metrics.shutdown()
         return Path(result.onnx_path) if result is not None and result.onnx_path else None
 
+    def playground(self) -> None:
+        """Compare mode on the collapse-and-cure preset, paused after the preset's G steps."""
+        from ganstudio.core.playground.presets import PRESETS
+
+        preset = next(p for p in PRESETS if p.compare is not None)
+        page = self.window.playground
+        self.window.tabs.setCurrentWidget(page)
+        self.pump(0.5)
+        tab = page.tab
+        assert tab is not None
+        tab.load_preset(preset.name)
+        self.wait_until(tab.ready, 120, "the Playground")
+        tab.play_button.click()
+        started = time.monotonic()
+        self.wait_until(lambda: tab.newest_step >= preset.steps, 3600, f"{preset.steps} G steps")
+        tab.play_button.click()
+        self.wait_until(tab.settled, 60, "the coverage")
+        print(f"  {preset.name}: {tab.newest_step:,} G steps in {time.monotonic() - started:.0f} s", flush=True)
+        self.grab("playground-compare")
+        tab.shutdown()
+
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv[1:])
@@ -239,6 +267,12 @@ def main(argv: list[str]) -> int:
     from ganstudio.gui.model_manager import default_model
 
     shooter = Shooter(args, scratch)
+    if args.only == "playground":
+        shooter.playground()
+        shooter.window.close()
+        app.processEvents()
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 0
     model = Path(args.model) if args.model else default_model()
     print(f"model for Explore/Interpolate: {model or 'none shipped: the short training run exports one'}", flush=True)
     if model is not None:
@@ -250,6 +284,7 @@ def main(argv: list[str]) -> int:
             raise SystemExit("no model shipped and no training run exported one: no Explore screenshots")
         shooter.explore_and_interpolate(exported)
         shooter.project_and_map()
+    shooter.playground()
     shooter.window.close()
     app.processEvents()
     shutil.rmtree(scratch, ignore_errors=True)

@@ -25,6 +25,7 @@ COMMANDS = (
     "directions",
     "project",
     "nearest",
+    "playground",
     "gui",
 )
 
@@ -34,7 +35,14 @@ class CliError(GanStudioError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ganstudio.cli import directions_command, model_commands, nearest_command, project_command, train_commands
+    from ganstudio.cli import (
+        directions_command,
+        model_commands,
+        nearest_command,
+        playground_command,
+        project_command,
+        train_commands,
+    )
 
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -51,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     directions_command.add_parser(sub)
     project_command.add_parser(sub)
     nearest_command.add_parser(sub)
+    playground_command.add_parsers(sub)
     return parser
 
 

@@ -34,7 +34,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     groups = {title: train.add_argument_group(title) for title in _GROUP_TITLES}
     for opt in cli_options():
-        _add_option(groups[_group_title(opt)] if opt.widget != DATASET else train, opt, resume=False)
+        add_option(groups[_group_title(opt)] if opt.widget != DATASET else train, opt, resume=False)
     train.add_argument("--no-export", action="store_true", help="do not export generator.onnx at the end")
     train.set_defaults(handler=run_train)
 
@@ -51,15 +51,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     group = resume.add_argument_group("budget and run")
     for opt in cli_options():
         if opt.spec.resumable:
-            _add_option(group, opt, resume=True)
+            add_option(group, opt, resume=True)
     resume.add_argument("--no-export", action="store_true", help="do not export generator.onnx at the end")
     resume.set_defaults(handler=run_resume)
 
 
-def cli_options() -> Iterable[Option]:
-    """The declared options `ganstudio train` offers (pairs such as the betas appear once, as their first field)."""
+def cli_options(classes: Iterable[type] = (ModelConfig, TrainConfig)) -> Iterable[Option]:
+    """The declared options a command offers, `ganstudio train`'s by default (pairs such as the betas appear once,
+    as their first field)."""
     seen_pairs: set[str] = set()
-    for cls in (ModelConfig, TrainConfig):
+    for cls in classes:
         for opt in options_of(cls):
             if not opt.spec.cli or opt.spec.pair in seen_pairs:
                 continue
@@ -74,7 +75,7 @@ def _group_title(opt: Option) -> str:
     return "budget and run" if opt.spec.resumable else "objective and optimisation"
 
 
-def _add_option(parser: Any, opt: Option, resume: bool) -> None:
+def add_option(parser: Any, opt: Option, resume: bool) -> None:
     """One flag for a declared option. Resume flags default to None: "keep what the run was saved with"."""
     spec = opt.spec
     kwargs: dict[str, Any] = {"help": spec.help or None}
@@ -104,7 +105,7 @@ def _add_option(parser: Any, opt: Option, resume: bool) -> None:
     parser.add_argument(opt.flag, **kwargs)
 
 
-def _option_values(cls: type, args: argparse.Namespace, skip: Iterable[str] = ()) -> dict[str, Any]:
+def option_values(cls: type, args: argparse.Namespace, skip: Iterable[str] = ()) -> dict[str, Any]:
     """Keyword arguments of a config built from the parsed flags (pairs split back into their two fields)."""
     values: dict[str, Any] = {}
     pair_index: dict[str, int] = {}
@@ -151,8 +152,8 @@ def run_train(args: argparse.Namespace) -> int:
     if not any(budget.values()):
         budget["minutes"] = DEFAULT_MINUTES
     # Validate the configs before any data is loaded, so a typo costs nothing.
-    probe_model = ModelConfig(**_option_values(ModelConfig, args, skip=("channels",)), channels=args.channels or 1)
-    values = {**_option_values(TrainConfig, args), "dataset": run_dataset_spec(args.dataset)}
+    probe_model = ModelConfig(**option_values(ModelConfig, args, skip=("channels",)), channels=args.channels or 1)
+    values = {**option_values(TrainConfig, args), "dataset": run_dataset_spec(args.dataset)}
     train_config = TrainConfig(**values, **budget)
     check_device(train_config.device)
     out = Path(args.out) if args.out else new_run_dir(train_config.dataset, probe_model.arch)

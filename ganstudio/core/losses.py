@@ -31,8 +31,9 @@ def generator_loss(kind: str, fake_scores: torch.Tensor) -> torch.Tensor:
 def gradient_penalty(
     critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
 ) -> torch.Tensor:
-    """WGAN-GP (Gulrajani et al. 2017): (||grad D(x_hat)|| - 1)^2 on random points between real and fake."""
-    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device)
+    """WGAN-GP (Gulrajani et al. 2017): (||grad D(x_hat)|| - 1)^2 on random points between real and fake.
+    Any sample shape: images (B, C, H, W) or the Playground's points (B, 2)."""
+    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device)
     mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     scores = critic(mixed, labels)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)

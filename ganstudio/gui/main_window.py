@@ -31,6 +31,7 @@ from ganstudio.gui.model_manager import (
     source_label,
 )
 from ganstudio.gui.plane_tab import PlaneTab
+from ganstudio.gui.playground_page import add_playground_tab
 from ganstudio.gui.png_restore import PngRestorer, is_png_path
 from ganstudio.gui.project_tab import ProjectTab
 from ganstudio.gui.render_worker import RenderResult, RenderService
@@ -91,10 +92,11 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(label, "Train")
         for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
             self.tabs.setTabToolTip(i, tip)
-        self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
-        self.tabs.setTabToolTip(3, "The plane two directions span through the current sample")
+        plane = self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
+        self.tabs.setTabToolTip(plane, "The plane two directions span through the current sample")
         self.tabs.setTabToolTip(self.tabs.addTab(self.project, "Project"), "Draw or open your own digit and find it")
         self.tabs.setTabToolTip(self.tabs.addTab(self.map, "Map"), "Where samples live; is the model copying?")
+        self.playground = add_playground_tab(self.tabs)
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()

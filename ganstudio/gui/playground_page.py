@@ -1,0 +1,38 @@
+"""The Playground's place in the main window: a page that imports and builds the PlaygroundTab the first time it
+is shown, so app start-up imports none of it (and never torch)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from ganstudio.gui.playground_tab import PlaygroundTab
+
+
+class PlaygroundPage(QWidget):
+    """Holds the PlaygroundTab once it has been shown (`tab` is None until then)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tab: PlaygroundTab | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self.tab is None:
+            from ganstudio.gui.playground_tab import PlaygroundTab
+
+            self.tab = PlaygroundTab()
+            self._layout.addWidget(self.tab)
+        super().showEvent(event)
+
+
+def add_playground_tab(tabs: QTabWidget) -> PlaygroundPage:
+    """Add the Playground to the main window's tabs (built when first shown)."""
+    page = PlaygroundPage()
+    index = tabs.addTab(page, "Playground")
+    tabs.setTabToolTip(index, "Watch a GAN learn on 2-D points: mode collapse, its cures, each player's moves")
+    return page

@@ -84,7 +84,7 @@ class MapTab(QWidget):
             return
         self._map_requested = True
         self.map_view.legend.setText("Computing the latent map…")
-        self._features = classifier_features(backend.info.dataset) or pixel_features
+        self._features = classifier_features(backend.info) or pixel_features
         features = self._features
 
         def task(_report: Report, cancelled: Cancelled) -> tuple[GeneratorBackend, LatentMap]:

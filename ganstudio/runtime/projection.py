@@ -22,6 +22,7 @@ from ganstudio.errors import GanStudioError
 from ganstudio.paths import CHECKPOINT_NAME
 from ganstudio.runtime.backends import GeneratorBackend, first_line
 from ganstudio.runtime.model_info import ModelInfo
+from ganstudio.runtime.png_state import SampleState
 
 ENCODER_SUFFIX = "-encoder.onnx"
 ENCODER_RUN_NAME = "encoder.onnx"  # inside a run folder
@@ -57,6 +58,10 @@ class Projection:
     target: np.ndarray  # (C, H, W) the picture projected
     error: float  # pixel mean squared error between image and target, values in [0, 1]
     stages: tuple[tuple[str, float], ...]  # (stage, error after it), in order
+
+    def sample_state(self, model_sha256: str, scale: int = 1) -> SampleState:
+        """What a PNG of the projection records, so `ganstudio info` prints it and the app restores it."""
+        return SampleState(model_sha256, np.asarray(self.z, np.float32), 1.0, self.label, scale=scale)
 
 
 class Refiner(Protocol):

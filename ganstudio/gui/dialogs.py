@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.settings import Settings
+from ganstudio.gui.tab_order import shortcut_row
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+R", "Reseed the sample grid"),
     ("Ctrl+E", "Export the interpolation strip (PNG)"),
     ("Ctrl+Shift+E", "Export the interpolation animation (GIF)"),
-    ("Ctrl+1 / 2 / 3", "Explore / Interpolate / Train tab"),
+    shortcut_row(),
     ("Ctrl+I", "Show or hide the Model Info panel"),
     ("F1", "This list of shortcuts"),
     ("Ctrl+Q", "Quit"),

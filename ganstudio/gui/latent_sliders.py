@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.reset_slider import ResetSlider
-from ganstudio.runtime.exploration import DimensionChoice, format_dims
+from ganstudio.runtime.latent_dims import DimensionChoice, format_dims
 
 SLIDER_RANGE = 3.0  # sliders span -3..+3 standard deviations
 SLIDER_STEPS = 100  # slider ticks per unit

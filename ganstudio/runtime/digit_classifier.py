@@ -16,6 +16,7 @@ import numpy as np
 from ganstudio.errors import GanStudioError
 from ganstudio.paths import models_dir
 from ganstudio.runtime.model_info import ModelInfo
+from ganstudio.runtime.onnx_session import open_session
 
 CLASSIFIER_SIZE = 28  # the shipped classifiers take float32 [N, 1, 28, 28] in [0, 1]
 BATCH = 500
@@ -31,35 +32,17 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def session_options(threads: int) -> Any:  # -> onnxruntime.SessionOptions
-    """Small sequential thread pools that sleep when idle, so a concurrent training run keeps its cores."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(0, threads)
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    options.log_severity_level = 3
-    return options
-
-
 class DigitClassifier:
     """images (N, 1, 28, 28) in [0, 1] (or uint8) -> logits, or class probabilities and features.
     Thread-safe (onnxruntime sessions may run concurrently)."""
 
     def __init__(self, path: Path | str, threads: int = 1, batch_size: int = BATCH) -> None:
-        import onnxruntime as ort
-
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.path = Path(path)
         self.batch_size = batch_size
         try:
-            self._session: Any = ort.InferenceSession(
-                str(self.path), session_options(threads), providers=["CPUExecutionProvider"]
-            )
+            self._session: Any = open_session(self.path, threads)
         except Exception as exc:  # onnxruntime's own exception types
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise ClassifierError(f"cannot load the classifier {self.path}: {first}") from exc

@@ -2,7 +2,7 @@
 
 Its 256 penultimate activations are the FID feature space; its softmax gives the class statistics. Classifiers
 live in the models folder (`ganstudio.paths.models_dir()`) as `<dataset>-classifier.onnx`, made by
-`python -m ganstudio.recipes.train_classifier`. numpy + onnxruntime only.
+`python -m ganstudio.recipes.train_classifier`. numpy + onnxruntime (through runtime.digit_classifier) only.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.core.data import builtin_dataset
-from ganstudio.core.quality_math import MetricsError, softmax
+from ganstudio.core.quality_math import MetricsError
 from ganstudio.paths import MODELS_ENV_VAR, models_dir
+from ganstudio.runtime.digit_classifier import CLASSIFIER_SIZE, ClassifierError, DigitClassifier
 
 FEATURE_DIM = 256  # width of the classifier's penultimate layer (the FID feature space)
-CLASSIFIER_SIZE = 28  # the classifier's input is 1 x 28 x 28
 _BATCH = 500
 
 
@@ -96,30 +96,13 @@ def missing_classifier_reason(dataset: str, path: Path) -> str:
     )
 
 
-def _session_options():  # -> onnxruntime.SessionOptions
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    options.log_severity_level = 3
-    return options
-
-
 class FeatureExtractor:
-    """The shipped classifier of a dataset, run by onnxruntime: images -> (class probabilities, features).
-
-    Thread-safe (onnxruntime sessions may run concurrently); small thread pools that sleep when idle so a
-    concurrent training run keeps its cores.
-    """
+    """The shipped classifier of a dataset (runtime.digit_classifier runs it): any images -> (class
+    probabilities, features), with the metrics' errors. Thread-safe."""
 
     def __init__(
         self, dataset_name: str, models_path: Path | None = None, threads: int = 2, batch_size: int = _BATCH
     ) -> None:
-        import onnxruntime as ort
-
         name = builtin_dataset(dataset_name)
         if name is None:
             raise MetricsError(
@@ -129,20 +112,13 @@ class FeatureExtractor:
         self.path = classifier_path(name, models_path)
         if not self.path.is_file():
             raise MetricsError(missing_classifier_reason(name, self.path))
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size = batch_size
-        options = _session_options()
-        options.intra_op_num_threads = max(0, threads)
         try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime's own exception types
-            raise MetricsError(f"cannot load the classifier {self.path}: {str(exc).splitlines()[0]}") from exc
-        outputs = [o.name for o in self._session.get_outputs()]
-        if [i.name for i in self._session.get_inputs()] != ["image"] or set(outputs) != {"logits", "features"}:
-            raise MetricsError(f"{self.path} is not a GAN Studio classifier (inputs image -> logits, features)")
-        self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
-        self.num_classes = int(self._session.get_outputs()[outputs.index("logits")].shape[1] or 10)
+            self._classifier = DigitClassifier(self.path, threads, batch_size)
+        except ClassifierError as exc:
+            raise MetricsError(str(exc)) from exc
+        self.batch_size = batch_size
+        self.metadata = self._classifier.metadata
+        self.num_classes = self._classifier.num_classes
         self.class_names = self._class_names()
         self.held_out_accuracy = self._held_out_accuracy()
         self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
@@ -162,13 +138,7 @@ class FeatureExtractor:
 
     def run(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(N, C, H, W) images (see prepare_images) -> probs (N, 10) float64, features (N, 256) float32."""
-        x = prepare_images(images)
-        probs, feats = [], []
-        for i in range(0, len(x), self.batch_size):
-            logits, features = self._session.run(["logits", "features"], {"image": x[i : i + self.batch_size]})
-            probs.append(softmax(logits))
-            feats.append(features)
-        return np.concatenate(probs), np.concatenate(feats).astype(np.float32, copy=False)
+        return self._classifier.run(prepare_images(images))
 
     def __repr__(self) -> str:
         return f"FeatureExtractor({self.dataset!r}, path={str(self.path)!r})"

@@ -14,16 +14,19 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ganstudio.gui.settings import Settings
+from ganstudio.gui.tab_order import shortcut_row
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+R", "Reseed the sample grid"),
     ("Ctrl+E", "Export the interpolation strip (PNG)"),
     ("Ctrl+Shift+E", "Export the interpolation animation (GIF)"),
-    ("Ctrl+1 / 2 / 3", "Explore / Interpolate / Train tab"),
+    shortcut_row(),
     ("Ctrl+I", "Show or hide the Model Info panel"),
     ("F1", "This list of shortcuts"),
     ("Ctrl+Q", "Quit"),
@@ -155,6 +158,21 @@ def make_panel(*widgets: QWidget | QHBoxLayout, stretch_last: bool = True) -> QW
         else:
             layout.addWidget(item, stretch)
     return panel
+
+
+def scrolling_rows(vertical_spacing: int, horizontal_spacing: int | None = None) -> tuple[QGridLayout, QScrollArea]:
+    """A grid of slider rows in a scroll area that scrolls only vertically: (the grid to fill, the area)."""
+    rows = QWidget()
+    grid = QGridLayout(rows)
+    grid.setContentsMargins(2, 2, 8, 2)  # room on the right for the scroll bar
+    if horizontal_spacing is not None:
+        grid.setHorizontalSpacing(horizontal_spacing)
+    grid.setVerticalSpacing(vertical_spacing)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(rows)
+    return grid, scroll
 
 
 def make_row(*items: QWidget | int) -> QHBoxLayout:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ganstudio.gui.background_calls import BackgroundCalls
-from ganstudio.gui.dialogs import ask_open_file, ask_save_path, make_row, show_error
+from ganstudio.gui.dialogs import ask_open_file, ask_save_path, make_row, scrolling_rows, show_error
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.reset_slider import ResetSlider
 from ganstudio.gui.sample_grid import SampleGridView
@@ -85,20 +85,12 @@ class DirectionsPanel(QWidget):
         self.reset_button = QPushButton("Zero all")
         self.reset_button.setToolTip("Every direction's offset back to 0")
         self.reset_button.clicked.connect(self.state.directions.clear)
-        self._rows = QWidget()
-        self._grid = QGridLayout(self._rows)
-        self._grid.setContentsMargins(2, 2, 8, 2)
-        self._grid.setVerticalSpacing(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._rows)
-        self._scroll = scroll
+        self._grid, self._scroll = scrolling_rows(vertical_spacing=1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status)
         layout.addLayout(make_row(self.load_button, self.save_button, self.reset_button, 1))
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self._scroll, 1)
         self.state.directions.set_changed.connect(self._rebuild)
         self.state.directions.changed.connect(self._show_offsets)
         self.state.current_changed.connect(self._render_strips)

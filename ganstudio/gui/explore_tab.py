@@ -13,26 +13,21 @@ from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QComboBox,
     QLabel,
     QMenu,
     QPushButton,
-    QSlider,
     QSpinBox,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ganstudio.gui.caption import Caption
 from ganstudio.gui.dialogs import make_header, make_panel, make_row
-from ganstudio.gui.directions_panel import DirectionsPanel
+from ganstudio.gui.explore_controls import ExploreControls, set_quietly
 from ganstudio.gui.image_view import ImageView, to_qimage
-from ganstudio.gui.latent_sliders import LatentSliders
 from ganstudio.gui.picture_splitter import PictureSplitter
 from ganstudio.gui.render_worker import RenderResult, RenderService
-from ganstudio.gui.reset_slider import ResetSlider
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
 from ganstudio.runtime.backends import GeneratorBackend
@@ -44,52 +39,13 @@ from ganstudio.runtime.png_state import SampleState, save_png_with_state
 from ganstudio.runtime.saved_samples import restore_sample, state_of
 
 EMPTY_TEXT = "Open a model (Ctrl+O) or train one"
-CROSSFADE_TIP = (
-    "This model runs in onnxruntime, which only accepts whole class labels, so this slider "
-    "cross-fades the pictures of the two classes (same z). It is not a learned morph; a "
-    "checkpoint (.safetensors) or the live training generator blends the label embeddings."
-)
-MORPH_TIP = "Mixes the two classes' label embeddings inside the generator: a real morph from one class to the other."
 SPLITTER_KEY = "explore/splitter_v2"  # pictures | latent controls (v1 held three panes side by side)
-TICKS = 100  # slider ticks per unit of truncation and blend
-TRUNCATION_SNAP = 4  # a drag within this many ticks of ψ 1.00 lands on 1.00 (a pixel spans ~1-2 ticks)
-TRUNCATION_TIP = (
-    "Truncation ψ (psi) scales z towards the mean before the generator sees it. Below 1: more typical, cleaner "
-    "samples; above 1: more varied, stranger ones. 1.00 means no truncation; a drag snaps to it, and "
-    "double-click resets to it. The latent sliders keep z; a triangle under each shows z × ψ. Applies to the "
-    "grid too."
-)
-RANDOMIZE_TIP = (
-    "A new random latent (Ctrl+R): each value drawn from a standard normal, redrawn when it falls beyond ±3 so "
-    "that every value fits its slider"
-)
-
-
-def _set_quietly(widget: QSlider | QSpinBox | QComboBox, value: int) -> None:
-    """Show a model value without the widget reporting it back as a user edit."""
-    widget.blockSignals(True)
-    if isinstance(widget, QComboBox):
-        widget.setCurrentIndex(value)
-    else:
-        widget.setValue(value)
-    widget.blockSignals(False)
-
-
-def class_item(index: int, name: str) -> str:
-    """A class picker item: "3: Dress" when the class has a name, "3" when its name is only its index."""
-    return str(index) if name == str(index) else f"{index}: {name}"
 
 
 def _layout(widget: QWidget) -> QBoxLayout:
     layout = widget.layout()
     assert isinstance(layout, QBoxLayout)  # make_panel / make_header lay their widget out in a box
     return layout
-
-
-def _slider(maximum: int) -> ResetSlider:
-    slider = ResetSlider()
-    slider.setRange(0, maximum)
-    return slider
 
 
 class ExploreTab(QWidget):
@@ -121,7 +77,22 @@ class ExploreTab(QWidget):
     def _build(self) -> None:
         left = self._build_current_panel()
         middle = self._build_grid_panel()
-        self.controls = self._build_controls()
+        self.controls = ExploreControls(self.state, self._renderer, self._settings)
+        self.controls.status_message.connect(self.status_message)
+        self.controls.slider_moved.connect(self.slider_moved)
+        # The controls' widgets, under the names the window, the menus and the tests have always used.
+        self.sliders, self.directions_panel, self.latent_tabs = (
+            self.controls.sliders,
+            self.controls.directions_panel,
+            self.controls.latent_tabs,
+        )
+        self.class_box, self.class_combo, self.blend_combo = (
+            self.controls.class_box,
+            self.controls.class_combo,
+            self.controls.blend_combo,
+        )
+        self.blend_slider, self.blend_mode = self.controls.blend_slider, self.controls.blend_mode
+        self.trunc_slider, self.randomize_button = self.controls.trunc_slider, self.controls.randomize_button
         self.pictures = PictureSplitter(left, middle)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget, stretch in ((self.pictures, 6), (self.controls, 2)):
@@ -168,69 +139,11 @@ class ExploreTab(QWidget):
         _layout(panel).addStretch(0)  # the height the square grid does not take
         return panel
 
-    def _build_class_box(self) -> QWidget:
-        self.class_combo = QComboBox()
-        self.class_combo.setToolTip("The class to generate (class-conditional models)")
-        self.class_combo.currentIndexChanged.connect(self.state.set_label)
-        self.blend_combo = QComboBox()
-        self.blend_combo.setToolTip("Second class for the blend slider")
-        self.blend_combo.currentIndexChanged.connect(self.state.set_blend_label)
-        self.blend_slider = _slider(TICKS)
-        self.blend_slider.valueChanged.connect(self._on_blend)
-        self.blend_value = QLabel("0.00")
-        self.blend_mode = QLabel()
-        self.blend_mode.setEnabled(False)  # drawn in the palette's secondary text colour
-        box = make_panel(
-            make_row(QLabel("Class"), self.class_combo, 1, QLabel("Blend to"), self.blend_combo),
-            make_row(QLabel("Blend"), self.blend_slider, self.blend_value, self.blend_mode),
-            stretch_last=False,
-        )
-        _layout(box).setContentsMargins(0, 0, 0, 0)
-        return box
-
-    def _build_controls(self) -> QWidget:
-        self.class_box = self._build_class_box()
-        self.trunc_slider = _slider(2 * TICKS)
-        self.trunc_slider.setToolTip(TRUNCATION_TIP)
-        self.trunc_slider.valueChanged.connect(self._on_truncation)
-        self.trunc_slider.double_clicked.connect(lambda: self.trunc_slider.setValue(TICKS))
-        self.trunc_label = QLabel("1.00")
-        self.trunc_label.setToolTip(TRUNCATION_TIP)
-        trunc_title = QLabel("Truncation ψ")
-        trunc_title.setToolTip(TRUNCATION_TIP)
-        self.randomize_button = randomize = QPushButton("Randomize")
-        randomize.setToolTip(RANDOMIZE_TIP)
-        randomize.clicked.connect(self.randomize)
-        reset = QPushButton("Reset")
-        reset.setToolTip("Back to the selected sample's latent, undoing slider edits (Ctrl+0)")
-        reset.clicked.connect(self.reset)
-        self.sliders = LatentSliders(self.state.dims)
-        self.sliders.value_changed.connect(self._on_slider)
-        self.sliders.reset_requested.connect(self.state.reset_dim)
-        self.sliders.visible_dims_changed.connect(lambda _d: self.sliders.set_values(self.state.z, self.truncation()))
-        self.directions_panel = DirectionsPanel(self.state, self._renderer, self._settings)
-        self.directions_panel.status_message.connect(self.status_message)
-        self.directions_panel.slider_moved.connect(self.slider_moved)
-        self.latent_tabs = QTabWidget()
-        self.latent_tabs.setDocumentMode(True)
-        self.latent_tabs.addTab(self.sliders, "Dimensions")
-        self.latent_tabs.addTab(self.directions_panel, "Directions")
-        self.latent_tabs.setTabToolTip(0, "One slider per raw latent dimension")
-        self.latent_tabs.setTabToolTip(1, "Named directions: discovered, measured attributes and classes")
-        return make_panel(
-            make_header("Latent"),
-            self.class_box,
-            make_row(trunc_title, self.trunc_slider, self.trunc_label),
-            make_row(randomize, reset, 1),
-            self.latent_tabs,
-        )
-
     def _restore(self) -> None:
         s = self._settings
-        _set_quietly(self.seed_spin, self.state.seed)
-        _set_quietly(self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16))
-        _set_quietly(self.trunc_slider, round(self.state.truncation * TICKS))
-        self.trunc_label.setText(f"{self.truncation():.2f}")
+        set_quietly(self.seed_spin, self.state.seed)
+        set_quietly(self.scale_spin, s.get_int("explore/save_scale", 8, 1, 16))
+        self.controls.show_truncation()
         self.sliders.set_show_all(s.get_bool("explore/show_all_dims", False))
         state = s.get_bytes(SPLITTER_KEY)
         if state is None or not self.splitter.restoreState(state):
@@ -279,26 +192,10 @@ class ExploreTab(QWidget):
             self.caption.setText("No model")
             self.class_box.setVisible(False)
             return
-        self._setup_classes()
+        self.controls.setup_classes()
         self.grid.set_selected(self.state.selected)
         self._on_current_changed()
         self._on_grid_changed()
-
-    def _setup_classes(self) -> None:
-        info = self.state.info
-        assert info is not None
-        self.class_box.setVisible(info.conditional)
-        names = [class_item(i, info.class_name(i)) for i in range(info.num_classes)]
-        for combo, index in ((self.class_combo, self.state.label), (self.blend_combo, self.state.blend_label)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentIndex(index)
-            combo.blockSignals(False)
-        morph = self.state.supports_class_blend
-        self.blend_slider.setToolTip(MORPH_TIP if morph else CROSSFADE_TIP)
-        self.blend_mode.setText("morph" if morph else "cross-fade")
-        self.blend_mode.setToolTip(self.blend_slider.toolTip())
 
     # -- state --------------------------------------------------------------------------------------------
 
@@ -330,21 +227,6 @@ class ExploreTab(QWidget):
     def reseed(self, seed: int | None = None) -> None:
         self.state.set_seed(int(np.random.default_rng().integers(0, MAX_SEED)) if seed is None else seed)
 
-    def _on_slider(self, dim: int, value: float) -> None:
-        self.state.set_dim(dim, value)
-        self.slider_moved.emit()
-
-    def _on_truncation(self, ticks: int) -> None:
-        if self.trunc_slider.isSliderDown() and 0 < abs(ticks - TICKS) <= TRUNCATION_SNAP:
-            self.trunc_slider.setValue(TICKS)  # re-enters with ticks == TICKS
-            return
-        self.state.set_truncation(ticks / TICKS)
-        self.slider_moved.emit()
-
-    def _on_blend(self, ticks: int) -> None:
-        self.state.set_blend(ticks / TICKS)
-        self.slider_moved.emit()
-
     def _grid_menu(self, index: int, where: QPoint) -> None:
         state = self.state.grid_state(index)
         if state is None:
@@ -363,20 +245,14 @@ class ExploreTab(QWidget):
         state = self.state
         if state.info is None:
             return
-        _set_quietly(self.class_combo, state.label)
-        _set_quietly(self.blend_combo, state.blend_label)
-        _set_quietly(self.blend_slider, round(state.blend * TICKS))
-        self.blend_value.setText(f"{state.blend:.2f}")
-        _set_quietly(self.trunc_slider, round(state.truncation * TICKS))
-        self.trunc_label.setText(f"{state.truncation:.2f}")
-        self.sliders.set_values(state.z, state.truncation)
+        self.controls.show_state()
         self.caption.setText(state.caption())
         batch = state.current_batch()
         if batch is not None and self._backend is not None:
             self._renderer.submit("current", self._backend, batch.z, batch.labels, batch.blend)
 
     def _on_grid_changed(self) -> None:
-        _set_quietly(self.seed_spin, self.state.seed)
+        set_quietly(self.seed_spin, self.state.seed)
         latents = self.state.grid_latents()
         batch = self.state.grid_batch()
         if latents is None or batch is None or self._backend is None:

@@ -36,8 +36,8 @@ from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.sample_grid import SampleGridView
 from ganstudio.gui.settings import Settings
 from ganstudio.runtime.backends import GeneratorBackend
-from ganstudio.runtime.exploration import MAX_STEPS, MIN_STEPS, Interpolation
 from ganstudio.runtime.imaging import make_grid, save_gif, save_png, to_uint8, upscale
+from ganstudio.runtime.interpolation import MAX_STEPS, MIN_STEPS, Interpolation
 from ganstudio.runtime.latent_files import LatentState
 
 HINT = "Pick A and B: “Set A from current” here, or right-click a sample in the Explore grid."

@@ -16,17 +16,16 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from ganstudio.gui.dialogs import scrolling_rows
 from ganstudio.gui.reset_slider import ResetSlider
-from ganstudio.runtime.exploration import DimensionChoice, format_dims
+from ganstudio.runtime.latent_dims import DimensionChoice, format_dims
 
 SLIDER_RANGE = 3.0  # sliders span -3..+3 standard deviations
 SLIDER_STEPS = 100  # slider ticks per unit
@@ -67,22 +66,13 @@ class LatentSliders(QWidget):
         chooser.addWidget(self._dims_edit, 1)
         chooser.addWidget(self._show_all)
 
-        self._rows = QWidget()
-        self._grid = QGridLayout(self._rows)
-        self._grid.setContentsMargins(2, 2, 8, 2)
-        self._grid.setHorizontalSpacing(8)
-        self._grid.setVerticalSpacing(2)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self._rows)
-        self._scroll = scroll
+        self._grid, self._scroll = scrolling_rows(vertical_spacing=2, horizontal_spacing=8)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(chooser)
         layout.addWidget(self._message)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self._scroll, 1)
         self._shown_all = self.choice.show_all
         self.choice.changed.connect(self._on_choice_changed)
         self._on_choice_changed()

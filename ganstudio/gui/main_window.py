@@ -1,9 +1,9 @@
-"""The main window: tabs (Explore, Interpolate, Train), the model info dock, status bar, drag and drop.
+"""The main window: the tabs (in tab_order's order), the model info dock, status bar, drag and drop.
 
-It wires small parts together and holds the one piece of shared state, the current generator backend:
-ModelManager loads models (in the render thread), the tabs render through one RenderService and say what the
-user wants with intent signals (save an image, export a strip, open a finished run), MainMenus builds the menu
-bar, and TrainPanel hands over finished runs and live snapshots. Closing the window stops training cleanly and
+It composes small parts: ModelOpening decides which model is open and hands each new one to `show_model`, the
+tabs render through one RenderService and say what the user wants with intent signals (save an image, export a
+strip, open a finished run), MainMenus builds the menu bar, and TrainPanel hands over finished runs and live
+snapshots. Closing the window stops training cleanly and
 then the render thread; nothing is ever terminated.
 """
 
@@ -22,21 +22,15 @@ from ganstudio.gui.explore_tab import ExploreTab
 from ganstudio.gui.interpolate_tab import InterpolateTab
 from ganstudio.gui.map_tab import MapTab
 from ganstudio.gui.menus import MainMenus
-from ganstudio.gui.model_manager import (
-    ModelInfoPanel,
-    ModelManager,
-    backend_label,
-    default_model,
-    is_model_path,
-    source_label,
-)
+from ganstudio.gui.model_manager import ModelInfoPanel, ModelManager, backend_label, is_model_path, source_label
+from ganstudio.gui.model_opening import ModelOpening
 from ganstudio.gui.plane_tab import PlaneTab
-from ganstudio.gui.playground_page import add_playground_tab
+from ganstudio.gui.playground_page import PlaygroundPage
 from ganstudio.gui.png_restore import PngRestorer, is_png_path
 from ganstudio.gui.project_tab import ProjectTab
 from ganstudio.gui.render_worker import RenderResult, RenderService
 from ganstudio.gui.settings import Settings
-from ganstudio.paths import models_dir
+from ganstudio.gui.tab_order import TABS
 from ganstudio.runtime.backends import GeneratorBackend
 from ganstudio.runtime.latent_files import LatentFileError, LatentState, is_latent_path
 
@@ -48,6 +42,12 @@ except ImportError as _exc:  # pragma: no cover - only while the panel is missin
 
 
 INFO_DOCK_MIN_WIDTH = 150  # long file names scroll rather than widen the window past a 1024 px screen
+
+
+def _train_unavailable() -> QLabel:
+    label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
 
 
 def scrolling(widget: QWidget) -> QScrollArea:
@@ -68,35 +68,22 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.renderer = RenderService(self)
         self.models = ModelManager(self.renderer, self.settings, self)
-        self._backend: GeneratorBackend | None = None
-        self._path = ""  # file or folder of the current model ("" for the live generator)
         self._closed = False
-        self._load_note = ""  # said with the next "Loaded" message (why this model was opened)
 
         self.explore = ExploreTab(self.renderer, self.settings)
         self.interpolate = InterpolateTab(self.renderer, self.settings, self.explore.latent_state)
         self.plane = PlaneTab(self.explore.state, self.explore.backend)
         self.png_restorer = PngRestorer(self)
+        self.opening = ModelOpening(self)
         self.project = ProjectTab(self.settings)
         self.map = MapTab(self.explore.state, self.interpolate.state)
+        self.playground = PlaygroundPage()  # builds its contents when first shown
         self.train_panel = TrainPanel(self) if TrainPanel is not None else None
+        self.train_tab: QWidget = self.train_panel if self.train_panel is not None else _train_unavailable()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.explore, "Explore")
-        self.tabs.addTab(self.interpolate, "Interpolate")
-        if self.train_panel is not None:
-            self.tabs.addTab(self.train_panel, "Train")
-        else:
-            label = QLabel(f"Training panel unavailable ({_TRAIN_IMPORT_ERROR})")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.tabs.addTab(label, "Train")
-        for i, tip in enumerate(("Explore the generator's latent space", "Interpolate between samples", "Train a GAN")):
-            self.tabs.setTabToolTip(i, tip)
-        plane = self.tabs.addTab(self.plane, "Plane")  # after Train: Ctrl+1/2/3 keep their tabs
-        self.tabs.setTabToolTip(plane, "The plane two directions span through the current sample")
-        self.tabs.setTabToolTip(self.tabs.addTab(self.project, "Project"), "Draw or open your own digit and find it")
-        self.tabs.setTabToolTip(self.tabs.addTab(self.map, "Map"), "Where samples live; is the model copying?")
-        self.playground = add_playground_tab(self.tabs)
+        for tab in TABS:
+            self.tabs.setTabToolTip(self.tabs.addTab(getattr(self, tab.attribute), tab.name), tab.tip)
         self.setCentralWidget(self.tabs)
 
         self.info_panel = ModelInfoPanel()
@@ -135,8 +122,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.renderer.rendered.connect(self._on_rendered)
-        self.models.opened.connect(self._on_opened)
-        self.models.failed.connect(self._on_failed)
         self.models.loading.connect(lambda p: self.statusBar().showMessage(f"Opening {Path(p).name}…"))
         self.models.recent_changed.connect(self.menus.rebuild_recent)
         self.explore.status_message.connect(self.show_status)
@@ -152,8 +137,8 @@ class MainWindow(QMainWindow):
         self.interpolate.export_strip_requested.connect(self.export_strip_dialog)
         self.interpolate.export_gif_requested.connect(self.export_gif_dialog)
         if self.train_panel is not None:
-            self.train_panel.model_ready.connect(self._on_model_ready)
-            self.train_panel.snapshot_ready.connect(self._on_snapshot)
+            self.train_panel.model_ready.connect(self.opening.on_model_ready)
+            self.train_panel.snapshot_ready.connect(self.opening.on_snapshot)
             self.train_panel.status_message.connect(self.show_status)
             self.train_panel.training_active_changed.connect(self._pace_renders)
             self.train_panel.training_active_changed.connect(self._show_training)
@@ -210,63 +195,40 @@ class MainWindow(QMainWindow):
         self.interpolate.save_settings()
         self.settings.sync()
 
-    # -- models -------------------------------------------------------------------------------------------
+    # -- models (ModelOpening decides; these keep the window's public API) -----------------------------------
 
     def backend(self) -> GeneratorBackend | None:
-        return self._backend
+        return self.opening.backend
 
     def model_path(self) -> str:
-        return self._path
+        return self.opening.path
 
     def open_path(self, path: str | Path) -> None:
-        """Open a model file or run folder (asynchronously); failures show a message, the old model stays.
-        A PNG that GAN Studio saved restores the sample it records instead."""
-        if is_png_path(path):
-            self.png_restorer.open(str(path))
-            return
-        self.menus.set_live_checked(False)  # leaving live mode for this file, not for the previous one
-        self.models.open(str(path))
+        self.opening.open_path(path)
 
     def open_default_model(self) -> bool:
-        path = default_model()
-        if path is None:
-            self.show_status(f"No shipped model in {models_dir()}: open a model (Ctrl+O) or train one")
-            return False
-        self.open_path(path)
-        return True
+        return self.opening.open_default_model()
 
     def open_startup_model(self) -> bool:
-        """At launch: the model opened last, when it still exists; else the shipped model, saying why."""
-        last = self.settings.last_model()
-        if last and Path(last).exists():
-            self.open_path(last)
-            return True
-        if last:
-            self._load_note = f"The last model, {last}, is gone: opened the shipped model instead. "
-        return self.open_default_model()
+        return self.opening.open_startup_model()
 
     def open_dialog(self) -> None:
-        path = dialogs.ask_open_model(self, self.settings)
-        if path:
-            self.open_path(path)
+        self.opening.open_dialog()
 
     def open_folder_dialog(self) -> None:
-        path = dialogs.ask_open_folder(self, self.settings)
-        if path:
-            self.open_path(path)
+        self.opening.open_folder_dialog()
 
-    @Slot(object, str)
-    def _on_opened(self, backend: GeneratorBackend, path: str) -> None:
-        if self._closed:
-            self.renderer.retire(backend)
-            return
-        if path == "" and not self.live_action.isChecked():
-            self.renderer.retire(backend)  # a late live snapshot after the user switched back
-            return
-        old, self._backend, self._path = self._backend, backend, path or self._path
-        self.renderer.invalidate()
-        if old is not None and old is not backend:
-            self.renderer.retire(old)
+    def set_live(self, on: bool) -> None:
+        self.opening.set_live(on)
+
+    def _on_snapshot(self, snapshot: object) -> None:
+        self.opening.on_snapshot(snapshot)
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def show_model(self, backend: GeneratorBackend, path: str) -> None:
+        """A newly opened model in the status bar, the info dock, the title and every tab that shows one."""
         label = backend_label(backend)
         self.backend_status.setText(label)
         self.source_status.setText(source_label(backend.info, path))
@@ -277,41 +239,6 @@ class MainWindow(QMainWindow):
         self.map.set_backend(backend, path)
         name = Path(path).name if path else backend.info.source
         self.setWindowTitle(f"{name} — GAN Studio")
-        if path:
-            self.settings.set_last_model(path)
-            note, self._load_note = self._load_note, ""
-            self.show_status(f"{note}Loaded {name} ({backend.info.latent_dim}-d latent, {label})")
-        else:
-            self.show_status(f"Exploring the {name}")
-
-    @Slot(str, str)
-    def _on_failed(self, path: str, message: str) -> None:
-        if self._closed:
-            return
-        what = Path(path).name if path else "the model"
-        keep = " The previous model is still loaded." if self._backend is not None else ""
-        self.show_status(f"Could not open {what}")
-        dialogs.show_error(self, "Cannot open model", f"{message}\n\n{keep.strip()}".strip())
-
-    @Slot(str)
-    def _on_model_ready(self, path: str) -> None:
-        self.show_status(f"Opening the trained model {path}")
-        self.open_path(path)
-        self.tabs.setCurrentWidget(self.explore)
-
-    @Slot(object)
-    def _on_snapshot(self, snapshot: object) -> None:
-        if self.live_action.isChecked():
-            self.models.open_snapshot(snapshot)
-
-    def set_live(self, on: bool) -> None:
-        if on:
-            if self.train_panel is None or not self.train_panel.is_running():
-                self.show_status("The live generator appears once training runs (Train tab)")
-        elif not self._path:
-            self.open_default_model()
-        elif self._backend is not None and self._backend.info.is_live:
-            self.models.open(self._path)  # back to the file model
 
     # -- files --------------------------------------------------------------------------------------------
 
@@ -451,5 +378,5 @@ class MainWindow(QMainWindow):
         self.project.shutdown()
         self.map.shutdown()
         self.renderer.shutdown()
-        if self._backend is not None:
-            self._backend.close()  # the render thread has stopped: safe to close here
+        if self.opening.backend is not None:
+            self.opening.backend.close()  # the render thread has stopped: safe to close here

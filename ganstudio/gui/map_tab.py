@@ -18,7 +18,8 @@ from ganstudio.gui.latent_map_view import LatentMapView
 from ganstudio.gui.nearest_panel import NearestPanel
 from ganstudio.gui.task_runner import Cancelled, Report, TaskRunner
 from ganstudio.runtime.backends import GeneratorBackend
-from ganstudio.runtime.exploration import Exploration, Interpolation
+from ganstudio.runtime.exploration import Exploration
+from ganstudio.runtime.interpolation import Interpolation
 from ganstudio.runtime.latent_files import LatentState
 from ganstudio.runtime.latent_map import Features, LatentMap, classifier_features, latent_map_for, pixel_features
 
@@ -84,7 +85,7 @@ class MapTab(QWidget):
             return
         self._map_requested = True
         self.map_view.legend.setText("Computing the latent map…")
-        self._features = classifier_features(backend.info.dataset) or pixel_features
+        self._features = classifier_features(backend.info) or pixel_features
         features = self._features
 
         def task(_report: Report, cancelled: Cancelled) -> tuple[GeneratorBackend, LatentMap]:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu
 
 from ganstudio.gui import dialogs
 from ganstudio.gui.model_manager import shipped_models
+from ganstudio.gui.tab_order import TABS, tab_shortcut
 from ganstudio.paths import models_dir
 
 if TYPE_CHECKING:
@@ -90,8 +91,8 @@ class MainMenus:
         )
         view.addAction(self.all_dims_action)
         view.addSeparator()
-        for i, name in enumerate(("&Explore", "&Interpolate", "&Train")):
-            view.addAction(a(name, lambda _=False, i=i: w.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+        for i, tab in enumerate(TABS):
+            view.addAction(a(tab.title, lambda _=False, i=i: w.tabs.setCurrentIndex(i), tab_shortcut(i), tab.tip))
 
     def _build_help(self, help_menu: QMenu) -> None:
         a, w = self._action, self._window

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from ganstudio.gui.playground_tab import PlaygroundTab
@@ -28,11 +28,3 @@ class PlaygroundPage(QWidget):
             self.tab = PlaygroundTab()
             self._layout.addWidget(self.tab)
         super().showEvent(event)
-
-
-def add_playground_tab(tabs: QTabWidget) -> PlaygroundPage:
-    """Add the Playground to the main window's tabs (built when first shown)."""
-    page = PlaygroundPage()
-    index = tabs.addTab(page, "Playground")
-    tabs.setTabToolTip(index, "Watch a GAN learn on 2-D points: mode collapse, its cures, each player's moves")
-    return page

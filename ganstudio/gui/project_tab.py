@@ -2,7 +2,8 @@
 
 Projection runs on a TaskRunner thread (latest-wins: a new stroke cancels the projection in flight) and reports
 progress; the result becomes the current sample of Explore (`projected` carries its LatentState), so the user can
-morph and interpolate from their own digit.
+morph and interpolate from their own digit. "Save PNG…" writes the projection with its sample state (model hash,
+z, class), so opening the PNG later restores it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -29,9 +31,13 @@ from ganstudio.gui.settings import Settings
 from ganstudio.gui.task_runner import Cancelled, Report, TaskRunner
 from ganstudio.runtime.backends import GeneratorBackend
 from ganstudio.runtime.digit_preprocess import DigitImageError, load_picture, mnist_style
+from ganstudio.runtime.imaging import to_uint8
 from ganstudio.runtime.latent_files import LatentState
+from ganstudio.runtime.model_hash import model_sha256
+from ganstudio.runtime.png_state import save_png_with_state
 from ganstudio.runtime.projection import Projection, ProjectionProgress, Projector
 
+SAVE_SCALE = 8  # a 28x28 digit saved at 224x224: large enough to look at, still exactly the model's pixels
 PICTURE_FILTER = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
@@ -79,6 +85,10 @@ class ProjectTab(QWidget):
         self.explore_button.setEnabled(False)
         self.explore_button.setToolTip("The projection is already Explore's current sample: go there")
         self.explore_button.clicked.connect(self.explore_requested)
+        self.save_button = QPushButton("Save PNG…")
+        self.save_button.setEnabled(False)
+        self.save_button.setToolTip("Save the projection as a PNG that remembers its z and class")
+        self.save_button.clicked.connect(self.save_dialog)
 
         tools = QGridLayout()
         tools.addWidget(QLabel("Brush"), 0, 0)
@@ -100,7 +110,10 @@ class ProjectTab(QWidget):
         right.addLayout(views)
         right.addWidget(self.progress)
         right.addWidget(self.summary)
-        right.addWidget(self.explore_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.explore_button)
+        actions.addWidget(self.save_button)
+        right.addLayout(actions)
         right.addStretch(1)
         layout = QGridLayout(self)
         layout.addLayout(left, 0, 0)
@@ -112,6 +125,8 @@ class ProjectTab(QWidget):
 
     def set_backend(self, backend: GeneratorBackend | None, path: str) -> None:
         self.runner.cancel()
+        self.last = None  # a projection belongs to the model that made it
+        self.save_button.setEnabled(False)
         self._backend, self._path = backend, path
         self._rebuild_projector()
 
@@ -181,7 +196,27 @@ class ProjectTab(QWidget):
         stages = " → ".join(f"{name} {error:.4f}" for name, error in result.stages)
         self.summary.setText(f"Pixel error (MSE) {result.error:.4f}: {stages}. It is now Explore's current sample.")
         self.explore_button.setEnabled(True)
+        self.save_button.setEnabled(True)
         self.projected.emit(LatentState(np.asarray(result.z, np.float32), result.label, 1.0))
+
+    def save_dialog(self) -> None:
+        path = dialogs.ask_save_path(
+            self, self._settings, "Save Projection", "projection.png", dialogs.PNG_FILTER, ".png"
+        )
+        if path:
+            try:
+                self.save_png(path)
+            except (OSError, ValueError) as exc:
+                dialogs.show_error(self, "Cannot save the projection", str(exc))
+                return
+            self.status_message.emit(f"Saved {Path(path).name}")
+
+    def save_png(self, path: str | Path, scale: int = SAVE_SCALE) -> None:
+        """The last projection as a PNG with its sample state; raises ValueError before there is one."""
+        if self.last is None:
+            raise ValueError("there is no projection to save yet")
+        sha256 = model_sha256(self._path) if self._path else ""  # the live generator has no file
+        save_png_with_state(to_uint8(self.last.image[None])[0], path, self.last.sample_state(sha256, scale))
 
     def _on_failed(self, message: str) -> None:
         self.summary.setText(f"Projection failed: {message}")

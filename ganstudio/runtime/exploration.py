@@ -3,20 +3,21 @@
 `Exploration` holds what the Explore tab shows: the current latent z (before truncation) and the one Reset
 returns to, the offsets along named directions (the sample rendered is z + sum offset_i * v_i), the class and
 class blend, the truncation, the grid seed, the grid on screen and its selection.
-`DimensionChoice` holds which latent dimensions get a slider; `Interpolation` holds the keyframes and path
-settings of the Interpolate tab. Widgets connect to the callbacks, show the values and write user edits back;
-they keep no state of their own. The CLI and tests use the same models without Qt.
+Which latent dimensions get a slider (`DimensionChoice`, runtime.latent_dims) and the Interpolate tab's
+keyframes (`Interpolation`, runtime.interpolation) live in their own modules and are importable from here too.
+Widgets connect to the callbacks, show the values and write user edits back; they keep no state of their own.
+The CLI and tests use the same models without Qt.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from ganstudio.runtime.direction_offsets import DirectionOffsets
 from ganstudio.runtime.events import Callbacks
-from ganstudio.runtime.latent import keyframe_path, sample_latents, truncate
+from ganstudio.runtime.interpolation import MAX_STEPS, MIN_STEPS, Interpolation, PathBatch, path_labels
+from ganstudio.runtime.latent import Batch, sample_latents, truncate
+from ganstudio.runtime.latent_dims import DEFAULT_VISIBLE_DIMS, DimensionChoice, format_dims, parse_dims
 from ganstudio.runtime.latent_files import LatentState
 from ganstudio.runtime.model_info import ModelInfo
 
@@ -25,101 +26,26 @@ GRID_SIZE = GRID_COLUMNS * GRID_COLUMNS
 MAX_SEED = 2**31 - 1
 MAX_TRUNCATION = 2.0
 RANDOM_LIMIT = 3.0  # Randomize draws each value within ±3, the latent sliders' range
-DEFAULT_VISIBLE_DIMS = 16
 
-
-@dataclass(frozen=True)
-class Batch:
-    """Latents ready for a generator: z truncated (N, latent_dim), labels (N,) or None, plus the class blend."""
-
-    z: np.ndarray
-    labels: np.ndarray | None
-    blend: tuple[int, float] | None = None  # (label_b, t): morph every label towards label_b by t
-
-
-def parse_dims(text: str, latent_dim: int) -> list[int]:
-    """'0-7, 12, 20-23' -> [0..7, 12, 20..23] (deduplicated, ordered). Raises ValueError with a reason."""
-    dims: list[int] = []
-    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
-        lo_text, dash, hi_text = part.partition("-")
-        try:
-            lo = int(lo_text)
-            hi = int(hi_text) if dash else lo
-        except ValueError:
-            raise ValueError(f"'{part}' is not a dimension or a range like 0-15") from None
-        if lo > hi:
-            lo, hi = hi, lo
-        if lo < 0 or hi >= latent_dim:
-            raise ValueError(f"'{part}' is outside 0..{latent_dim - 1}")
-        dims.extend(d for d in range(lo, hi + 1) if d not in dims)
-    if not dims:
-        raise ValueError("no dimensions given")
-    return dims
-
-
-def format_dims(dims: list[int]) -> str:
-    """The inverse of parse_dims, with ranges collapsed."""
-    parts: list[str] = []
-    start: int | None = None
-    for i, d in enumerate(dims):
-        start = d if start is None else start
-        if i + 1 == len(dims) or dims[i + 1] != d + 1:
-            parts.append(str(d) if start == d else f"{start}-{d}")
-            start = None
-    return ", ".join(parts)
-
-
-class DimensionChoice:
-    """Which latent dimensions get a slider: all of them, a custom list, or the first 16."""
-
-    def __init__(self) -> None:
-        self.changed: Callbacks[[]] = Callbacks()  # latent_dim, show_all or the custom list changed
-        self._latent_dim = 0
-        self._custom: list[int] | None = None
-        self._show_all = False
-
-    @property
-    def latent_dim(self) -> int:
-        return self._latent_dim
-
-    @property
-    def show_all(self) -> bool:
-        return self._show_all
-
-    @property
-    def dims(self) -> list[int]:
-        if self._show_all:
-            return list(range(self._latent_dim))
-        if self._custom is not None:
-            return list(self._custom)
-        return list(range(min(DEFAULT_VISIBLE_DIMS, self._latent_dim)))
-
-    def set_latent_dim(self, latent_dim: int) -> None:
-        if latent_dim == self._latent_dim:
-            return
-        self._latent_dim = latent_dim
-        if self._custom is not None and any(d >= latent_dim for d in self._custom):
-            self._custom = None
-        self.changed.emit()
-
-    def set_show_all(self, show: bool) -> None:
-        if show != self._show_all:
-            self._show_all = show
-            self.changed.emit()
-
-    def set_custom(self, dims: list[int] | None) -> None:
-        """Choose the dimensions shown (None: the first 16); leaves "show all"."""
-        self._custom = list(dims) if dims else None
-        self._show_all = False
-        self.changed.emit()
-
-    def apply_text(self, text: str) -> None:
-        """Dimensions typed by the user ('0-15, 20'); raises ValueError saying what is wrong."""
-        if not self._latent_dim or self._show_all:
-            return
-        dims = parse_dims(text, self._latent_dim)
-        if dims != self.dims:
-            self.set_custom(dims)
+__all__ = [  # this module's models, and the split-off ones that stay importable from here
+    "DEFAULT_VISIBLE_DIMS",
+    "GRID_COLUMNS",
+    "GRID_SIZE",
+    "MAX_SEED",
+    "MAX_STEPS",
+    "MAX_TRUNCATION",
+    "MIN_STEPS",
+    "RANDOM_LIMIT",
+    "Batch",
+    "DimensionChoice",
+    "Exploration",
+    "Interpolation",
+    "PathBatch",
+    "clipped_normal",
+    "format_dims",
+    "parse_dims",
+    "path_labels",
+]
 
 
 class Exploration:
@@ -401,154 +327,3 @@ def _clamp_seed(seed: int) -> int:
 
 def _clamp_truncation(psi: float) -> float:
     return float(min(max(float(psi), 0.0), MAX_TRUNCATION))
-
-
-# -- interpolation --------------------------------------------------------------------------------------------
-
-
-def path_labels(labels: list[int | None], steps: int, closed: bool) -> np.ndarray | None:
-    """Per-frame labels matching keyframe_path(): each frame takes its nearest keyframe's label."""
-    if not labels or labels[0] is None:
-        return None
-    keys = labels + labels[:1] if closed else labels
-    per = steps - 1
-    out = [keys[seg] if (i < per / 2) else keys[seg + 1] for seg in range(len(keys) - 1) for i in range(per)]
-    if not closed:
-        out.append(keys[-1])
-    return np.asarray(out, np.int64)
-
-
-@dataclass(frozen=True)
-class PathBatch:
-    """The frames of an interpolation path: latents, per-frame labels and the frame index of each keyframe."""
-
-    z: np.ndarray
-    labels: np.ndarray | None
-    marked: list[int]
-
-
-class Interpolation:
-    """Keyframes (A, ..., B) and path settings; the path runs through the keyframes in list order.
-
-    Class-conditional models: a frame takes the label of its nearest keyframe (labels are whole numbers).
-    """
-
-    def __init__(self, steps: int = 8, spherical: bool = True, closed: bool = False) -> None:
-        self.keys_changed: Callbacks[[]] = Callbacks()  # the keyframe list changed: re-render thumbnails and path
-        self.path_changed: Callbacks[[]] = Callbacks()  # steps, path kind or loop changed: re-render the path
-        self._info: ModelInfo | None = None
-        self._keys: list[LatentState] = []
-        self._steps = _clamp_steps(steps)
-        self._spherical = spherical
-        self._closed = closed
-
-    @property
-    def info(self) -> ModelInfo | None:
-        return self._info
-
-    @property
-    def steps(self) -> int:
-        return self._steps
-
-    @property
-    def spherical(self) -> bool:
-        return self._spherical
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def keyframes(self) -> list[LatentState]:
-        return list(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def describe_key(self, index: int) -> str:
-        key, n = self._keys[index], len(self._keys)
-        role = "A" if index == 0 else ("B" if index == n - 1 and n > 1 else f"Keyframe {index + 1}")
-        text = f"{role}   |z| = {np.linalg.norm(key.z):.2f}, ψ {key.truncation:.2f}"
-        if key.label is not None and self._info is not None:
-            text += f", class {self._info.class_name(key.label)}"
-        return text
-
-    def set_model(self, info: ModelInfo | None) -> None:
-        dim = info.latent_dim if info is not None else None
-        self._info = info
-        if any(k.latent_dim != dim for k in self._keys):
-            self._keys = []  # latents of another latent size mean nothing to this model
-        if info is not None and info.conditional:
-            self._keys = [
-                k if k.label is not None and k.label < info.num_classes else LatentState(k.z, 0, k.truncation)
-                for k in self._keys
-            ]
-        self.keys_changed.emit()
-
-    def set_keyframes(self, keys: list[LatentState]) -> None:
-        self._keys = list(keys)
-        self.keys_changed.emit()
-
-    def set_keyframe(self, role: str, state: LatentState) -> None:
-        """role "A" replaces the first keyframe, "B" the last (of at least two), "add" appends."""
-        if role == "A" and self._keys:
-            self._keys[0] = state
-        elif role == "B" and len(self._keys) >= 2:
-            self._keys[-1] = state
-        else:
-            self._keys.append(state)
-        self.keys_changed.emit()
-
-    def remove(self, index: int) -> None:
-        if 0 <= index < len(self._keys):
-            del self._keys[index]
-            self.keys_changed.emit()
-
-    def move(self, index: int, delta: int) -> int | None:
-        """Move keyframe `index` by `delta` places; returns its new index, or None when it cannot move."""
-        j = index + delta
-        if not (0 <= index < len(self._keys) and 0 <= j < len(self._keys)):
-            return None
-        self._keys[index], self._keys[j] = self._keys[j], self._keys[index]
-        self.keys_changed.emit()
-        return j
-
-    def set_steps(self, steps: int) -> None:
-        steps = _clamp_steps(steps)
-        if steps != self._steps:
-            self._steps = steps
-            self.path_changed.emit()
-
-    def set_spherical(self, spherical: bool) -> None:
-        if spherical != self._spherical:
-            self._spherical = spherical
-            self.path_changed.emit()
-
-    def set_closed(self, closed: bool) -> None:
-        if closed != self._closed:
-            self._closed = closed
-            self.path_changed.emit()
-
-    def keys_batch(self) -> Batch | None:
-        """The keyframes themselves (thumbnails), truncated, or None without a model or keyframes."""
-        if self._info is None or not self._keys:
-            return None
-        z = np.stack([truncate(k.z, k.truncation) for k in self._keys])
-        labels = None if self._keys[0].label is None else np.array([k.label for k in self._keys], np.int64)
-        return Batch(z, labels)
-
-    def path_batch(self) -> PathBatch | None:
-        """Every frame of the path, or None until there is a model and two keyframes."""
-        if self._info is None or len(self._keys) < 2:
-            return None
-        keys = np.stack([truncate(k.z, k.truncation) for k in self._keys])
-        z = keyframe_path(keys, self._steps, self._spherical, self._closed)
-        labels = path_labels([k.label for k in self._keys], self._steps, self._closed)
-        marked = [i * (self._steps - 1) for i in range(len(self._keys))]
-        return PathBatch(z, labels, marked)
-
-
-MIN_STEPS, MAX_STEPS = 2, 64
-
-
-def _clamp_steps(steps: int) -> int:
-    return int(min(max(int(steps), MIN_STEPS), MAX_STEPS))

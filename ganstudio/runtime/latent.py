@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -63,3 +65,12 @@ def keyframe_path(
     if not closed:
         segments.append(keys[-1:])
     return np.concatenate(segments).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Latents ready for a generator: z truncated (N, latent_dim), labels (N,) or None, plus the class blend."""
+
+    z: np.ndarray
+    labels: np.ndarray | None
+    blend: tuple[int, float] | None = None  # (label_b, t): morph every label towards label_b by t

@@ -14,17 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ganstudio.errors import GanStudioError
 from ganstudio.paths import user_cache_root
 from ganstudio.runtime.backends import GeneratorBackend
+from ganstudio.runtime.digit_classifier import classifier_for
 from ganstudio.runtime.latent import sample_latents
-
-if TYPE_CHECKING:
-    from ganstudio.core.feature_extractor import FeatureExtractor
+from ganstudio.runtime.model_info import ModelInfo
 
 MAP_SAMPLES = 1500
 MAP_SEED = 0
@@ -67,16 +65,11 @@ class LatentMap:
         return (weights[..., None] * self.points[idx]).sum(axis=1).astype(np.float32)
 
 
-def classifier_features(dataset: str) -> Features | None:
-    """The shipped classifier of a dataset as a Features function; None when there is none (image folders)."""
-    from ganstudio.core.feature_extractor import get_extractor
-    from ganstudio.core.quality_math import MetricsError
-
-    try:
-        extractor: FeatureExtractor = get_extractor(dataset)
-    except MetricsError:
-        return None
-    return extractor.run
+def classifier_features(info: ModelInfo) -> Features | None:
+    """The shipped classifier that reads this model's images as a Features function; None when there is none
+    (image folders, another size or colour)."""
+    classifier = classifier_for(info)
+    return None if classifier is None else classifier.run
 
 
 def pixel_features(images: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
@@ -197,7 +190,7 @@ def latent_map_for(
         cached = load_map(cache_path(key, cache_root))
         if cached is not None:
             return cached
-    chosen = features or classifier_features(backend.info.dataset) or pixel_features
+    chosen = features or classifier_features(backend.info) or pixel_features
     latent_map = compute_latent_map(backend, chosen, cancel=cancel)
     if key is not None:
         save_map(cache_path(key, cache_root), latent_map)

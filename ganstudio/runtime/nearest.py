@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from ganstudio.errors import GanStudioError
+from ganstudio.runtime.digit_classifier import DigitClassifier, dataset_classifier
 from ganstudio.runtime.model_info import ModelInfo
 
 if TYPE_CHECKING:
-    from ganstudio.core.feature_extractor import FeatureExtractor
     from ganstudio.runtime.backends import GeneratorBackend
 
 Space = Literal["pixel", "feature"]
@@ -117,7 +117,7 @@ def _knn(queries: np.ndarray, base: np.ndarray, base_sq: np.ndarray, k: int) -> 
 class NearestIndex:
     """The training images of one model, searchable by pixels and (when a classifier is given) by features."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, extractor: FeatureExtractor | None = None) -> None:
+    def __init__(self, images: np.ndarray, labels: np.ndarray, extractor: DigitClassifier | None = None) -> None:
         self.images = np.asarray(images)  # (N, C, H, W) as stored (uint8 for the built-in datasets)
         self.labels = np.asarray(labels)
         self._pixels = _flat(self.images)
@@ -173,16 +173,7 @@ def spaces_of(index: NearestIndex) -> tuple[Space, ...]:
 def nearest_index_for(info: ModelInfo, data_dir: Path | str | None = None, features: bool = True) -> NearestIndex:
     """The training images of this model's dataset split, with the dataset's classifier when it is shipped."""
     images, labels = load_split(info.dataset, training_split(info), data_dir)
-    extractor = None
-    if features:
-        from ganstudio.core.feature_extractor import get_extractor
-        from ganstudio.core.quality_math import MetricsError
-
-        try:
-            extractor = get_extractor(info.dataset)
-        except MetricsError:
-            extractor = None
-    return NearestIndex(images, labels, extractor)
+    return NearestIndex(images, labels, dataset_classifier(info.dataset) if features else None)
 
 
 def held_out_images(info: ModelInfo, n: int, seed: int = 0, data_dir: Path | str | None = None) -> np.ndarray:

@@ -22,6 +22,8 @@ from ganstudio.errors import GanStudioError
 from ganstudio.paths import CHECKPOINT_NAME
 from ganstudio.runtime.backends import GeneratorBackend, first_line
 from ganstudio.runtime.model_info import ModelInfo
+from ganstudio.runtime.onnx_session import open_session
+from ganstudio.runtime.png_state import SampleState
 
 ENCODER_SUFFIX = "-encoder.onnx"
 ENCODER_RUN_NAME = "encoder.onnx"  # inside a run folder
@@ -57,6 +59,10 @@ class Projection:
     target: np.ndarray  # (C, H, W) the picture projected
     error: float  # pixel mean squared error between image and target, values in [0, 1]
     stages: tuple[tuple[str, float], ...]  # (stage, error after it), in order
+
+    def sample_state(self, model_sha256: str, scale: int = 1) -> SampleState:
+        """What a PNG of the projection records, so `ganstudio info` prints it and the app restores it."""
+        return SampleState(model_sha256, np.asarray(self.z, np.float32), 1.0, self.label, scale=scale)
 
 
 class Refiner(Protocol):
@@ -105,16 +111,9 @@ class OnnxEncoder:
     """An encoder file run by onnxruntime: (N, C, H, W) images -> z (N, Z) and class probabilities (N, K)."""
 
     def __init__(self, path: Path | str, info: ModelInfo) -> None:
-        import onnxruntime as ort
-
         self.path = Path(path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
         try:
-            self._session: Any = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            self._session: Any = open_session(self.path)
         except Exception as exc:  # onnxruntime's own exception types
             raise ProjectionError(f"cannot load the encoder {self.path}: {first_line(exc)}") from exc
         meta = dict(self._session.get_modelmeta().custom_metadata_map)

@@ -10,25 +10,38 @@ import pytest
 from PIL import Image
 
 from ganstudio.cli.main import main
+from ganstudio.cli.sample_state import render_state
 from ganstudio.core.data import named
-from ganstudio.runtime.latent_files import load_latent
+from ganstudio.runtime.backends import open_generator
+from ganstudio.runtime.model_hash import model_sha256
+from ganstudio.runtime.png_state import read_png_state
 from tests.data_paths import shared_mnist
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
-def test_project_writes_the_sample_and_its_latent_and_prints_the_error(tmp_path: Path, capsys):
+def test_project_writes_a_png_that_records_the_sample_and_prints_the_error(tmp_path: Path, capsys):
     digit = named.read_split("mnist", shared_mnist(), "train").images[1, 0]
     picture = tmp_path / "zero.jpg"
     Image.fromarray(255 - digit).resize((90, 90)).convert("RGB").save(picture)
     out = tmp_path / "out"
-    assert main(["project", str(MODELS / "mnist.onnx"), str(picture), "--out-dir", str(out), "--no-refine"]) == 0
+    model = MODELS / "mnist.onnx"
+    assert main(["project", str(model), str(picture), "--out-dir", str(out), "--no-refine", "--scale", "2"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(str(picture)) and "pixel MSE" in line
     sample = np.asarray(Image.open(out / "zero.png"))
-    assert sample.shape == (28, 28)
-    state = load_latent(out / "zero.json", 64)
-    assert state.z.shape == (64,) and state.label is None
+    assert sample.shape == (56, 56)
+    assert not (out / "zero.json").exists()  # the PNG carries the state: no sidecar
+    state = read_png_state(out / "zero.png")
+    assert state.model_sha256 == model_sha256(model) and state.z.shape == (64,) and state.label is None
+    assert state.scale == 2 and state.truncation == 1.0
+    backend = open_generator(model)
+    try:  # the recorded state makes the written picture again, exactly
+        np.testing.assert_array_equal(render_state(backend, state)[..., 0], sample[::2, ::2])
+    finally:
+        backend.close()
+    assert main(["info", str(out / "zero.png")]) == 0
+    assert "model SHA-256: " + state.model_sha256 in capsys.readouterr().out
 
 
 def test_project_refuses_a_picture_that_is_not_an_image(tmp_path: Path, capsys):

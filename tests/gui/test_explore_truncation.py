@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from ganstudio.gui.explore_tab import class_item
+from ganstudio.gui.explore_controls import class_item
 from ganstudio.runtime.latent_files import LatentState
 
 

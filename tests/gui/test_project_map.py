@@ -17,6 +17,7 @@ from ganstudio.runtime import latent_map as lm
 from ganstudio.runtime.exploration import Exploration, Interpolation
 from ganstudio.runtime.latent_files import LatentState
 from ganstudio.runtime.nearest import NearestIndex
+from ganstudio.runtime.png_state import read_png_state
 from tests.data_paths import shared_mnist
 from tests.runtime.fakes import SquareGenerator
 from tests.runtime.test_latent_map import pca_2d
@@ -78,6 +79,17 @@ def test_a_projected_digit_becomes_explores_current_sample(make_window, qtbot, t
     assert np.allclose(window.explore.latent_state().z, state.z)
     project.explore_button.click()
     assert window.tabs.currentWidget() is window.explore
+
+    saved = tmp_path / "projection.png"
+    assert project.save_button.isEnabled()
+    project.save_png(saved)
+    recorded = read_png_state(saved)
+    assert recorded.model_sha256 == window.explore.model_sha256() and np.array_equal(recorded.z, state.z)
+    window.explore.randomize()
+    window.tabs.setCurrentWidget(project)
+    window.open_path(saved)  # opening (or dropping) the PNG restores the projection in Explore
+    assert window.tabs.currentWidget() is window.explore
+    assert np.array_equal(window.explore.latent_state().z, state.z)
 
 
 def test_a_picture_that_is_not_an_image_shows_an_error(make_window, errors, tmp_path):

@@ -7,6 +7,7 @@ flag here too, with the same help.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Iterable
@@ -137,6 +138,7 @@ def _load_data(spec: str, image_size: int, channels: int | None, args: argparse.
 
 def run_train(args: argparse.Namespace) -> int:
     from ganstudio.cli.main import CliError
+    from ganstudio.core import distributed
     from ganstudio.core.config import with_changes
     from ganstudio.core.device import check_device
     from ganstudio.core.training import Trainer
@@ -153,7 +155,9 @@ def run_train(args: argparse.Namespace) -> int:
     probe_model = ModelConfig(**_option_values(ModelConfig, args, skip=("channels",)), channels=args.channels or 1)
     train_config = TrainConfig(**_option_values(TrainConfig, args), **budget)
     check_device(train_config.device)
-    dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)
+    ctx = _join_ranks(train_config.device)  # torchrun: one process group; otherwise a no-op
+    with distributed.rank0_first(ctx):
+        dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)
     if args.num_classes and dataset.num_classes < 2:
         raise CliError(
             f"--conditional needs labelled data, but {args.dataset} has no classes "
@@ -165,13 +169,18 @@ def run_train(args: argparse.Namespace) -> int:
         num_classes=dataset.num_classes if args.num_classes else 0,
         class_names=dataset.class_names,
     )
-    out = Path(args.out) if args.out else new_run_dir(train_config.dataset, model_config.arch)
+    if args.out:
+        out = Path(args.out)
+    else:  # rank 0 creates the folder and tells the other ranks its name
+        created = new_run_dir(train_config.dataset, model_config.arch) if ctx.is_main else None
+        out = distributed.broadcast_object(created, ctx)
     trainer = Trainer(model_config, train_config, dataset, out)
     _log(f"run folder: {out}")
-    return _drive(trainer, export=not args.no_export)
+    return _drive_ranks(trainer, export=not args.no_export)
 
 
 def run_resume(args: argparse.Namespace) -> int:
+    from ganstudio.core import distributed
     from ganstudio.core.checkpoint import load_checkpoint
     from ganstudio.core.device import check_device
     from ganstudio.core.run_setup import resume_overrides
@@ -187,7 +196,9 @@ def run_resume(args: argparse.Namespace) -> int:
     overrides = resume_overrides(data.train_config, data.state, budget or None, **changes)
     cfg = data.model_config
     check_device(overrides.get("device", data.train_config.device))
-    dataset = _load_data(data.train_config.dataset, cfg.image_size, cfg.channels, args)
+    ctx = _join_ranks(overrides.get("device", data.train_config.device))
+    with distributed.rank0_first(ctx):
+        dataset = _load_data(data.train_config.dataset, cfg.image_size, cfg.channels, args)
     del data  # the trainer reloads it; do not keep two copies of the weights
     trainer = Trainer.from_checkpoint(Path(args.run_dir), dataset, **overrides)
     progress = trainer.progress()
@@ -198,7 +209,56 @@ def run_resume(args: argparse.Namespace) -> int:
         )
         return 0
     _log(f"resuming {trainer.run_dir} at step {trainer.step}")
-    return _drive(trainer, export=not args.no_export)
+    return _drive_ranks(trainer, export=not args.no_export)
+
+
+# --- distributed runs (`torchrun ... -m ganstudio train`, core/distributed.py)
+def _join_ranks(device: str):
+    from ganstudio.core import distributed
+
+    return distributed.init_from_env(device)
+
+
+def _is_main_rank() -> bool:
+    """False in the ranks other than 0 of a torchrun job: they train silently (their errors still print)."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _drive_ranks(trainer, export: bool) -> int:
+    """_drive, with a lost rank reported as one line and the process group left at the end."""
+    from ganstudio.core import distributed
+
+    distributed.write_rank_report(trainer.dist, started_at_step=trainer.step)
+    try:
+        with distributed.collective_errors():
+            code = _drive(trainer, export) if _is_main_rank() else _drive_silently(trainer, export)
+        modules = {"G": trainer.generator, "D": trainer.discriminator, "G_ema": trainer.ema_generator}
+        distributed.write_rank_report(trainer.dist, step=trainer.step, digest=distributed.state_digest(modules))
+        return code
+    finally:
+        distributed.shutdown()
+
+
+def _drive_silently(trainer, export: bool) -> int:
+    """A rank other than 0 runs the same loop without output; Ctrl+C asks for the stop all ranks agree on."""
+    from ganstudio.core.events import TrainingFinished
+
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: trainer.control.stop())
+    finished = None
+    try:
+        for event in trainer.run(export_on_finish=export):
+            if isinstance(event, TrainingFinished):
+                finished = event
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if finished is not None and finished.reason in ("diverged", "error"):
+        from ganstudio.cli.main import CliError
+
+        raise CliError(finished.message)
+    return 0
+
+
+# ---
 
 
 def _drive(trainer, export: bool) -> int:
@@ -245,6 +305,8 @@ def _drive(trainer, export: bool) -> int:
 
 
 def _log(text: str) -> None:
+    if not _is_main_rank():
+        return
     print(text, file=sys.stderr, flush=True)
 
 

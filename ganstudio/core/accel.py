@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 log = logging.getLogger(__name__)
-COMPILE_BACKEND = "inductor"  # torch.compile's default; tests put a failing backend here to check the fallback
+# torch.compile's default backend; tests put a failing one here to check the fallback
+COMPILE_BACKEND: str | Callable[..., Any] = "inductor"
 
 
 def bf16_supported(device: torch.device) -> bool:
@@ -58,12 +59,19 @@ class AcceleratedForward(nn.Module):
                     out = self._compiled(*args)
                 except Exception as exc:  # torch.compile raises many types (BackendCompilerFailed, ...)
                     self._compiled = None
-                    self.compile_error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    self.compile_error = _reason(exc)
                     log.warning("torch.compile failed, training without it: %s", self.compile_error)
                     out = self.inner(*args)
             else:
                 out = self.inner(*args)
         return out.float()
+
+
+def _reason(exc: BaseException) -> str:
+    """The root cause of a compile failure in one line (dynamo wraps the backend's error in its own)."""
+    inner = getattr(exc, "inner_exception", None) or exc.__cause__ or exc
+    text = " ".join(str(inner).split())
+    return f"{type(inner).__name__}: {text}"[:300]
 
 
 def accelerate(module: nn.Module, device: torch.device, mixed_precision: bool, compile_: bool) -> nn.Module:

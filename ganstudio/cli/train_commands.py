@@ -156,7 +156,7 @@ def run_train(args: argparse.Namespace) -> int:
     train_config = TrainConfig(**_option_values(TrainConfig, args), **budget)
     check_device(train_config.device)
     ctx = _join_ranks(train_config.device)  # torchrun: one process group; otherwise a no-op
-    with distributed.rank0_first(ctx):
+    with distributed.local_rank0_first(ctx):
         dataset = _load_data(args.dataset, probe_model.image_size, args.channels, args)
     if args.num_classes and dataset.num_classes < 2:
         raise CliError(
@@ -197,7 +197,7 @@ def run_resume(args: argparse.Namespace) -> int:
     cfg = data.model_config
     check_device(overrides.get("device", data.train_config.device))
     ctx = _join_ranks(overrides.get("device", data.train_config.device))
-    with distributed.rank0_first(ctx):
+    with distributed.local_rank0_first(ctx):
         dataset = _load_data(data.train_config.dataset, cfg.image_size, cfg.channels, args)
     del data  # the trainer reloads it; do not keep two copies of the weights
     trainer = Trainer.from_checkpoint(Path(args.run_dir), dataset, **overrides)

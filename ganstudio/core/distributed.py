@@ -149,16 +149,18 @@ def broadcast_object(value: Any, ctx: DistContext) -> Any:
 
 
 @contextmanager
-def rank0_first(ctx: DistContext) -> Iterator[None]:
-    """Rank 0 runs the body first (it builds a data cache), the other ranks after it (they find the cache)."""
+def local_rank0_first(ctx: DistContext) -> Iterator[None]:
+    """The first process of each machine runs the body first (it builds the machine's data cache), the others
+    after it (they find the cache)."""
     if not ctx.enabled:
         yield
         return
     group = dist.new_group(backend="gloo", timeout=DATA_TIMEOUT)
-    if not ctx.is_main:
+    first = ctx.local_rank == 0
+    if not first:
         dist.barrier(group=group)
     yield
-    if ctx.is_main:
+    if first:
         dist.barrier(group=group)
     dist.destroy_process_group(group)
 

@@ -236,5 +236,6 @@ def image_source(dataset: ImageDataset, device: torch.device) -> torch.Tensor | 
     if isinstance(images, np.memmap):
         if images.nbytes > IN_MEMORY_BYTES:
             return MappedImages(images, device)
-        images = np.array(images)  # a small cached folder: one read into memory, then as fast as ever
+        mapped, images = images, np.array(images)  # a small cached folder: one read into memory, then as fast as ever
+        release_pages(mapped)  # and the file's pages are not counted twice
     return torch.from_numpy(images).to(device)

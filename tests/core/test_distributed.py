@@ -66,8 +66,10 @@ def _reports(folder: Path) -> list[dict]:
 def test_two_ranks_train_identical_weights_and_the_run_resumes_in_one_process(tmp_path):
     data, out, reports = _image_folder(tmp_path / "data"), tmp_path / "run", tmp_path / "reports"
     reports.mkdir()
+    # WGAN-GP: its gradient penalty's double backward must reach DDP's all-reduce; two D steps per G step: the
+    # first D step's G pass runs through DDP without gradients.
     args = ["--dataset", str(data), "--steps", "6", "--sample-every", "3", "--out", str(out), *TRAIN_FLAGS]
-    proc = _torchrun(args, reports)
+    proc = _torchrun([*args, "--loss", "wgan-gp", "--d-steps", "2"], reports)
     output, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, output
     assert "global batch 16" in output
@@ -79,10 +81,10 @@ def test_two_ranks_train_identical_weights_and_the_run_resumes_in_one_process(tm
         assert rank0["digest"][part] == rank1["digest"][part], part
 
     # Only rank 0 wrote the run folder, in the usual format: its checkpoint holds the weights both ranks had,
-    # and counts the global batch (6 steps x 8 images x 2 ranks = one pass over the 96 images).
+    # and counts the global batch (6 steps x 2 D steps x 8 images x 2 ranks = two passes over the 96 images).
     data_ckpt = load_checkpoint(out)
     assert data_ckpt.state["step"] == 6
-    assert data_ckpt.state["images_seen"] == 6 * BATCH * 2
+    assert data_ckpt.state["images_seen"] == 6 * 2 * BATCH * 2
     generator, discriminator = build_generator(data_ckpt.model_config), build_discriminator(data_ckpt.model_config)
     generator.load_state_dict(data_ckpt.module_state("G"))
     discriminator.load_state_dict(data_ckpt.module_state("D"))

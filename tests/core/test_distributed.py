@@ -121,3 +121,45 @@ def test_a_killed_rank_ends_the_job_with_a_clear_message(tmp_path):
     # root cause (torchrun's monitor noticed first and stopped the survivor).
     ours = "lost contact with the other training processes" in output
     assert ours or ("Root Cause" in output and "rank      : 1" in output and "SIGKILL" in output), output
+
+
+def _rank_main(rank: int, port: int, queue) -> None:
+    """One rank of a 2-process gloo group: rank 1 dies after joining, rank 0 then tries an all-reduce."""
+    os.environ.update(RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1")
+    os.environ.update(MASTER_PORT=str(port), **{distributed.TIMEOUT_ENV_VAR: "20"})
+    import torch
+
+    ctx = distributed.init_from_env("cpu")
+    if rank == 1:
+        os._exit(0)  # no goodbye: as if killed
+    try:
+        with distributed.collective_errors():
+            time.sleep(1.0)
+            for _ in range(100):
+                torch.distributed.all_reduce(torch.ones(4))
+        queue.put(("no error", ctx.world_size))
+    except distributed.DistributedError as exc:
+        queue.put(("DistributedError", str(exc)))
+    except BaseException as exc:  # pragma: no cover - reported to the test
+        queue.put((type(exc).__name__, str(exc)))
+
+
+def test_a_failed_collective_becomes_one_clear_error():
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    port = _free_port()
+    procs = [context.Process(target=_rank_main, args=(rank, port, queue)) for rank in (0, 1)]
+    for proc in procs:
+        proc.start()
+    try:
+        kind, message = queue.get(timeout=120)
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    assert kind == "DistributedError", message
+    assert message.startswith("rank 0 of 2 lost contact with the other training processes")
+    assert "ganstudio resume" in message

@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200, help="timed steps after the warm-up")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads per process (0: the cores shared out)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="distributed")
     args = parser.parse_args()
@@ -72,7 +72,7 @@ def main() -> None:
         worker(args)
         return
     cores = os.cpu_count() or 1
-    runs = [launch(n, max(1, cores // n) if args.device == "cpu" else 1, args) for n in (1, 2)]
+    runs = [launch(n, args.threads or (max(1, cores // n) if args.device == "cpu" else 1), args) for n in (1, 2)]
     single = runs[0]["rate"]
     rows = [(str(r["processes"]), str(r["threads"]), f"{r['rate']:,.0f}", f"{r['rate'] / single:.2f}x") for r in runs]
     print_table(

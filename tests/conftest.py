@@ -53,3 +53,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         names = ", ".join(repr(t.name) for t in leaked)
         raise AssertionError(f"{item.nodeid} left {len(leaked)} Python thread(s) running: {names}")
     return result
+
+
+@pytest.fixture(autouse=True)
+def _folder_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Image folders loaded by tests are decoded into a per-test cache, never the user's (core/folder_cache.py)."""
+    monkeypatch.setenv("GANSTUDIO_FOLDER_CACHE", str(tmp_path_factory.mktemp("folder-cache")))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -142,6 +144,7 @@ def _load_data(spec: str, image_size: int, channels: int | None, args: argparse.
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from ganstudio.core import distributed
     from ganstudio.core.config import with_changes
     from ganstudio.core.device import check_device
     from ganstudio.core.run_folder import claim_run_folder
@@ -156,9 +159,16 @@ def run_train(args: argparse.Namespace) -> int:
     values = {**option_values(TrainConfig, args), "dataset": run_dataset_spec(args.dataset)}
     train_config = TrainConfig(**values, **budget)
     check_device(train_config.device)
-    out = Path(args.out) if args.out else new_run_dir(train_config.dataset, probe_model.arch)
-    with claim_run_folder(out, resume=False, log=_log):
-        dataset = _load_data(train_config.dataset, probe_model.image_size, args.channels, args)
+    ctx = _join_ranks(train_config.device)  # torchrun: one process group; otherwise a no-op
+    if args.out:
+        out = Path(args.out)
+    else:  # rank 0 creates the folder and tells the other ranks its name
+        created = new_run_dir(train_config.dataset, probe_model.arch) if ctx.is_main else None
+        out = distributed.broadcast_object(created, ctx)
+    # Only rank 0 writes the run folder, so only rank 0 claims (locks and checks) it.
+    with claim_run_folder(out, resume=False, log=_log) if ctx.is_main else contextlib.nullcontext():
+        with distributed.local_rank0_first(ctx):
+            dataset = _load_data(train_config.dataset, probe_model.image_size, args.channels, args)
         if args.num_classes and dataset.num_classes < 2:
             raise _cli_error(
                 f"--conditional needs labelled data, but {args.dataset} has no classes "
@@ -174,17 +184,19 @@ def run_train(args: argparse.Namespace) -> int:
 
         trainer = Trainer(model_config, train_config, dataset, out)
         _log(f"run folder: {out}")
-        return _drive(trainer, export=not args.no_export)
+        return _drive_ranks(trainer, export=not args.no_export)
 
 
 def run_resume(args: argparse.Namespace) -> int:
+    from ganstudio.core import distributed
     from ganstudio.core.checkpoint import inspect_checkpoint, resolve_checkpoint_path
     from ganstudio.core.device import check_device
     from ganstudio.core.run_folder import claim_run_folder
     from ganstudio.core.run_setup import resume_dataset, resume_overrides
 
     source = resolve_checkpoint_path(Path(args.run_dir))
-    with claim_run_folder(source.parent, resume=True, log=_log):
+    claim = claim_run_folder(source.parent, resume=True, log=_log) if _is_main_rank() else contextlib.nullcontext()
+    with claim:
         header = inspect_checkpoint(source)  # checked, but the weights are read once, by the trainer
         budget = _budget(args)
         changes = {
@@ -195,8 +207,11 @@ def run_resume(args: argparse.Namespace) -> int:
         changes["dataset"] = resume_dataset(header.train_config.dataset, args.data)
         overrides = resume_overrides(header.train_config, header.state, budget or None, **changes)
         cfg = header.model_config
-        check_device(overrides.get("device", header.train_config.device))
-        dataset = _load_data(changes["dataset"], cfg.image_size, cfg.channels, args)
+        device = overrides.get("device", header.train_config.device)
+        check_device(device)
+        ctx = _join_ranks(device)
+        with distributed.local_rank0_first(ctx):
+            dataset = _load_data(changes["dataset"], cfg.image_size, cfg.channels, args)
         from ganstudio.core.training import Trainer
 
         trainer = Trainer.from_checkpoint(source, dataset, **overrides)
@@ -208,7 +223,56 @@ def run_resume(args: argparse.Namespace) -> int:
             )
             return 0
         _log(f"resuming {trainer.run_dir} at step {trainer.step}")
-        return _drive(trainer, export=not args.no_export)
+        return _drive_ranks(trainer, export=not args.no_export)
+
+
+# --- distributed runs (`torchrun ... -m ganstudio train`, core/distributed.py)
+def _join_ranks(device: str):
+    from ganstudio.core import distributed
+
+    return distributed.init_from_env(device)
+
+
+def _is_main_rank() -> bool:
+    """False in the ranks other than 0 of a torchrun job: they train silently (their errors still print)."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _drive_ranks(trainer, export: bool) -> int:
+    """_drive, with a lost rank reported as one line and the process group left at the end."""
+    from ganstudio.core import distributed
+
+    distributed.write_rank_report(trainer.dist, started_at_step=trainer.step)
+    try:
+        with distributed.collective_errors():
+            code = _drive(trainer, export) if _is_main_rank() else _drive_silently(trainer, export)
+        modules = {"G": trainer.generator, "D": trainer.discriminator, "G_ema": trainer.ema_generator}
+        distributed.write_rank_report(trainer.dist, step=trainer.step, digest=distributed.state_digest(modules))
+        return code
+    finally:
+        distributed.shutdown()
+
+
+def _drive_silently(trainer, export: bool) -> int:
+    """A rank other than 0 runs the same loop without output; Ctrl+C asks for the stop all ranks agree on."""
+    from ganstudio.core.events import TrainingFinished
+
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: trainer.control.stop())
+    finished = None
+    try:
+        for event in trainer.run(export_on_finish=export):
+            if isinstance(event, TrainingFinished):
+                finished = event
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if finished is not None and finished.reason in ("diverged", "error"):
+        from ganstudio.cli.main import CliError
+
+        raise CliError(finished.message)
+    return 0
+
+
+# ---
 
 
 def _drive(trainer, export: bool) -> int:
@@ -257,6 +321,8 @@ def _cli_error(message: str) -> Exception:
 
 
 def _log(text: str) -> None:
+    if not _is_main_rank():
+        return
     with contextlib.suppress(OSError):  # a terminal closed under a run (SIGHUP) must not end it before it saves
         print(text, file=sys.stderr, flush=True)
 

@@ -336,6 +336,25 @@ class TrainConfig:
         row=1,
         resumable=True,
     )
+    mixed_precision: bool = option(
+        False,
+        label="Mixed precision (bf16)",
+        help="bf16 autocast on a CUDA GPU that supports it: faster, with bf16's coarser rounding in the networks' "
+        "layers (no effect on a CPU)",
+        group="run",
+        row=4,
+        resumable=True,
+    )
+    compile_networks: bool = option(
+        False,
+        label="Compile the networks",
+        help="torch.compile G and D: a slow first step, then faster ones on a GPU; if compiling fails, training "
+        "goes on without it",
+        flag="--compile",
+        group="run",
+        row=4,
+        resumable=True,
+    )
 
     def __post_init__(self) -> None:
         for name in _FLOAT_FIELDS:  # 0 from a CLI or JSON is an int; optimizers insist on floats

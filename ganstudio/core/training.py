@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganstudio.core import accel
 from ganstudio.core import checkpoint as ckpt
+from ganstudio.core import distributed as dist_
 from ganstudio.core.augment import diff_augment
 from ganstudio.core.config import ConfigError, ModelConfig, TrainConfig, with_changes
 from ganstudio.core.data.dataset import ImageDataset
@@ -32,6 +34,7 @@ from ganstudio.core.events import (
     TrainEvent,
     TrainingFinished,
 )
+from ganstudio.core.folder_cache import image_source
 from ganstudio.core.history import LOSS_KEYS, History, first_bad_loss
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
 from ganstudio.core.networks import (
@@ -123,6 +126,16 @@ class Trainer:
         self.control = control or TrainingControl()
         set_cpu_threads(train_config.threads)
         self.device = pick_device(train_config.device)
+        # --- distributed (core/distributed.py): a no-op in a one-process run
+        self.dist = dist_.current()
+        if self.dist.enabled:
+            self.control = dist_.AgreedStop()  # type: ignore[assignment]
+            if len(dataset) < train_config.batch_size * self.dist.world_size:
+                raise ConfigError(
+                    f"the data has {len(dataset):,} images, fewer than one global batch "
+                    f"({train_config.batch_size} x {self.dist.world_size} processes)"
+                )
+        # ---
 
         torch.manual_seed(train_config.seed)
         self.generator = build_generator(model_config).to(self.device)
@@ -132,8 +145,16 @@ class Trainer:
         self.ema_generator = copy.deepcopy(self.generator).eval() if train_config.ema_decay > 0 else None
         self.opt_g = _adam(self.generator, train_config.g_lr, (train_config.g_beta1, train_config.g_beta2))
         self.opt_d = _adam(self.discriminator, train_config.d_lr, (train_config.d_beta1, train_config.d_beta2))
+        # --- the modules the training step calls: G and D behind DDP (distributed) and the speed options; the
+        # G step's D pass skips DDP (D's weights get no gradient there) and the WGAN-GP penalty uses plain D
+        # (its double backward works neither through torch.compile nor, without static_graph, through DDP).
+        speed = (self.device, train_config.mixed_precision, train_config.compile_networks)
+        self.g_train = accel.accelerate(dist_.wrap_ddp(self.generator, self.device, self.dist), *speed)
+        self.d_train = accel.accelerate(dist_.wrap_ddp(self.discriminator, self.device, self.dist), *speed)
+        self.d_for_g = accel.accelerate(self.discriminator, *speed)
+        # ---
 
-        self.images = torch.from_numpy(dataset.images).to(self.device)  # (N, C, H, W) uint8
+        self.images = image_source(dataset, self.device)  # (N, C, H, W) uint8
         self.labels = torch.from_numpy(dataset.labels.astype(np.int64)).to(self.device)
         self.data_rng = torch.Generator().manual_seed(train_config.seed + 1)
         self.order = torch.randperm(len(self.images), generator=self.data_rng)
@@ -182,9 +203,7 @@ class Trainer:
     def run(self, preview_seconds: float | None = None, export_on_finish: bool = True) -> Iterator[TrainEvent]:
         """Train until the budget is spent, stop() is called or the losses diverge; yields plain events."""
         cfg = self.train_config
-        if self.run_dir is not None:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        yield LogMessage(f"training on {self.device.type} ({self._describe_models()})")
+        yield from self._start_session()
         session_start_progress = self.progress() or 0.0
         session_start_elapsed = self.elapsed_seconds
         last_preview = -math.inf
@@ -230,7 +249,7 @@ class Trainer:
             if samples_due or (preview_seconds is not None and now - last_preview >= preview_seconds):
                 yield from self._preview_events(save=samples_due)
                 last_preview = now
-            diverged = (yield from self._checkpoint_events()) if checkpoint_due else None
+            diverged = (yield from self._checkpoint_events()) if checkpoint_due and self.dist.is_main else None
             if diverged is not None:
                 reason, message = "diverged", diverged
                 break
@@ -245,6 +264,18 @@ class Trainer:
         yield CheckpointSaved(self.step, str(path))
         return None
 
+    def _start_session(self) -> Iterator[TrainEvent]:
+        cfg = self.train_config
+        if self.run_dir is not None and self.dist.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        yield LogMessage(f"training on {self.device.type} ({self._describe_models()})")
+        speed_note = accel.describe(self.device, cfg.mixed_precision, cfg.compile_networks)
+        if speed_note:
+            yield LogMessage(speed_note)
+        if self.dist.enabled:  # every rank draws its own noise, from the run's seed and step
+            yield LogMessage(self.dist.describe(cfg.batch_size))
+            torch.manual_seed(dist_.rank_seed(cfg.seed, self.step, self.dist))
+
     def _report(
         self, pending: list[torch.Tensor], seconds: float, start_progress: float, start_elapsed: float
     ) -> Generator[TrainEvent, None, tuple[float, ...] | None]:
@@ -254,10 +285,11 @@ class Trainer:
         count is set back to the last good step and its losses are returned for the divergence message.
         """
         cfg = self.train_config
-        rows = torch.stack(pending).cpu().tolist()
+        losses_t, seconds = self._reduce_report(torch.stack(pending), seconds)
+        rows = losses_t.cpu().tolist()
         first_step = self.step - len(rows) + 1
         per_step = seconds / len(rows)
-        batch_images = cfg.batch_size * cfg.d_steps
+        batch_images = cfg.batch_size * cfg.d_steps * self.dist.world_size
         self._rate = batch_images / per_step if self._rate == 0 else 0.9 * self._rate + 0.1 * batch_images / per_step
         for i, losses in enumerate(rows):
             if first_bad_loss(losses) is not None:
@@ -278,6 +310,15 @@ class Trainer:
             )
         return None
 
+    def _reduce_report(self, losses: torch.Tensor, seconds: float) -> tuple[torch.Tensor, float]:
+        """The window's losses and time as every rank agrees on them, and the stop request exchanged
+        (core/distributed.py); unchanged in a one-process run."""
+        if not self.dist.enabled or not isinstance(self.control, dist_.AgreedStop):
+            return losses, seconds
+        losses, seconds, stop = dist_.reduce_report(losses, seconds, self.control.requested, self.dist)
+        self.control.agree(stop)
+        return losses, seconds
+
     def _train_step(self) -> torch.Tensor:
         """One round of D and G updates; returns the LOSS_COLUMNS values (d_loss, g_loss, D(x), D(G(z)), penalty)
         as a tensor on the training device, so that reading it can wait (NaN penalty unless WGAN-GP)."""
@@ -289,7 +330,7 @@ class Trainer:
             # The last D step's fakes keep their graph and are the G step's fakes too (as in PyTorch's DCGAN
             # example): one G forward per round instead of two, about 14% of a default MNIST step's multiply-adds.
             with torch.set_grad_enabled(d_step == cfg.d_steps - 1):
-                fake = self.generator(z, labels)
+                fake = self.g_train(z, labels)
             fake_for_d = fake.detach()
             real_scores, fake_scores = self._score_real_and_fake(real, fake_for_d, labels)
             d_loss = discriminator_loss(cfg.loss, real_scores, fake_scores, cfg.label_smoothing)
@@ -305,7 +346,7 @@ class Trainer:
         # skips a third of D's backward (and spectral norm's weight-sized backward ops).
         self.discriminator.requires_grad_(False)
         try:
-            fake_scores_g = self.discriminator(diff_augment(fake, cfg.augment), labels)
+            fake_scores_g = self.d_for_g(diff_augment(fake, cfg.augment), labels)
             g_loss = generator_loss(cfg.loss, fake_scores_g)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
@@ -332,7 +373,7 @@ class Trainer:
         augment = self.train_config.augment
         both = torch.cat([diff_augment(real, augment), diff_augment(fake, augment)])
         both_labels = None if labels is None else torch.cat([labels, labels])
-        real_scores, fake_scores = self.discriminator(both, both_labels).split([real.size(0), fake.size(0)])
+        real_scores, fake_scores = self.d_train(both, both_labels).split([real.size(0), fake.size(0)])
         return real_scores, fake_scores
 
     def _apply_lr_schedule(self) -> None:
@@ -345,15 +386,16 @@ class Trainer:
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         n = self.train_config.batch_size
-        if self.cursor + n > len(self.order):
+        global_n = n * self.dist.world_size  # each rank takes its own slice of the global batch
+        if self.cursor + global_n > len(self.order):
             self.order = torch.randperm(len(self.images), generator=self.data_rng)
             self.order_on_device = None
             self.cursor = 0
         if self.order_on_device is None:
             self.order_on_device = self.order.to(self.device)
-        idx = self.order_on_device[self.cursor : self.cursor + n]
-        self.cursor += n
-        self.images_seen += len(idx)
+        idx = dist_.global_batch_indices(self.order_on_device, self.cursor, n, self.dist)
+        self.cursor += global_n
+        self.images_seen += len(idx) * self.dist.world_size
         real = self.images[idx].float().div_(127.5).sub_(1.0)  # (B, C, H, W) in [-1, 1]
         return real, (self.labels[idx] if self.model_config.conditional else None)
 
@@ -463,6 +505,8 @@ class Trainer:
     def _preview_events(self, save: bool) -> Iterator[TrainEvent]:
         from ganstudio.runtime.imaging import make_grid, save_png
 
+        if not self.dist.is_main:  # only rank 0 shows and saves samples
+            return
         self.calibrate_ema(PREVIEW_CALIBRATION_SAMPLES, PREVIEW_CALIBRATION_SECONDS)
         images = self.preview_images()
         saved = None
@@ -493,7 +537,7 @@ class Trainer:
 
     def _finish(self, reason: str, message: str, export_on_finish: bool) -> Iterator[TrainEvent]:
         checkpoint_path = onnx_path = None
-        if reason != "diverged" and self.run_dir is not None:
+        if reason != "diverged" and self.run_dir is not None and self.dist.is_main:
             try:
                 if self.step > 0:
                     checkpoint_path = str(self.save())

@@ -77,11 +77,16 @@ def load_dataset(
     A folder must hold at least MIN_IMAGES readable images: training cannot run on fewer.
     Built-in datasets are resized from 28 to `image_size` and repeated to 3 channels when
     asked, so every architecture can train on them. `progress(what, done, total)` reports
-    download bytes or loaded images; `cancel` applies to downloads.
+    download bytes or loaded images; `cancel` applies to downloads and to decoding a folder. A folder is decoded
+    once into a memory-mapped cache (core/folder_cache.py) that later loads of the unchanged folder reuse.
     """
     if builtin_dataset(spec) is None:
-        folder = Path(spec).expanduser()
-        return load_image_folder(folder, image_size, channels, log=log, progress=progress, min_images=MIN_IMAGES)
+        from ganstudio.core.folder_cache import load_cached_folder
+
+        path = Path(spec).expanduser()
+        return load_cached_folder(
+            path, image_size, channels, log=log, progress=progress, cancel=cancel, min_images=MIN_IMAGES
+        )
     dataset = load_named_dataset(spec, data_dir=data_dir, download=download, progress=progress, cancel=cancel, log=log)
     if image_size != dataset.image_size:
         log(f"{dataset.name}: resizing {dataset.image_size}x{dataset.image_size} images to {image_size}x{image_size}")

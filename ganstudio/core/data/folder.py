@@ -34,6 +34,7 @@ PROGRESS_LABEL = "loading images"
 MIN_IMAGES = MIN_BATCH  # one image makes batches of one, which batch normalisation cannot train on
 
 ProgressFn = Callable[[str, int, int | None], None]
+AllocateFn = Callable[[tuple[int, int, int, int]], np.ndarray]  # (N, C, H, W) -> a uint8 array to decode into
 
 # Larger images are skipped before decoding: 64 MP is an 8000 x 8000 photo (about 200 MB as RGB while it is
 # resized), far beyond what a 64 x 64 training image needs. PIL checks the same limit when it opens a file.
@@ -229,11 +230,14 @@ def load_image_folder(
     log: Callable[[str], None] = _ignore,
     progress: ProgressFn | None = None,
     min_images: int = 1,
+    allocate: AllocateFn | None = None,
 ) -> ImageDataset:
     """Load every PNG/JPEG/BMP below `path` as (N, channels, image_size, image_size) uint8.
 
     progress("loading images", done, total) is called every few dozen files. Fewer than `min_images` files (found,
-    then readable) is a DataError; training asks for MIN_IMAGES.
+    then readable) is a DataError; training asks for MIN_IMAGES. `allocate` gives the array the images are decoded
+    into (default: one in memory); core/folder_cache.py passes a memory-mapped file, which then holds the
+    readable images at its front.
     """
     _check_args(image_size, channels)
     root = Path(path)
@@ -248,7 +252,7 @@ def load_image_folder(
             f"ignored {plan.ignored_in_root:,} images lying directly in {root}: "
             f"its subfolders define the classes, so only images inside them are used"
         )
-    images, labels, failures = _load_all(root, plan, image_size, channels, progress)
+    images, labels, failures = _load_all(root, plan, image_size, channels, progress, allocate)
     if failures:
         log(_skipped_line(failures))
     if len(images) == 0:
@@ -261,10 +265,11 @@ def load_image_folder(
 
 
 def _load_all(
-    root: Path, plan: _Plan, image_size: int, channels: int, progress: ProgressFn | None
+    root: Path, plan: _Plan, image_size: int, channels: int, progress: ProgressFn | None, allocate: AllocateFn | None
 ) -> tuple[np.ndarray, np.ndarray, list[_Skip]]:
     total = len(plan.files)
-    images = np.empty((total, channels, image_size, image_size), dtype=np.uint8)
+    shape = (total, channels, image_size, image_size)
+    images = allocate(shape) if allocate is not None else np.empty(shape, dtype=np.uint8)
     labels = np.empty(total, dtype=np.int64)
     failures: list[_Skip] = []
     count = 0
@@ -280,8 +285,8 @@ def _load_all(
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(PROGRESS_LABEL, done, total)
     if count < total:
-        # Copies, so the unused tail of the preallocated buffer is freed.
-        images, labels = images[:count].copy(), labels[:count].copy()
+        # Copies, so the unused tail of the preallocated buffer is freed (a file given by `allocate` keeps it).
+        images, labels = (images[:count] if allocate else images[:count].copy()), labels[:count].copy()
     return images, labels, failures
 
 

@@ -32,6 +32,7 @@ from ganstudio.core.config import ConfigError
 from ganstudio.core.playground.config import PlaygroundConfig
 from ganstudio.core.playground.presets import PRESETS, find_preset
 from ganstudio.gui import dialogs
+from ganstudio.gui.dialogs import let_shrink
 from ganstudio.gui.loss_plots import LossPlots
 from ganstudio.gui.playground_form import SHARED_FIELDS, PlaygroundForm
 from ganstudio.gui.playground_panels import CoveragePanel, ExplanationPanel
@@ -101,6 +102,10 @@ class PlaygroundTab(QWidget):
             self.speed_combo.addItem(text, value)
         self.speed_combo.setToolTip("G steps per second while playing")
         self.status_label = QLabel("")
+        # The toolbar must fit a 1024 px screen beside the Model Info dock: the preset list shows its full names
+        # when opened, and the buttons may shrink to their text.
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_combo.setMinimumContentsLength(12)
         toolbar = QHBoxLayout()
         for w in (
             QLabel("Preset"),
@@ -113,6 +118,8 @@ class PlaygroundTab(QWidget):
             QLabel("Speed"),
             self.speed_combo,
         ):
+            if isinstance(w, QPushButton):
+                let_shrink(w)
             toolbar.addWidget(w)
         toolbar.addWidget(self.status_label, 1)
 

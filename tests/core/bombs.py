@@ -1,5 +1,5 @@
 """Crafted hostile inputs built in milliseconds: gzip bombs, and running a loader in a child process whose peak
-memory is measured (ru_maxrss), so a test can assert that a tiny file never inflates into gigabytes."""
+memory is measured (VmHWM), so a test can assert that a tiny file never inflates into gigabytes."""
 
 from __future__ import annotations
 
@@ -30,10 +30,14 @@ def gzip_bomb(path: Path, prefix: bytes, zero_mib: int) -> Path:
 
 def run_measured(code: str, timeout: float = 120) -> dict:
     """Run `code` in a fresh interpreter; it must set `result` (a JSON-able value). Returns
-    {"result": ..., "peak_rss_mb": ...}; peak RSS is the child's maximum resident set size."""
+    {"result": ..., "peak_rss_mb": ...}; peak RSS is the child's maximum resident set size.
+
+    Linux's VmHWM, not getrusage's ru_maxrss: a child started by vfork/exec from a large process (a long pytest
+    session) reports the parent's peak as its own ru_maxrss."""
     wrapper = (
-        "import json, resource\n" + code + "\nprint(json.dumps({'result': result, "
-        "'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        "import json\n" + code + "\nwith open('/proc/self/status') as _s:\n"
+        "    _peak = next(int(line.split()[1]) for line in _s if line.startswith('VmHWM:'))\n"
+        "print(json.dumps({'result': result, 'peak_rss_mb': _peak / 1024}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=timeout, cwd=_ROOT, check=False

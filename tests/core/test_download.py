@@ -241,7 +241,7 @@ except DataError as exc:
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in kB on Linux only")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory from /proc (Linux only)")
 def test_a_gzip_bomb_download_is_rejected_with_bounded_memory(server: str, tmp_path: Path) -> None:
     code = _DOWNLOAD_BOMB.format(name=T10K[0], dest=str(tmp_path / "data"), mirror=f"{server}/bomb/")
     report = run_measured(code)

@@ -13,7 +13,7 @@ from PIL import Image
 from ganstudio.core.data.folder import MAX_IMAGE_PIXELS, SkippedFile, load_image
 from tests.core.bombs import RSS_LIMIT_MB, huge_png, run_measured
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/zero and ru_maxrss in kB")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/zero and /proc (Linux)")
 
 _LOAD = """
 from pathlib import Path

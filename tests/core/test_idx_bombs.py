@@ -1,7 +1,7 @@
 """Gzip bombs and lying IDX headers: rejected with a clear message while peak memory stays bounded.
 
 Each file is a few hundred kB that inflates to 512 MiB; the reader must stop long before that. Linux only:
-ru_maxrss is in kB there (bytes on macOS).
+the peak is read from /proc/self/status.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ganstudio.core.data import DataError, read_idx
 from ganstudio.core.data.idx import MAX_PAYLOAD_BYTES, read_idx_header
 from tests.core.bombs import RSS_LIMIT_MB, gzip_bomb, idx_header, run_measured
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in kB on Linux only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak memory from /proc (Linux only)")
 
 _READ = """
 from pathlib import Path

@@ -143,7 +143,9 @@ def test_short_run_plots_samples_finishes_and_exports(panel, qtbot, tmp_path, im
     assert panel.start_button.isEnabled() and panel.form.error() == ""
     panel.form.run_dir_edit.setText(str(run_dir))  # typing a used folder is still refused
     assert "already holds a training run" in panel.form.error() and not panel.start_button.isEnabled()
-    assert panel.load_button.isEnabled() and no_running_threads(panel)
+    assert panel.load_button.isEnabled()
+    # the live metrics measure an image folder too (SWD): the final generator once more, then the thread ends
+    qtbot.waitUntil(lambda: no_running_threads(panel), timeout=60_000)
 
     with qtbot.waitSignal(panel.model_ready, timeout=5000) as blocker:
         qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
@@ -201,7 +203,9 @@ def test_stop_mid_run_saves_a_checkpoint(panel, qtbot, tmp_path, image_folder):
     assert f"step {result.step:,}" in stats and "ETA" not in stats  # final numbers, no stale ETA
     assert panel.stage_label.text() == "Training stopped" and "stopped" in panel.header.progress_bar.format()
     assert (run_dir / "checkpoint.safetensors").is_file()
-    assert panel.load_button.isEnabled() and no_running_threads(panel)
+    assert panel.load_button.isEnabled()
+    # the live metrics measure an image folder too (SWD): the final generator once more, then the thread ends
+    qtbot.waitUntil(lambda: no_running_threads(panel), timeout=60_000)
 
 
 @pytest.mark.slow

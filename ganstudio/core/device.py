@@ -35,3 +35,16 @@ def set_cpu_threads(threads: int) -> None:
     """0 keeps torch's default; otherwise pin intra-op threads so training leaves cores for the UI."""
     if threads > 0:
         torch.set_num_threads(threads)
+
+
+def one_thread_here() -> None:
+    """Run this thread's torch ops on one CPU thread, leaving other threads' counts alone.
+
+    For the Playground's tiny networks (a few 128-unit layers) splitting each op across cores costs more than it
+    gains, and on a busy 2-core machine two threads made its training several times slower. torch's CPU builds
+    use the OpenMP backend, where the count is a per-thread setting (omp_set_num_threads of the calling thread):
+    an image run on the Train tab's thread keeps the count core/training.py gave it, and the main thread keeps
+    torch's default. (torch also remembers the number for threads it starts itself later; the Playground's and
+    Train tab's threads are started by Qt and set their own.)
+    """
+    torch.set_num_threads(1)

@@ -111,6 +111,9 @@ class PlaygroundWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            from ganstudio.core.device import one_thread_here
+
+            one_thread_here()  # this thread only: see one_thread_here
             while not self._stop.is_set():
                 self._apply_commands(block=not (self._playing and self._trainers))
                 if self._playing and self._trainers and not self._stop.is_set():
@@ -227,9 +230,11 @@ class PlaygroundRenderer(LatestWinsWorker):
 
     def _render(self, job: TrainingFrame) -> None:
         if job.generation != self._generation:
+            from ganstudio.core.device import one_thread_here
             from ganstudio.core.playground.distributions import make_distribution
             from ganstudio.core.playground.snapshot import SnapshotMaker
 
+            one_thread_here()  # the render thread's evaluations are as small as training's
             self._makers = [SnapshotMaker(c, make_distribution(c.dist, job.points)) for c in job.configs]
             self._generation = job.generation
             self._last_coverage = 0.0

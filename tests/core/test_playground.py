@@ -168,6 +168,21 @@ def test_a_snapshot_from_copied_weights_equals_the_trainers_own():
     assert maker.coverage() == trainer.coverage()
 
 
+def test_learning_rates_halve_every_half_life_of_g_steps_and_stay_without_one():
+    trainer = PlaygroundTrainer(PlaygroundConfig(**TINY, g_lr=4e-3, d_lr=2e-3, lr_half_life=4))
+    for _ in range(8):
+        trainer.step()
+    assert trainer.g_opt.param_groups[0]["lr"] == pytest.approx(1e-3)
+    assert trainer.d_opt.param_groups[0]["lr"] == pytest.approx(5e-4)
+    trainer.step_g()  # a single G step follows the same schedule
+    assert trainer.g_opt.param_groups[0]["lr"] == pytest.approx(4e-3 * 0.5 ** (9 / 4))
+    constant = PlaygroundTrainer(PlaygroundConfig(**TINY, g_lr=4e-3))
+    constant.step()
+    assert constant.g_opt.param_groups[0]["lr"] == 4e-3
+    with pytest.raises(ConfigError, match="lr_half_life"):
+        PlaygroundConfig(lr_half_life=-1)
+
+
 def test_presets_are_valid_and_include_a_collapse_and_a_cure():
     names = [p.name for p in PRESETS]
     assert len(set(names)) == len(names) >= 2

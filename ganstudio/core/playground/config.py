@@ -54,6 +54,14 @@ class PlaygroundConfig:
     beta2: float = option(
         0.999, label="Adam beta2", help="Adam's second beta, both networks", group="optimiser", pair="betas"
     )
+    lr_half_life: int = option(
+        0,
+        label="LR half-life",
+        help="G steps over which both learning rates halve, smoothly (0: constant); a falling rate lets G settle "
+        "its points onto the modes once it has found them",
+        group="optimiser",
+        maximum=100_000,
+    )
     batch_size: int = option(256, **_same_as("batch_size", group="optimiser", maximum=4096))
     g_layers: int = option(3, label="G layers", help="hidden layers in G", group="networks", maximum=8)
     g_width: int = option(128, label="G width", help="units in each hidden layer of G", group="networks", maximum=1024)
@@ -86,6 +94,11 @@ class PlaygroundConfig:
         for name in ("beta1", "beta2"):
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 <= value < 1, name, f"{name} must be in [0, 1), got {value}")
+        _check(
+            0 <= self.lr_half_life <= 100_000,
+            "lr_half_life",
+            f"lr_half_life must be in 0..100000, got {self.lr_half_life}",
+        )
         _check(1 <= self.batch_size <= 4096, "batch_size", f"batch_size must be in 1..4096, got {self.batch_size}")
         for name in ("g_layers", "d_layers"):
             _check(1 <= getattr(self, name) <= 6, name, f"{name} must be in 1..6, got {getattr(self, name)}")

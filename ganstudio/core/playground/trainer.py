@@ -111,10 +111,21 @@ class PlaygroundTrainer:
             self.g_opt.step()
         self.g_steps += 1
         self.last_moved = "G"
+        self._decay_learning_rates()
         d_loss, d_real, d_fake, penalty = self._d_stats
         record = StepRecord(self.g_steps, d_loss, float(loss.detach()), d_real, d_fake, penalty)
         self._records.append(record)
         return record
+
+    def _decay_learning_rates(self) -> None:
+        """Both rates halve every `lr_half_life` G steps, smoothly, so that Step G and Play follow one schedule."""
+        half_life = self.config.lr_half_life
+        if half_life <= 0:
+            return
+        factor = 0.5 ** (self.g_steps / half_life)
+        for optimiser, base in ((self.g_opt, self.config.g_lr), (self.d_opt, self.config.d_lr)):
+            for group in optimiser.param_groups:
+                group["lr"] = base * factor
 
     def step(self) -> StepRecord:
         """`d_steps` D updates, then one G update."""

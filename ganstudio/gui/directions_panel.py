@@ -66,6 +66,7 @@ class DirectionsPanel(QWidget):
         self.state, self._renderer, self._settings = state, renderer, settings
         self._backend: GeneratorBackend | None = None
         self._path = ""
+        self._pending = False  # a model is open whose directions are not being found yet
         self._sliders: dict[str, ResetSlider] = {}
         self._values: dict[str, QLabel] = {}
         self._strips: dict[str, SampleGridView] = {}
@@ -101,6 +102,7 @@ class DirectionsPanel(QWidget):
     def set_model(self, backend: GeneratorBackend | None, path: str) -> None:
         """A model opened (Exploration.set_model has cleared the old set): find its directions in the background."""
         self._backend, self._path = backend, path
+        self._pending = False
         if backend is None:
             self.service.cancel()
             self.status.setText("Open a model to find its directions")
@@ -109,6 +111,20 @@ class DirectionsPanel(QWidget):
             self.service.cancel()  # it changes with every snapshot: fitting directions to it would chase it
             self.status.setText("Directions are found for saved models (the live generator changes every step)")
             return
+        # Found when first needed (this panel or the Plane tab shown), not on every open: fitting them renders
+        # ~10,000 images, which would cost every start-up CPU time and memory that most sessions never use.
+        self.service.cancel()
+        self._pending = True
+        self.status.setText("Directions are found when this tab or the Plane tab is first shown")
+        if self.isVisible():
+            self.ensure_directions()
+
+    def ensure_directions(self) -> None:
+        """Start finding the current model's directions if that has not started yet."""
+        backend, path = self._backend, self._path
+        if not self._pending or backend is None:
+            return
+        self._pending = False
         self.status.setText("Finding directions…")
         self.service.call(lambda report: directions_for(backend, path or None, progress=report))
 
@@ -207,6 +223,7 @@ class DirectionsPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.ensure_directions()
         self._render_strips()  # hidden, it skipped the renders the sample asked for
 
     def _render_strips(self) -> None:

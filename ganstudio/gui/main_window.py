@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.explore.sliders.show_all_changed.connect(self.all_dims_action.setChecked)
         self.interpolate.status_message.connect(self.show_status)
         self.plane.status_message.connect(self.show_status)
+        self.plane.shown.connect(self.explore.directions_panel.ensure_directions)
         self.project.status_message.connect(self.show_status)
         self.project.projected.connect(self.explore.set_latent_state)
         self.project.explore_requested.connect(lambda: self.tabs.setCurrentWidget(self.explore))

@@ -54,6 +54,7 @@ def render_plane(
 
 class PlaneTab(QWidget):
     status_message = Signal(str)
+    shown = Signal()  # the tab became visible
 
     def __init__(
         self, state: Exploration, backend: Callable[[], GeneratorBackend | None], parent: QWidget | None = None
@@ -181,6 +182,7 @@ class PlaneTab(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.shown.emit()  # the named directions are found when first needed
         self.redraw()  # hidden, it skipped the redraws the sample asked for
 
     def redraw(self) -> None:

@@ -177,3 +177,13 @@ def test_a_png_opened_before_any_model_opens_the_model_that_made_it(
     qtbot.waitUntil(lambda: fresh.model_path() == str(tiny_onnx), timeout=15000)
     qtbot.waitUntil(lambda: "the model that made it" in fresh.statusBar().currentMessage(), timeout=5000)
     assert fresh.explore.state.sample_z().tobytes() == saved_z.tobytes()
+
+
+def test_directions_are_found_only_once_a_tab_needs_them(make_window, tiny_onnx, qtbot) -> None:
+    window = make_window(tiny_onnx)
+    panel = window.explore.directions_panel
+    qtbot.wait(200)
+    assert panel.slider("PC1") is None  # opening the model started nothing
+    assert "first shown" in panel.status.text()
+    window.tabs.setCurrentWidget(window.plane)  # the Plane offers named directions: it asks for them
+    qtbot.waitUntil(lambda: panel.slider("PC1") is not None, timeout=LONG)

@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
         self.plane.shutdown()
         self.project.shutdown()
         self.map.shutdown()
+        self.playground.shutdown()
         self.renderer.shutdown()
         if self.opening.backend is not None:
             self.opening.backend.close()  # the render thread has stopped: safe to close here

@@ -28,3 +28,8 @@ class PlaygroundPage(QWidget):
             self.tab = PlaygroundTab()
             self._layout.addWidget(self.tab)
         super().showEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the Playground's threads, if it was ever shown (idempotent)."""
+        if self.tab is not None:
+            self.tab.shutdown()

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PySide6.QtCore import QThread
 
 from ganstudio.cli.main import main
 from ganstudio.core.playground.config import PlaygroundConfig
@@ -145,3 +146,13 @@ def test_the_main_window_builds_the_tab_when_shown_and_closing_stops_it(qtbot, m
     qtbot.waitUntil(lambda: page.tab.newest_step > 0, timeout=WAIT_MS)
     window.close()  # the conftest fails the test if the training or render thread is still running
     assert not page.tab.play_button.isChecked()
+
+
+def test_window_shutdown_stops_the_playground_threads(make_window, qtbot) -> None:
+    window = make_window()
+    window.tabs.setCurrentWidget(window.playground)
+    qtbot.waitUntil(lambda: window.playground.tab is not None, timeout=10000)
+    window.playground.tab.play_button.click()
+    qtbot.wait(300)
+    window.shutdown()
+    assert not any(t.isRunning() for t in window.playground.findChildren(QThread))

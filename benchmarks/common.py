@@ -65,7 +65,21 @@ def results_path(name: str) -> Path:
     return (RESULTS_ROOT if "/" in name else RESULTS) / f"{name}.json"
 
 
+def _portable(value: object) -> object:
+    """Paths inside the repository as repo-relative, inside the home folder as ~/...: results name no machine."""
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_portable(v) for v in value]
+    if isinstance(value, str) and value.startswith("/"):
+        for root, shown in ((str(ROOT) + "/", ""), (str(Path.home()) + "/", "~/")):
+            if value.startswith(root):
+                return shown + value[len(root) :]
+    return value
+
+
 def write_results(name: str, data: dict) -> Path:
+    data = _portable(data)  # type: ignore[assignment]
     path = results_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"benchmark": name, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **data}

@@ -16,8 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -37,6 +36,7 @@ from ganstudio.core.events import CheckpointSaved, GeneratorSnapshot, LogMessage
 from ganstudio.gui import train_form
 from ganstudio.gui.dialogs import WidthHint
 from ganstudio.gui.download_progress import DownloadProgress
+from ganstudio.gui.fit_scroll_area import FitScrollArea
 from ganstudio.gui.loss_plots import LossPlots
 from ganstudio.gui.metrics_view import MetricsView
 from ganstudio.gui.metrics_worker import LiveMetrics
@@ -115,40 +115,6 @@ def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSpli
     splitter.setSizes([1000 * stretch for _, stretch in parts])
     splitter.setChildrenCollapsible(False)
     return splitter
-
-
-class FitScrollArea(QScrollArea):
-    """Shows its widget at the viewport's size, never below the widget's minimum size; only then it scrolls.
-
-    QScrollArea's own widgetResizable sizes a widget with word-wrapped labels by height-for-width, which here is
-    the plots' comfortable height: the quality panel would scroll even on a large screen.
-    """
-
-    def __init__(self, widget: QWidget) -> None:
-        super().__init__()
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setWidget(widget)
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self._fit()
-        return super().eventFilter(watched, event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        widget = self.widget()
-        if widget is None:
-            return
-        viewport = self.viewport().size()
-        needed = widget.minimumSizeHint().height()
-        layout = widget.layout()
-        if layout is not None and layout.hasHeightForWidth():  # wrapped labels need more height when narrow
-            needed = max(needed, layout.minimumHeightForWidth(viewport.width()))
-        widget.resize(max(viewport.width(), widget.minimumSizeHint().width()), max(viewport.height(), needed))
 
 
 class TrainPanel(QWidget):

@@ -57,6 +57,25 @@ def metrics_over_seeds(reports: list[Any]) -> dict[str, Any]:
     return out
 
 
+MEMORISATION_SAMPLES = 2000
+
+
+def memorisation(backend: Any, data_dir: str | None, log: Callable[[str], None]) -> dict[str, Any]:
+    """The copying ratio (as `ganstudio evaluate --copying-samples` prints it): each sample's distance to its
+    nearest training image over that of held-out real images, in pixels and in classifier features."""
+    from ganstudio.errors import GanStudioError
+    from ganstudio.runtime.nearest import copying_ratios, describe_ratio, nearest_index_for
+
+    try:
+        index = nearest_index_for(backend.info, data_dir)
+        ratios = copying_ratios(backend, index, MEMORISATION_SAMPLES, 0, data_dir)
+    except GanStudioError as exc:  # a folder model, or the training split not at hand
+        return {"available": False, "reason": str(exc)}
+    for ratio in ratios:
+        log(describe_ratio(ratio))
+    return {"available": True, **{r.space: r.to_dict() for r in ratios}}
+
+
 def measure_card(
     card_path: Path,
     data_dir: str | None = None,
@@ -76,6 +95,7 @@ def measure_card(
     card["metrics"] = card_metrics(reports[0], model_path.name)
     if len(reports) > 1 and all(r.to_json_dict().get("available") for r in reports):
         card["metrics_over_seeds"] = metrics_over_seeds(reports)
+    card["memorisation"] = memorisation(backend, data_dir, log)
     card_path.write_text(json.dumps(card, indent=2), encoding="utf-8")
     return card
 

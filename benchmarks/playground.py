@@ -2,7 +2,7 @@
 
 One process, one torch thread, the same configuration (3x128 MLPs, batch 256), for each objective:
   bare   PlaygroundTrainer.step() in a loop in the main thread: nothing drawn
-  view   the Playground tab, shown and playing as fast as it can: the training thread sends a frame (a weight
+  view   the Playground tab, shown and playing as fast as it can: the training process sends a frame (a weight
          copy) up to 30 times a second, the render thread evaluates D on the 64x64 heatmap grid, G on the points
          and on the latent grid (manifold), the gradient arrows and coverage (1 Hz), and the UI thread paints
          the heatmap, points, arrows, manifold lines and loss plots
@@ -80,14 +80,14 @@ def main() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     import onnxruntime  # noqa: F401  (before PySide6, as in the app)
-    import pyqtgraph as pg
     import torch
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.core.playground.config import PlaygroundConfig
+    from ganstudio.gui.app import configure_pyqtgraph
 
     torch.set_num_threads(1)
-    pg.setConfigOptions(imageAxisOrder="row-major")
+    configure_pyqtgraph()  # the app's drawing settings (antialiasing on)
     app = QApplication.instance() or QApplication([])
     rows, results = [], {}
     for name, changes in OBJECTIVES.items():

@@ -45,7 +45,7 @@ from ganstudio.core.config import BUDGET_FIELDS, ConfigError, ModelConfig, Train
 from ganstudio.core.events import LogMessage, StepMetrics, TrainingFinished
 from ganstudio.core.history import LOSS_KEYS
 from ganstudio.core.run_setup import app_threads, auto_threads, resume_dataset, resume_overrides, run_dataset_spec
-from ganstudio.errors import GanStudioError
+from ganstudio.errors import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +101,6 @@ def remove_if_empty(folder: str | Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def describe_error(exc: BaseException) -> str:
-    """A message for the user: expected errors as they are, others with their type name."""
-    if isinstance(exc, GanStudioError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "out of memory: try a smaller batch size, image size or model width"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def request_overrides(

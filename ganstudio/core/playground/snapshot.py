@@ -103,6 +103,8 @@ class SnapshotMaker:
         self.shown_real = distribution.sample(SHOWN_POINTS, np.random.default_rng(config.seed + _DISPLAY_SEED))
         self._grid = torch.from_numpy(view_grid())
         self._manifold_z = torch.from_numpy(latent_grid(config.latent_dim))
+        # The shown points and the manifold in one forward pass: one call's overhead instead of two, each frame.
+        self._view_z = torch.cat([self._shown_z, self._manifold_z.reshape(-1, config.latent_dim)])
         self._meter: CoverageMeter | None = None  # built on first use: it samples 20,000 real points
 
     def load(self, weights: Weights) -> None:
@@ -125,13 +127,13 @@ class SnapshotMaker:
         """What the view draws now. D is read in eval mode (spectral norm's power iteration does not advance)."""
         self.discriminator.eval()
         try:
-            with torch.no_grad():
-                fake = self.generator(self._shown_z)
+            with torch.inference_mode():
+                view_points = self.generator(self._view_z)
                 heat = self.discriminator(self._grid)
                 if self.config.loss == "bce":
-                    heat = torch.sigmoid(heat)
-                manifold = self.generator(self._manifold_z.reshape(-1, self.config.latent_dim))
-            arrows, norm = self._arrows(fake[:ARROW_POINTS])
+                    heat = torch.sigmoid_(heat)
+            fake, manifold = view_points[:SHOWN_POINTS], view_points[SHOWN_POINTS:]
+            arrows, norm = self._arrows(fake[:ARROW_POINTS].clone())
         finally:
             self.discriminator.train()
         return Snapshot(

@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, print_table, write_results
 
+PROBE_MS = 16
 OBJECTIVES = {"bce": {"loss": "bce", "d_steps": 1}, "wgan-gp": {"loss": "wgan-gp", "d_steps": 5}}
 
 
@@ -42,8 +43,11 @@ def bare_rate(config, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def view_rate(app, config, seconds: float) -> tuple[float, float]:
-    """(G steps per second, frames painted per second) with the tab in front and playing."""
+def view_rate(app, config, seconds: float) -> tuple[float, float, tuple[float, float]]:
+    """(G steps per second, frames painted per second, UI lag p50 / p99 in ms) with the tab in front and playing.
+    The lag is how late a 60 Hz timer fires on the UI thread: how long a click or key on a control waits."""
+    from PySide6.QtCore import Qt, QTimer
+
     from ganstudio.gui.playground_tab import PlaygroundTab
 
     tab = PlaygroundTab()
@@ -59,15 +63,31 @@ def view_rate(app, config, seconds: float) -> tuple[float, float]:
     while time.monotonic() < warm_until:
         app.processEvents()
         time.sleep(0.002)
+    lags: list[float] = []
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(PROBE_MS)
+    last = [time.perf_counter()]
+
+    def probe_fired() -> None:  # what a control's input event waits for while the tab plays
+        now = time.perf_counter()
+        lags.append(max(0.0, (now - last[0]) * 1000 - PROBE_MS))
+        last[0] = now
+
+    probe.timeout.connect(probe_fired)
     step0, frames0, t0 = tab.newest_step, tab.frames_drawn, time.perf_counter()
+    last[0] = t0
+    probe.start()
     while time.perf_counter() - t0 < seconds:
         app.processEvents()
         time.sleep(0.002)  # an idle event loop: what a window waiting for input does
+    probe.stop()
     elapsed = time.perf_counter() - t0
     rate, fps = (tab.newest_step - step0) / elapsed, (tab.frames_drawn - frames0) / elapsed
     tab.shutdown()
     tab.close()
-    return rate, fps
+    lags.sort()
+    return rate, fps, (lags[len(lags) // 2], lags[int(0.99 * (len(lags) - 1))])
 
 
 def main() -> None:
@@ -93,7 +113,7 @@ def main() -> None:
     for name, changes in OBJECTIVES.items():
         config = PlaygroundConfig(**changes)
         before = bare_rate(config, seconds)
-        with_view, fps = view_rate(app, config, seconds)
+        with_view, fps, (lag50, lag99) = view_rate(app, config, seconds)
         after = bare_rate(config, seconds)
         bare = (before + after) / 2
         ratio = with_view / bare
@@ -102,12 +122,22 @@ def main() -> None:
             "view_steps_per_second": round(with_view, 1),
             "ratio": round(ratio, 3),
             "frames_per_second": round(fps, 1),
+            "ui_lag_ms_p50_p99": [round(lag50, 1), round(lag99, 1)],
         }
-        rows.append((name, f"{bare:.1f} ({before:.1f}, {after:.1f})", f"{with_view:.1f}", f"{ratio:.2f}", f"{fps:.1f}"))
+        rows.append(
+            (
+                name,
+                f"{bare:.1f} ({before:.1f}, {after:.1f})",
+                f"{with_view:.1f}",
+                f"{ratio:.2f}",
+                f"{fps:.1f}",
+                f"{lag50:.1f} / {lag99:.1f}",
+            )
+        )
     print_table(
         f"Playground: G steps/s with the view drawing vs none ({seconds:g} s phases, 1 torch thread)",
         rows,
-        ("objective", "bare (before, after)", "with view", "ratio (>= 0.8)", "frames/s (>= 30)"),
+        ("objective", "bare (before, after)", "with view", "ratio (>= 0.8)", "frames/s (>= 30)", "UI lag ms p50/p99"),
     )
     write_results("playground", {"seconds": seconds, "machine": machine(), "results": results})
 

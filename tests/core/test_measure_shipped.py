@@ -47,11 +47,16 @@ def test_measure_card_rewrites_only_the_metrics(tmp_path: Path) -> None:
         shutil.copy(MODELS / name, tmp_path / name)
     before = json.loads((tmp_path / "mnist.json").read_text(encoding="utf-8"))
     card = measure_card(tmp_path / "mnist.json", str(MNIST), eval_samples=300, seeds=(0, 1), log=lambda s: None)
-    assert {k: v for k, v in card.items() if k not in ("metrics", "metrics_over_seeds")} == {
-        k: v for k, v in before.items() if k not in ("metrics", "metrics_over_seeds")
+    measured = ("metrics", "metrics_over_seeds", "memorisation")
+    assert {k: v for k, v in card.items() if k not in measured} == {
+        k: v for k, v in before.items() if k not in measured
     }
     assert card["metrics"]["n"] == 300 and card["metrics"]["reference"]["held_out"] is True
-    assert card["metrics"]["model"] == "mnist.onnx" and "reference_note" in card["metrics"]  # trained on test
+    assert card["metrics"]["model"] == "mnist.onnx"
+    trained_on_test = before.get("dataset", {}).get("split") == "test" or "code_revision" not in before
+    assert ("reference_note" in card["metrics"]) == trained_on_test  # the test split is then not held out
+    memorisation = card["memorisation"]
+    assert memorisation["available"] and 0.5 < memorisation["pixel"]["ratio"] < 2.0
     assert card["metrics_over_seeds"]["seeds"] == [0, 1]
     assert metrics.QualityReport.from_json_dict(card["metrics"]).n == 300
     assert json.loads((tmp_path / "mnist.json").read_text(encoding="utf-8")) == card

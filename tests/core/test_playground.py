@@ -129,6 +129,25 @@ def test_step_d_changes_only_d_and_step_g_only_g():
     assert (trainer.g_steps, trainer.d_updates) == (1, 1)
 
 
+def test_with_an_ema_the_average_is_shown_and_only_g_steps_move_it(capsys):
+    trainer = PlaygroundTrainer(PlaygroundConfig(ema_decay=0.9, **TINY))
+    assert trainer.shown_generator is not trainer.generator
+    shown0 = params(trainer.shown_generator)
+    trainer.step_d()
+    assert same(shown0, params(trainer.shown_generator))
+    for _ in range(5):
+        trainer.step_g()
+    live, average = params(trainer.generator), params(trainer.shown_generator)
+    assert not same(shown0, average) and not same(live, average)
+    copied = trainer.weights().generator
+    assert all(np.array_equal(copied[k], v.numpy()) for k, v in trainer.shown_generator.state_dict().items())
+    assert not any(p.requires_grad for p in trainer.shown_generator.parameters())
+    assert main(["playground", "--ema-decay", "0.9", "--steps", "2", "--g-width", "8", "--d-width", "8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["ema_decay"] == 0.9
+    with pytest.raises(ConfigError):
+        PlaygroundConfig(ema_decay=1.0)
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_a_step_is_d_steps_d_updates_then_one_g_update(loss):
     trainer = PlaygroundTrainer(PlaygroundConfig(loss=loss, d_steps=3, spectral_norm=True, **TINY))

@@ -78,3 +78,18 @@ def test_compare_runs_stay_at_the_same_g_step():
     for frame in frames:
         a, b = frame.weights
         assert abs(a.g_steps - b.g_steps) <= 1
+
+
+def test_a_session_whose_app_is_gone_stops_even_while_playing():
+    commands: queue.Queue = queue.Queue()
+    commands.put(("configure", (PlaygroundConfig(**TINY),), None))
+    commands.put(("play", True))
+    gone = threading.Event()
+    session = PlaygroundSession(commands, lambda frame: True, orphaned=gone.is_set)
+    thread = threading.Thread(target=session.run)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive()  # playing: it would train forever
+    gone.set()
+    thread.join(5)
+    assert not thread.is_alive()

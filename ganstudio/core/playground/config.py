@@ -62,6 +62,15 @@ class PlaygroundConfig:
         group="optimiser",
         maximum=100_000,
     )
+    ema_decay: float = option(
+        0.0,
+        **_same_as(
+            "ema_decay",
+            group="optimiser",
+            help="EMA decay of G's weights; the points shown and measured come from the average (0: off). "
+            "Averaging cancels G's step-to-step wobble around the modes",
+        ),
+    )
     batch_size: int = option(256, **_same_as("batch_size", group="optimiser", maximum=4096))
     g_layers: int = option(3, label="G layers", help="hidden layers in G", group="networks", maximum=8)
     g_width: int = option(128, label="G width", help="units in each hidden layer of G", group="networks", maximum=1024)
@@ -94,6 +103,11 @@ class PlaygroundConfig:
         for name in ("beta1", "beta2"):
             value = getattr(self, name)
             _check(math.isfinite(value) and 0 <= value < 1, name, f"{name} must be in [0, 1), got {value}")
+        _check(
+            math.isfinite(self.ema_decay) and 0 <= self.ema_decay < 1,
+            "ema_decay",
+            f"ema_decay must be in [0, 1), got {self.ema_decay}",
+        )
         _check(
             0 <= self.lr_half_life <= 100_000,
             "lr_half_life",

@@ -33,6 +33,7 @@ from ganstudio.errors import describe_error
 FRAME_HZ = 30.0  # most frames per second sent while playing
 ROW_WIDTH = 1 + len(LOSS_KEYS)  # (g_step, *LOSS_KEYS), what LossPlots.append takes
 POLL_S = 0.2  # how long an idle session waits for a command before looking again
+ORPHAN_CHECK_S = 0.5  # how often the session looks whether the app is still there
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ Send = Callable[[object], bool]  # sends a TrainingFrame or SessionFailed; False
 class PlaygroundSession:
     """Owns the trainers. `run()` applies commands and trains until a ("stop",) command."""
 
-    def __init__(self, commands: CommandSource, send: Send) -> None:
+    def __init__(self, commands: CommandSource, send: Send, orphaned: Callable[[], bool] = lambda: False) -> None:
         self._commands = commands
         self._send = send
+        self._orphaned = orphaned  # the app is gone (killed): stop rather than train on for nobody
+        self._orphan_check = 0.0
         self._trainers: list[Any] = []
         self._configs: tuple[PlaygroundConfig, ...] = ()
         self._points: np.ndarray | None = None
@@ -91,11 +94,19 @@ class PlaygroundSession:
 
             one_thread_here()  # tiny networks: splitting their ops across cores costs more than it gains
             while not self._stopped:
+                self._check_orphaned()
                 self._apply_commands(block=not (self._playing and self._trainers))
                 if self._playing and self._trainers and not self._stopped:
                     self._play_one_frame()
         except Exception as exc:  # the app shows it
             self._send(SessionFailed(describe_error(exc)))
+
+    def _check_orphaned(self) -> None:
+        now = time.monotonic()
+        if now - self._orphan_check >= ORPHAN_CHECK_S:
+            self._orphan_check = now
+            if self._orphaned():
+                self._stopped = True
 
     # ------------------------------------------------------------------ commands
     def _next_command(self, block: bool) -> tuple[Any, ...] | None:
@@ -237,7 +248,10 @@ def run_session(commands: Any, frames: Any) -> None:
         frames.put(message)
         return True
 
-    PlaygroundSession(commands, send).run()
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    PlaygroundSession(commands, send, lambda: parent is not None and not parent.is_alive()).run()
 
 
 def _backlog(frames: Any) -> int:

@@ -9,6 +9,7 @@ in turn (Compare) train exactly as each would alone, and drawing never changes t
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from ganstudio.core.losses import discriminator_loss, generator_loss, gradient_penalty, real_probability
+from ganstudio.core.networks import update_ema
 from ganstudio.core.playground.config import PlaygroundConfig
 from ganstudio.core.playground.coverage import EVAL_SAMPLES, Coverage
 from ganstudio.core.playground.distributions import Distribution, make_distribution
@@ -50,6 +52,9 @@ class PlaygroundTrainer:
         with self._own_rng():
             self.generator = PointGenerator(config)
             self.discriminator = PointDiscriminator(config)
+        # With an EMA, the average is what is shown and measured (as image training samples from its EMA).
+        self.shown_generator = copy.deepcopy(self.generator) if config.ema_decay > 0 else self.generator
+        self.shown_generator.requires_grad_(config.ema_decay == 0)
         betas = (config.beta1, config.beta2)
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=config.g_lr, betas=betas)
         self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=config.d_lr, betas=betas)
@@ -58,7 +63,7 @@ class PlaygroundTrainer:
         self.last_moved = ""
         self._d_stats = (math.nan, math.nan, math.nan, math.nan)  # d_loss, d_real, d_fake, penalty
         self._records: list[StepRecord] = []
-        self._reader = SnapshotMaker(config, self.distribution, self.generator, self.discriminator)
+        self._reader = SnapshotMaker(config, self.distribution, self.shown_generator, self.discriminator)
 
     @contextlib.contextmanager
     def _own_rng(self) -> Iterator[None]:
@@ -109,6 +114,9 @@ class PlaygroundTrainer:
             self.g_opt.zero_grad(set_to_none=True)
             loss.backward()
             self.g_opt.step()
+            if self.shown_generator is not self.generator:
+                with torch.no_grad():
+                    update_ema(self.shown_generator, self.generator, self.config.ema_decay, self.g_steps)
         self.g_steps += 1
         self.last_moved = "G"
         self._decay_learning_rates()
@@ -142,7 +150,7 @@ class PlaygroundTrainer:
     def weights(self) -> Weights:
         """A copy of both networks (plain numpy) for another thread to draw from."""
         return Weights(
-            self.g_steps, self.d_updates, self.last_moved, state_of(self.generator), state_of(self.discriminator)
+            self.g_steps, self.d_updates, self.last_moved, state_of(self.shown_generator), state_of(self.discriminator)
         )
 
     def generate(self, n: int = EVAL_SAMPLES) -> np.ndarray:

@@ -402,6 +402,10 @@ class PlaygroundTab(QWidget):
             parts.append("spectral norm")
         parts.append(f"{config.d_steps} D step{'s' if config.d_steps > 1 else ''} per G step")
         parts.append(f"lr G {config.g_lr:g} / D {config.d_lr:g}")
+        if config.lr_half_life:
+            parts.append(f"halving every {config.lr_half_life:,} G steps")
+        if config.ema_decay:
+            parts.append(f"EMA {config.ema_decay:g}")
         return f"<b>{name}</b>: {', '.join(parts)}"
 
     @Slot(str)

@@ -83,8 +83,16 @@ def run_app(argv: list[str], model_path: str | None = None) -> int:
         QTimer.singleShot(0, lambda: window.open_path(model_path))
     else:
         QTimer.singleShot(0, window.open_startup_model)
+    from ganstudio.gui.quit_signals import QuitOnSignals
+
+    def quit_on_signal(code: int) -> None:  # as File > Quit, without asking: whoever sent it wants the app gone
+        window.shutdown()
+        app.exit(code)
+
+    signals = QuitOnSignals(quit_on_signal, app)
     code = app.exec()
     window.shutdown()  # idempotent; covers quitting through the session manager without a closeEvent
+    signals.uninstall()
     return code
 
 

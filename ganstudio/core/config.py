@@ -46,7 +46,7 @@ def _check(condition: bool, field: str, message: str) -> None:
         raise ConfigError(message, field=field)
 
 
-def _check_declared_bounds(config: ModelConfig | TrainConfig) -> None:
+def check_declared_bounds(config: object) -> None:
     """Every field's declared `valid=` bounds, in declaration order; the __post_init__s check the rest."""
     for opt in options_of(type(config)):
         message = opt.bounds_error(getattr(config, opt.name))
@@ -141,7 +141,7 @@ class ModelConfig:
     )
 
     def __post_init__(self) -> None:
-        _check_declared_bounds(self)
+        check_declared_bounds(self)
         _check(self.arch in ARCHS, "arch", f"arch must be one of {', '.join(ARCHS)}, got {self.arch!r}")
         _check(
             self.image_size in IMAGE_SIZES,
@@ -361,7 +361,7 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 object.__setattr__(self, name, float(value))
-        _check_declared_bounds(self)
+        check_declared_bounds(self)
         _check(bool(self.dataset), "dataset", "dataset must name mnist, fashion-mnist or a folder")
         _check(self.loss in LOSSES, "loss", f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
         _check(

@@ -44,7 +44,8 @@ def one_thread_here() -> None:
     gains, and on a busy 2-core machine two threads made its training several times slower. torch's CPU builds
     use the OpenMP backend, where the count is a per-thread setting (omp_set_num_threads of the calling thread):
     an image run on the Train tab's thread keeps the count core/training.py gave it, and the main thread keeps
-    torch's default. (torch also remembers the number for threads it starts itself later; the Playground's and
-    Train tab's threads are started by Qt and set their own.)
+    torch's default. (torch also remembers the number for threads it starts itself later; the Playground's render
+    thread and the Train tab's thread are started by Qt and set their own; the Playground's training process calls
+    this on its one thread.)
     """
     torch.set_num_threads(1)

@@ -30,6 +30,6 @@ class PlaygroundPage(QWidget):
         super().showEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the Playground's threads, if it was ever shown (idempotent)."""
+        """Stop the Playground's training process and threads, if it was ever shown (idempotent)."""
         if self.tab is not None:
             self.tab.shutdown()

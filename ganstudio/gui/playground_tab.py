@@ -1,12 +1,12 @@
 """The Playground tab: a tiny GAN on 2-D points, to watch each player move.
 
 Composition only: the settings forms (playground_form), the planes (playground_view), loss plots (loss_plots),
-the coverage and explanation panels (playground_panels) and the two threads (playground_worker). A settings
-change or Reset restarts training from step 0 with the form's configs; Play / Pause, Step D and Step G and the
-speed go to the training thread as commands.
+the coverage and explanation panels (playground_panels) and the background work (playground_worker: a training
+process, a relay thread and a render thread). A settings change or Reset restarts training from step 0 with the
+form's configs; Play / Pause, Step D and Step G and the speed go to the training process as commands.
 
-The tab starts its threads (and so imports torch) when it is first shown, and is itself imported and built only
-then (playground_page.py), so opening the app costs nothing for it. Closing the window stops both threads.
+The tab starts its background work (and so imports torch) when it is first shown, and is itself imported and
+built only then (playground_page.py), so opening the app costs nothing for it. Closing the window stops it all.
 """
 
 from __future__ import annotations

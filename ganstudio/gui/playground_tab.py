@@ -355,6 +355,8 @@ class PlaygroundTab(QWidget):
     # ------------------------------------------------------------------ results
     @Slot(object)
     def _on_frame(self, frame: TrainingFrame) -> None:
+        if self._worker is not None:
+            self._worker.frame_taken()
         if frame.generation != self._generation:
             self._generation = frame.generation
             self.latest_view = self.latest_coverage = None

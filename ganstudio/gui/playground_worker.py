@@ -24,7 +24,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,16 @@ __all__ = ["FRAME_HZ", "ROW_WIDTH", "PlaygroundRenderer", "PlaygroundWorker", "T
 COVERAGE_INTERVAL_S = 1.0  # coverage (10,000 samples) is measured at most this often while playing
 STOP_WAIT_S = 5.0  # a session answers "stop" within one update; after this it is ended
 RELAY_POLL_S = 0.2
+HELD_POLL_S = 0.01  # while a frame is held back, how often the relay looks whether the UI has taken the last
+
+
+def merge_frames(held: TrainingFrame | None, newer: TrainingFrame) -> TrainingFrame:
+    """One frame standing for `held` followed by `newer`: the newer state with both frames' loss rows. Frames of
+    an earlier generation (settings since changed) are dropped."""
+    if held is None or held.generation != newer.generation:
+        return newer
+    rows = tuple(np.concatenate([a, b]) for a, b in zip(held.rows, newer.rows, strict=True))
+    return replace(newer, rows=rows, settled=held.settled or newer.settled)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,9 @@ class PlaygroundWorker(QObject):
         self._frames: Any = self._context.Queue()
         self._stop = threading.Event()
         self._session: Any = None
+        self._lock = threading.Lock()
+        self._held: TrainingFrame | None = None  # arrived while the UI still had the previous one
+        self._in_flight = False  # a frame was emitted and the UI has not taken it yet
 
     # ------------------------------------------------------------- any thread
     def configure(self, configs: tuple[PlaygroundConfig, ...], points: np.ndarray | None = None) -> None:
@@ -92,6 +105,23 @@ class PlaygroundWorker(QObject):
     def stop(self) -> None:
         self._stop.set()
 
+    def frame_taken(self) -> None:
+        """The UI thread has taken the last frame sent: the next may go (called by the frame's receiver)."""
+        with self._lock:
+            self._in_flight = False
+
+    def _offer(self, frame: TrainingFrame | None) -> None:
+        """Send `frame` now if the UI has taken the previous one, else hold it, merged with any frame already held
+        (the newest weights, every loss row). So at most one frame waits in Qt's event queue: a UI thread slower
+        than the session (Compare on a busy machine) sees the newest state instead of a growing backlog."""
+        with self._lock:
+            if frame is not None:
+                self._held = merge_frames(self._held, frame)
+            if self._in_flight or self._held is None:
+                return
+            frame, self._held, self._in_flight = self._held, None, True
+        self.frame.emit(frame)
+
     # ------------------------------------------------------------- the relay thread
     @Slot()
     def run(self) -> None:
@@ -101,8 +131,9 @@ class PlaygroundWorker(QObject):
             )
             self._session.start()
             while not self._stop.is_set():
+                self._offer(None)  # a frame held back while the UI was busy goes out once it has taken the last
                 try:
-                    message = self._frames.get(timeout=RELAY_POLL_S)
+                    message = self._frames.get(timeout=HELD_POLL_S if self._held is not None else RELAY_POLL_S)
                 except queue.Empty:
                     if not self._session.is_alive():
                         raise RuntimeError(
@@ -112,7 +143,7 @@ class PlaygroundWorker(QObject):
                 if isinstance(message, SessionFailed):
                     self.failed.emit(message.message)
                     break
-                self.frame.emit(message)
+                self._offer(message)
         except Exception as exc:  # a failure ends the loop; the UI shows it
             self.failed.emit(describe_error(exc))
         finally:

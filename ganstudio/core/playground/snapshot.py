@@ -133,7 +133,7 @@ class SnapshotMaker:
                 if self.config.loss == "bce":
                     heat = torch.sigmoid_(heat)
             fake, manifold = view_points[:SHOWN_POINTS], view_points[SHOWN_POINTS:]
-            arrows, norm = self._arrows(fake[:ARROW_POINTS].clone())
+            arrows, norm = self._arrows(fake[:ARROW_POINTS])  # _arrows copies it out of inference mode
         finally:
             self.discriminator.train()
         return Snapshot(

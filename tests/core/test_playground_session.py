@@ -93,3 +93,24 @@ def test_a_session_whose_app_is_gone_stops_even_while_playing():
     gone.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_frames_keep_a_fixed_schedule_and_do_not_burst_after_a_stall(monkeypatch):
+    """The interval between frames does not grow by the time a frame takes to send (so a view that keeps up draws
+    FRAME_HZ frames a second), and after a stall the schedule restarts instead of sending a burst of frames."""
+    from ganstudio.core.playground import session as session_module
+
+    clock = [100.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    session = PlaygroundSession(queue.Queue(), lambda message: True)
+    session._restart_pacing()
+    period = 1.0 / session_module.FRAME_HZ
+    dues = []
+    for _ in range(5):
+        dues.append(session._next_frame_due())
+        clock[0] = dues[-1] + 0.4 * period  # sending the frame took 40% of a period
+    np.testing.assert_allclose(np.diff(dues), period)  # not 1.4 periods apart
+    clock[0] += 10.0  # a stall: the process was paused
+    after = session._next_frame_due()
+    assert after == clock[0] + period
+    assert session._next_frame_due() == after + period

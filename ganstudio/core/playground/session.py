@@ -9,7 +9,7 @@
 Why a process and not a thread: the networks are tiny, so a training step is mostly Python between small torch
 ops, and it holds the GIL for most of its time. On a thread it competed with the render thread and the UI thread
 for that one lock; in its own process it has a core and a GIL of its own, and the app only unpickles a frame of
-weights (a few hundred kB) up to 30 times a second (benchmarks/playground.py measures both).
+weights (a few hundred kB) up to FRAME_HZ times a second (benchmarks/playground.py measures both).
 
 Frames are sent between single D or G updates, not only between whole steps, so a slow objective (WGAN-GP with
 five D updates per G step) still shows D moving at the frame rate. Loss rows are never dropped: rows of a frame
@@ -30,7 +30,9 @@ from ganstudio.core.history import LOSS_KEYS
 from ganstudio.core.playground.config import PlaygroundConfig
 from ganstudio.errors import describe_error
 
-FRAME_HZ = 30.0  # most frames per second sent while playing
+# Most frames per second sent while playing. Above 30 so a view that keeps up draws 30 or more: the relay drops
+# frames the app cannot take (latest wins), so a slower machine draws fewer without slowing training.
+FRAME_HZ = 40.0
 ROW_WIDTH = 1 + len(LOSS_KEYS)  # (g_step, *LOSS_KEYS), what LossPlots.append takes
 POLL_S = 0.2  # how long an idle session waits for a command before looking again
 ORPHAN_CHECK_S = 0.5  # how often the session looks whether the app is still there
@@ -81,6 +83,7 @@ class PlaygroundSession:
         self._speed = 0.0  # G steps per second; 0 = as fast as possible
         self._paced_since = 0.0
         self._paced_steps = 0
+        self._frame_due = 0.0  # when the next frame is due while playing
         self._rate = 0.0
         self._rate_mark = (0.0, 0)
         self._unsent: list[list[np.ndarray]] = []  # loss rows per trainer not yet delivered
@@ -166,6 +169,16 @@ class PlaygroundSession:
     def _restart_pacing(self) -> None:
         self._paced_since = time.monotonic()
         self._paced_steps = 0
+        self._frame_due = self._paced_since
+
+    def _next_frame_due(self) -> float:
+        """When the next frame is due: on a fixed schedule of FRAME_HZ, so the time spent sending a frame does not
+        stretch the interval; after a stall (a slow frame, a paused process) the schedule restarts from now
+        rather than sending a burst to catch up."""
+        period = 1.0 / FRAME_HZ
+        now = time.monotonic()
+        self._frame_due = max(self._frame_due + period, now) if self._frame_due > now - period else now + period
+        return self._frame_due
 
     # ------------------------------------------------------------------ playing
     def _play_one_frame(self) -> None:
@@ -174,7 +187,7 @@ class PlaygroundSession:
         Updates go one at a time (D updates, then the G update of each step) so a frame can fall between the
         updates of one step.
         """
-        deadline = time.monotonic() + 1.0 / FRAME_HZ
+        deadline = self._next_frame_due()
         while not self._command_waiting():
             now = time.monotonic()
             if now >= deadline:

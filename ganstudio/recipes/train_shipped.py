@@ -80,15 +80,15 @@ RECIPES = {
     # For a small colour folder like the ~1,200 emoji of make_emoji_folder.py (64x64 RGB, one subfolder per Unicode
     # block): convolutions for local colour structure, hinge + spectral norm (SNGAN's stable pairing, with its
     # learning rates and betas), DiffAugment's translation and cutout so D cannot memorise a few hundred images,
-    # conditional on the subfolders (faces, transport, ... differ in shape and colour), sized to about 30 minutes
-    # on 2 CPU cores (G and D at half the default width: at full width one step cost about 3x as much, which would
-    # leave about 1,000 steps in 30 minutes). Not shipped: the folder is made on the machine, and its images stay
-    # out of the repository.
+    # conditional on the subfolders (faces, transport, ... differ in shape and colour), sized to 30 minutes on 2 CPU
+    # cores (G and D at half the default width: at full width one step cost about 3x as much). 7,000 steps fill
+    # about 25 minutes on the AVX-512 VM of docs/decisions/emoji-recipe.md; on a slower machine add --minutes 30.
+    # Not shipped: the folder is made on the machine, and its images stay out of the repository.
     "emoji": ShippedRecipe(
         "emoji",
         "emoji",
         True,
-        3000,
+        7000,
         "DCGAN at 64x64 RGB, hinge + spectral norm, DiffAugment (translation + cutout), class-conditional on the "
         "emoji folder's Unicode-block subfolders.",
         model_overrides={

@@ -9,7 +9,7 @@ Two spaces: pixels (Euclidean distance of [0, 1] images) and the shipped classif
 
 About 1: samples are as far from the training set as new real digits are (it generalises); well below 1: samples
 sit on training images (it copies). "Training" is the split the generator was trained on, read from the model
-(the shipped MNIST generators were trained on MNIST's 10,000-image test split; "held-out" is then the train split).
+(the shipped MNIST generators were trained on MNIST's 60,000-image train split; "held-out" is then the test split).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ docs/decisions/projection.md gives what each stage reaches.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,8 +126,20 @@ class OnnxEncoder:
         wrong = {k: cfg.get(k) for k, v in wanted.items() if cfg.get(k) != v}
         if wrong:
             raise ProjectionError(f"{self.path.name} was trained for another generator ({wrong} vs {wanted})")
-        self.generator_sha256 = meta.get("generator_sha256", "")
+        self.generator_sha256 = meta.get("generator_sha256", "")  # of the generator file it was trained for
         self.outputs = [o.name for o in self._session.get_outputs()]
+
+    def trained_for(self, model_path: Path | str) -> bool:
+        """Whether the encoder was trained for this very generator file. An encoder maps images to one
+        generator's latents; beside a retrained generator of the same shape it would start every projection
+        somewhere meaningless. An encoder that recorded no generator is trusted."""
+        if not self.generator_sha256:
+            return True
+        digest = hashlib.sha256()
+        with open(model_path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest() == self.generator_sha256
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(N, C, H, W) in [0, 1] -> z (N, Z) float32, class probabilities (N, K) or None."""
@@ -181,6 +194,7 @@ class Projector:
         self._refiner = refiner
         self._checkpoint = checkpoint
         self.refine_steps = max(0, refine_steps)
+        self.note = ""  # why the encoder beside the model was left out, when it was
 
     @classmethod
     def for_model(
@@ -193,8 +207,14 @@ class Projector:
         """The encoder beside the model when there is one; refinement when asked and its checkpoint is at hand."""
         encoder_file = encoder_path_for(model_path)
         encoder = OnnxEncoder(encoder_file, backend.info) if encoder_file is not None else None
+        note = ""
+        if encoder is not None and not encoder.trained_for(model_path):
+            note = f"{encoder.path.name} was trained for another version of {Path(model_path).name}, so it is not used"
+            encoder = None
         checkpoint = checkpoint_path_for(model_path) if refine else None
-        return cls(backend, encoder, None, refine_steps, checkpoint)
+        projector = cls(backend, encoder, None, refine_steps, checkpoint)
+        projector.note = note
+        return projector
 
     @property
     def refines(self) -> bool:
@@ -208,7 +228,7 @@ class Projector:
     def describe(self) -> str:
         start = f"encoder {self.encoder.path.name}" if self.encoder else f"best of {RANDOM_START_SAMPLES} random"
         refine = f" + {self.refine_steps} gradient steps" if self.refines else ""
-        return start + refine
+        return start + refine + (f" ({self.note})" if self.note else "")
 
     def target_for(self, picture: np.ndarray) -> np.ndarray:
         """(H, W) or (C, H, W) in [0, 1] -> (C, H, W) matching the generator, or ProjectionError."""

@@ -108,3 +108,22 @@ def test_the_shipped_encoder_starts_closer_than_random_search_and_is_not_listed_
     random_error = np.mean([best_random(backend, t, 200, seed=i)[2] for i, t in enumerate(targets[:10])])
     assert encoder_error < random_error
     assert b"latent_dim" not in (MODELS / "mnist-encoder.onnx").read_bytes()  # the model manager's generator test
+
+
+@pytest.mark.skipif(not (MODELS / "mnist-encoder.onnx").is_file(), reason="the shipped encoder is not built")
+def test_an_encoder_trained_for_another_version_of_the_generator_is_left_out(tmp_path: Path):
+    import shutil
+
+    import onnx
+
+    from ganstudio.runtime.backends import open_generator
+
+    shipped = Projector.for_model(open_generator(MODELS / "mnist.onnx"), MODELS / "mnist.onnx", refine=False)
+    assert shipped.encoder is not None and shipped.note == ""  # the shipped pair belongs together
+    retrained = onnx.load(str(MODELS / "mnist.onnx"))  # the same shape, other bytes: as a retrained generator
+    entry = retrained.metadata_props.add()
+    entry.key, entry.value = "retrained", "yes"
+    onnx.save(retrained, str(tmp_path / "mnist.onnx"))
+    shutil.copy(MODELS / "mnist-encoder.onnx", tmp_path / "mnist-encoder.onnx")
+    projector = Projector.for_model(open_generator(tmp_path / "mnist.onnx"), tmp_path / "mnist.onnx", refine=False)
+    assert projector.encoder is None and "trained for another version of mnist.onnx" in projector.describe()

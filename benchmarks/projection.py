@@ -1,7 +1,8 @@
 """Projection quality and speed on held-out digits: does the classifier read the projection as the input's digit?
 
-Held-out digits: MNIST's 60,000-image train split, which none of the shipped mnist generator (trained on the test
-split), its classifier (test split) or its encoder (generated images + the test split) ever saw. A fixed random
+Held-out digits: the 2,000 MNIST test digits that the classifier holds out (`held_out_split(10000, 2000, 0)`, as
+`recipes/train_classifier.py` draws them). None of the shipped mnist generator (trained on the train split), its
+encoder (generated images + the train split) or the classifier (the other 8,000 test digits) saw them. A fixed random
 subset of --n digits goes through the app's path: MNIST-style preprocessing, encoder start, then --steps gradient
 steps through the checkpoint. For each stage it prints the pixel MSE, how often the classifier reads the
 projection as the input's label, and the time per digit; the baseline is the best of --baseline random samples
@@ -29,10 +30,12 @@ MODELS = ROOT / "models"
 
 
 def held_out_digits(n: int, seed: int, data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    from ganstudio.core.quality_math import held_out_split
     from ganstudio.runtime.nearest import load_split
 
-    images, labels = load_split("mnist", "train", data_dir)
-    pick = np.random.default_rng(seed).permutation(len(images))[:n]
+    images, labels = load_split("mnist", "test", data_dir)
+    _, unseen = held_out_split(len(images), 2000, 0)  # the classifier's held-out digits
+    pick = unseen[np.random.default_rng(seed).permutation(len(unseen))[:n]]
     return images[pick, 0], labels[pick]
 
 
@@ -106,7 +109,7 @@ def main() -> int:
     inputs_read = agreement(targets)
     rows.append(("(the inputs themselves)", "", f"{inputs_read:.1%}", "", ""))
     print_table(
-        f"Projection of {args.n} held-out MNIST train-split digits into {model_path.name} "
+        f"Projection of {args.n} held-out MNIST test digits into {model_path.name} "
         f"({args.steps} refinement steps, {args.threads} torch threads)",
         rows,
         ("stage", "pixel MSE", "classifier agrees", "s/digit median", "s/digit p99"),
@@ -116,7 +119,7 @@ def main() -> int:
             "projection",
             {
                 "model": model_path.name,
-                "held_out": f"MNIST train split, {args.n} digits (numpy default_rng({args.seed}).permutation)",
+                "held_out": f"{args.n} of the classifier's 2,000 held-out MNIST test digits (default_rng({args.seed}))",
                 "steps": args.steps,
                 "threads": args.threads,
                 "stages": results,

@@ -31,10 +31,11 @@ MODELS = ROOT / "models"
 
 def held_out_digits(n: int, seed: int, data_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     from ganstudio.core.quality_math import held_out_split
+    from ganstudio.recipes.train_classifier import MNIST_HELD_OUT
     from ganstudio.runtime.nearest import load_split
 
     images, labels = load_split("mnist", "test", data_dir)
-    _, unseen = held_out_split(len(images), 2000, 0)  # the classifier's held-out digits
+    _, unseen = held_out_split(len(images), MNIST_HELD_OUT, 0)  # the classifier's held-out digits (its seed 0)
     pick = unseen[np.random.default_rng(seed).permutation(len(unseen))[:n]]
     return images[pick, 0], labels[pick]
 

@@ -10,7 +10,6 @@ docs/decisions/projection.md gives what each stage reaches.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import numpy as np
 from ganstudio.errors import GanStudioError
 from ganstudio.paths import CHECKPOINT_NAME
 from ganstudio.runtime.backends import GeneratorBackend, first_line
+from ganstudio.runtime.model_hash import model_sha256
 from ganstudio.runtime.model_info import ModelInfo
 from ganstudio.runtime.onnx_session import open_session
 from ganstudio.runtime.png_state import SampleState
@@ -132,14 +132,9 @@ class OnnxEncoder:
     def trained_for(self, model_path: Path | str) -> bool:
         """Whether the encoder was trained for this very generator file. An encoder maps images to one
         generator's latents; beside a retrained generator of the same shape it would start every projection
-        somewhere meaningless. An encoder that recorded no generator is trusted."""
-        if not self.generator_sha256:
-            return True
-        digest = hashlib.sha256()
-        with open(model_path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest() == self.generator_sha256
+        somewhere meaningless. An encoder that recorded no generator is trusted. The model's hash is the one
+        the app already keeps for it (model_hash remembers it per file), so this does not read the file again."""
+        return not self.generator_sha256 or model_sha256(model_path) == self.generator_sha256
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(N, C, H, W) in [0, 1] -> z (N, Z) float32, class probabilities (N, K) or None."""
@@ -187,14 +182,16 @@ class Projector:
         refiner: Refiner | None = None,
         refine_steps: int = DEFAULT_REFINE_STEPS,
         checkpoint: Path | None = None,
+        note: str = "",
     ) -> None:
-        """`checkpoint` instead of `refiner` opens the refiner (and imports torch) on the first projection."""
+        """`checkpoint` instead of `refiner` opens the refiner (and imports torch) on the first projection;
+        `note` says why the encoder beside the model was left out, when it was."""
         self.backend = backend
         self.encoder = encoder
         self._refiner = refiner
         self._checkpoint = checkpoint
         self.refine_steps = max(0, refine_steps)
-        self.note = ""  # why the encoder beside the model was left out, when it was
+        self.note = note
 
     @classmethod
     def for_model(
@@ -212,9 +209,7 @@ class Projector:
             note = f"{encoder.path.name} was trained for another version of {Path(model_path).name}, so it is not used"
             encoder = None
         checkpoint = checkpoint_path_for(model_path) if refine else None
-        projector = cls(backend, encoder, None, refine_steps, checkpoint)
-        projector.note = note
-        return projector
+        return cls(backend, encoder, None, refine_steps, checkpoint, note)
 
     @property
     def refines(self) -> bool:
